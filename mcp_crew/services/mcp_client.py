@@ -1,0 +1,294 @@
+"""Long-lived MCP client sessions, one per server, reused across calls.
+
+A :class:`ManagedSession` owns its transport and ``ClientSession`` inside one
+task (anyio requires contexts to be left by the task that entered them); other
+tasks send requests through it. The :class:`SessionPool` reconnects when a
+server's configuration changes or after a failure, closes idle sessions, and
+forwards ``list_changed`` notifications.
+
+Every request is bounded by the server's timeout; every failure surfaces as a
+:class:`~.errors.ServerUnavailable` whose message holds no credentials.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+
+import anyio
+import httpx
+from mcp import ClientSession, StdioServerParameters, types
+from mcp.client.sse import sse_client
+from mcp.client.stdio import get_default_environment, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import McpError
+
+from .errors import ServerTimeout, ServerUnavailable
+
+_logger = logging.getLogger(__name__)
+# httpx logs every request URL at INFO; MCP URLs may carry tokens in their query.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+CLIENT_INFO = types.Implementation(name="mcp_crew", version="16.0.1.0.0")
+LIST_CHANGED = (
+    types.ToolListChangedNotification,
+    types.ResourceListChangedNotification,
+    types.PromptListChangedNotification,
+)
+# Long enough for a server to stream a slow answer, short enough that a dead
+# peer is noticed; requests are bounded separately by the server's timeout.
+SSE_READ_TIMEOUT = 300.0
+
+
+def describe_failure(err):
+    """A short, credential-free reason for an exception from a transport."""
+    leaves = _leaf_exceptions(err)
+    err = leaves[0] if leaves else err
+    if isinstance(err, httpx.HTTPStatusError):
+        return "HTTP %s %s" % (err.response.status_code, err.response.reason_phrase)
+    if isinstance(err, httpx.TimeoutException):
+        return "HTTP timeout (%s)" % type(err).__name__
+    if isinstance(err, httpx.TransportError):
+        # httpx messages can echo the URL, which may carry a token.
+        return "connection failed (%s)" % type(err).__name__
+    if isinstance(err, McpError):
+        return "protocol error %s: %s" % (err.error.code, err.error.message)
+    if isinstance(err, FileNotFoundError):
+        return "command not found: %s" % (err.filename or err)
+    text = str(err) or type(err).__name__
+    return "%s: %s" % (type(err).__name__, text[:300])
+
+
+def _leaf_exceptions(err):
+    nested = getattr(err, "exceptions", None)
+    if not nested:
+        return [err]
+    leaves = []
+    for sub in nested:
+        leaves.extend(_leaf_exceptions(sub))
+    return leaves
+
+
+@contextlib.asynccontextmanager
+async def open_transport(spec):
+    """Yield ``(read_stream, write_stream)`` for the spec's transport."""
+    if spec.transport == "stdio":
+        env = get_default_environment()
+        env.update(dict(spec.env))
+        params = StdioServerParameters(command=spec.command, args=list(spec.args), env=env)
+        async with stdio_client(params) as (read, write):
+            yield read, write
+        return
+    timeout = httpx.Timeout(spec.timeout, read=SSE_READ_TIMEOUT)
+    headers = dict(spec.headers)
+    if spec.transport == "sse":
+        async with sse_client(
+            spec.url, headers=headers, timeout=spec.timeout, sse_read_timeout=SSE_READ_TIMEOUT
+        ) as (read, write):
+            yield read, write
+        return
+    async with create_mcp_http_client(headers=headers, timeout=timeout) as http:
+        async with streamable_http_client(spec.url, http_client=http) as (read, write, _sid):
+            yield read, write
+
+
+class ManagedSession:
+    """One connected, initialized ``ClientSession`` kept open in its own task."""
+
+    def __init__(self, spec, on_notification=None):
+        self.spec = spec
+        self.connection_key = _connection_key(spec)
+        self.session = None
+        self.init_result = None
+        self.error = None
+        self.last_used = time.monotonic()
+        self._on_notification = on_notification
+        self._ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        # Resolved when the session ends for any reason, so in-flight requests
+        # fail at once instead of waiting for their timeout.
+        self._ended = asyncio.get_running_loop().create_future()
+        self._task = None
+
+    @property
+    def usable(self):
+        return self.session is not None and self.error is None and not self._stop.is_set()
+
+    async def open(self):
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        try:
+            await asyncio.wait_for(self._ready.wait(), self.spec.timeout)
+        except asyncio.TimeoutError:
+            await self.close()
+            raise ServerTimeout(self.spec.label, self.spec.timeout, "initialize") from None
+        if self.error is not None or self.session is None:
+            reason = describe_failure(self.error) if self.error else "closed during start-up"
+            raise ServerUnavailable(self.spec.label, reason) from self.error
+        return self
+
+    async def _run(self):
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                read, write = await stack.enter_async_context(open_transport(self.spec))
+                session = await stack.enter_async_context(
+                    ClientSession(
+                        read,
+                        write,
+                        message_handler=self._handle_message,
+                        client_info=CLIENT_INFO,
+                    )
+                )
+                self.init_result = await session.initialize()
+                self.session = session
+                self._ready.set()
+                await self._stop.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # noqa: BLE001 - any transport failure ends the session
+            self.error = err
+            _logger.info(
+                "mcp_crew: session with %s ended: %s", self.spec.label, describe_failure(err)
+            )
+        finally:
+            self.session = None
+            self._stop.set()
+            self._ready.set()
+            if not self._ended.done():
+                self._ended.set_result(None)
+
+    async def _handle_message(self, message):
+        if isinstance(message, Exception):
+            # The transport reports a broken stream this way: stop using it.
+            self.error = message
+            self._stop.set()
+            if not self._ended.done():
+                self._ended.set_result(None)
+            return
+        if isinstance(message, types.ServerNotification) and self._on_notification:
+            if isinstance(message.root, LIST_CHANGED):
+                self._on_notification(self.spec, message.root)
+
+    async def request(self, operation, make_coro):
+        """Await ``make_coro(session)`` within the server's timeout.
+
+        Fails as soon as the session ends (server killed, stream broken) rather
+        than when the timeout expires.
+        """
+        if not self.usable:
+            raise ServerUnavailable(self.spec.label, "session closed")
+        self.last_used = time.monotonic()
+        call = asyncio.ensure_future(make_coro(self.session))
+        done, _pending = await asyncio.wait(
+            (call, self._ended), timeout=self.spec.timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if call not in done:
+            call.cancel()
+            if self._ended in done:
+                reason = describe_failure(self.error) if self.error else "session closed"
+                raise ServerUnavailable(self.spec.label, reason)
+            raise ServerTimeout(self.spec.label, self.spec.timeout, operation)
+        try:
+            return call.result()
+        except McpError as err:
+            raise ServerUnavailable(self.spec.label, describe_failure(err)) from err
+        except (OSError, httpx.HTTPError, anyio.ClosedResourceError, anyio.BrokenResourceError) as err:
+            raise ServerUnavailable(self.spec.label, describe_failure(err)) from err
+
+    async def close(self):
+        self._stop.set()
+        if self._task is None or self._task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), 5.0)
+        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - closing is best effort
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+
+def _connection_key(spec):
+    # Includes secret values, but lives only in this process's memory.
+    return (spec.transport, spec.command, spec.args, spec.env, spec.url, spec.headers)
+
+
+class SessionPool:
+    """Sessions keyed by company scope and server id; lives on the engine loop."""
+
+    def __init__(self, idle_timeout, on_notification=None):
+        self.idle_timeout = idle_timeout
+        self._on_notification = on_notification
+        self._sessions = {}
+        self._locks = {}
+
+    async def acquire(self, spec):
+        key = (spec.scope, spec.server_id)
+        managed = self._sessions.get(key)
+        if managed is not None and managed.usable and managed.connection_key == _connection_key(spec):
+            managed.spec = spec
+            return managed
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            managed = self._sessions.get(key)
+            if managed is not None:
+                if managed.usable and managed.connection_key == _connection_key(spec):
+                    managed.spec = spec
+                    return managed
+                del self._sessions[key]
+                await managed.close()
+            managed = ManagedSession(spec, self._on_notification)
+            await managed.open()
+            self._sessions[key] = managed
+            return managed
+
+    async def request(self, spec, operation, make_coro):
+        """Run one request on the server's pooled session; drop the session on failure."""
+        managed = await self.acquire(spec)
+        try:
+            return await managed.request(operation, make_coro)
+        except ServerUnavailable:
+            await self.discard(spec)
+            raise
+
+    async def discard(self, spec):
+        managed = self._sessions.pop((spec.scope, spec.server_id), None)
+        if managed is not None:
+            await managed.close()
+
+    async def close_idle(self):
+        cutoff = time.monotonic() - self.idle_timeout
+        idle = [key for key, m in self._sessions.items() if m.last_used < cutoff]
+        for key in idle:
+            managed = self._sessions.pop(key, None)
+            if managed is not None:
+                await managed.close()
+        return len(idle)
+
+    async def close_all(self):
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for managed in sessions:
+            await managed.close()
+
+    def __len__(self):
+        return len(self._sessions)
+
+
+async def probe(spec):
+    """Connect afresh (no pool), initialize and ping; for 'test connection'."""
+    started = time.perf_counter()
+    managed = ManagedSession(spec)
+    await managed.open()
+    try:
+        connected = time.perf_counter()
+        await managed.request("ping", lambda session: session.send_ping())
+        pinged = time.perf_counter()
+        info = managed.init_result.serverInfo
+        return {
+            "name": info.name,
+            "version": info.version,
+            "protocol_version": str(managed.init_result.protocolVersion),
+            "connect_ms": round((connected - started) * 1000, 1),
+            "ping_ms": round((pinged - connected) * 1000, 1),
+        }
+    finally:
+        await managed.close()

@@ -1,0 +1,120 @@
+"""Plain descriptions of what the engine talks to: a company scope and a server.
+
+A :class:`ServerSpec` is everything needed to reach one MCP server, built by the
+adapter from a record. It is immutable and hashable so it can key pools and
+caches. Its ``repr`` never shows header or environment values: specs end up in
+tracebacks and log lines.
+"""
+
+import dataclasses
+import hashlib
+import json
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+TRANSPORTS = ("stdio", "streamable_http", "sse")
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheScope:
+    """One company of one database: the unit of isolation for keys and streams."""
+
+    db: str
+    company_id: int
+
+    @property
+    def hash_tag(self):
+        # Braces make this a Redis Cluster hash tag: one company's keys share a slot.
+        return "{%s:%s}" % (self.db, self.company_id)
+
+    def key(self, kind, ident):
+        return "mcp_crew:%s:%s:%s" % (self.hash_tag, kind, ident)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class ServerSpec:
+    scope: CacheScope
+    server_id: int
+    name: str
+    transport: str
+    command: str = ""
+    args: tuple = ()
+    # (name, value) pairs; tuples keep the spec hashable.
+    env: tuple = ()
+    url: str = ""
+    headers: tuple = ()
+    timeout: float = 10.0
+    cache_ttl: int = 1800
+    # Bumped by the adapter on every configuration edit; part of the fingerprint
+    # so every worker notices an edit without a shared invalidation channel.
+    revision: int = 0
+
+    def __post_init__(self):
+        if self.transport not in TRANSPORTS:
+            raise ConfigurationError(
+                "MCP server %s: unknown transport %r (expected one of %s)"
+                % (self.label, self.transport, ", ".join(TRANSPORTS))
+            )
+        if self.transport == "stdio" and not self.command:
+            raise ConfigurationError(
+                "MCP server %s: a stdio server needs a command" % self.label
+            )
+        if self.transport != "stdio":
+            parts = urlsplit(self.url or "")
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigurationError(
+                    "MCP server %s: %r is not an http(s) URL" % (self.label, self.url)
+                )
+        if not self.timeout or self.timeout <= 0:
+            raise ConfigurationError(
+                "MCP server %s: the timeout must be positive" % self.label
+            )
+        if not self.cache_ttl or self.cache_ttl <= 0:
+            raise ConfigurationError(
+                "MCP server %s: the cache TTL must be positive" % self.label
+            )
+
+    @property
+    def label(self):
+        return "%s (#%s)" % (self.name, self.server_id)
+
+    @property
+    def fingerprint(self):
+        """Identifies the configuration without exposing secret values.
+
+        Header and env values are left out on purpose: fingerprints are stored
+        in Redis. The revision covers edits of those values.
+        """
+        public = [
+            self.transport,
+            self.command,
+            list(self.args),
+            self.url,
+            sorted(name for name, _value in self.env),
+            sorted(name for name, _value in self.headers),
+            self.revision,
+        ]
+        encoded = json.dumps(public, separators=(",", ":")).encode()
+        return hashlib.sha1(encoded).hexdigest()[:16]
+
+    def catalog_key(self):
+        return self.scope.key("catalog", self.server_id)
+
+    @property
+    def display_target(self):
+        """Command or URL without credentials or query string."""
+        if self.transport == "stdio":
+            return self.command
+        parts = urlsplit(self.url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        return "%s://%s%s" % (parts.scheme, netloc, parts.path)
+
+    def __repr__(self):
+        target = self.display_target
+        return "ServerSpec(%s, %s, %s, company=%s)" % (
+            self.label,
+            self.transport,
+            target,
+            self.scope.company_id,
+        )
