@@ -120,7 +120,8 @@ class ManagedSession:
         try:
             await asyncio.wait_for(self._ready.wait(), self.spec.timeout)
         except asyncio.TimeoutError:
-            await self.close()
+            # A hung transport would not close cleanly either: cancel it.
+            await self.close(grace=0)
             raise ServerTimeout(self.spec.label, self.spec.timeout, "initialize") from None
         if self.error is not None or self.session is None:
             reason = describe_failure(self.error) if self.error else "closed during start-up"
@@ -195,16 +196,27 @@ class ManagedSession:
         except (OSError, httpx.HTTPError, anyio.ClosedResourceError, anyio.BrokenResourceError) as err:
             raise ServerUnavailable(self.spec.label, describe_failure(err)) from err
 
-    async def close(self):
+    async def close(self, grace=5.0):
+        """Let the session end cleanly within ``grace`` seconds, else cancel it.
+
+        A cancelled transport may still need a moment (stdio waits for its
+        process to exit); that finishes in the background, never in the caller.
+        """
         self._stop.set()
-        if self._task is None or self._task.done():
+        task = self._task
+        if task is None or task.done():
             return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), 5.0)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - closing is best effort
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        if grace:
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(task), grace)
+        if not task.done():
+            task.cancel()
+            _FINISHING.add(task)
+            task.add_done_callback(_FINISHING.discard)
+
+
+# Cancelled session tasks still winding down; referenced so they are not collected.
+_FINISHING = set()
 
 
 def _connection_key(spec):
@@ -220,6 +232,7 @@ class SessionPool:
         self._on_notification = on_notification
         self._sessions = {}
         self._locks = {}
+        self._closing = set()
 
     async def acquire(self, spec):
         key = (spec.scope, spec.server_id)
@@ -251,9 +264,13 @@ class SessionPool:
             raise
 
     async def discard(self, spec):
+        """Drop the server's session; it closes in the background so the caller
+        that saw the failure is not held up by a slow shutdown."""
         managed = self._sessions.pop((spec.scope, spec.server_id), None)
         if managed is not None:
-            await managed.close()
+            task = asyncio.get_running_loop().create_task(managed.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def close_idle(self):
         cutoff = time.monotonic() - self.idle_timeout
@@ -266,8 +283,7 @@ class SessionPool:
 
     async def close_all(self):
         sessions, self._sessions = list(self._sessions.values()), {}
-        for managed in sessions:
-            await managed.close()
+        await asyncio.gather(*(managed.close() for managed in sessions), *self._closing)
 
     def __len__(self):
         return len(self._sessions)

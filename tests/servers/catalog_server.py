@@ -97,7 +97,9 @@ def build_server(name, filler, page_size, list_delay):
         return base + list(dynamic)
 
     def page(items, request):
-        cursor = request.params.cursor if request.params else None
+        # The SDK calls list handlers with no request to fill its own tool cache.
+        params = getattr(request, "params", None)
+        cursor = params.cursor if params else None
         start = int(cursor) if cursor else 0
         if not page_size:
             return items, None

@@ -1,0 +1,194 @@
+"""Fixtures for the engine tests: real Redis, real MCP servers, no Odoo.
+
+The repository root is put on ``sys.path`` so ``mcp_crew.services`` imports as a
+plain package (the addon's ``__init__`` tolerates a missing ``odoo``).
+"""
+
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import redis
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mcp_crew.services.engine import McpEngine  # noqa: E402
+from mcp_crew.services.settings import EngineSettings  # noqa: E402
+from mcp_crew.services.spec import CacheScope, ServerSpec  # noqa: E402
+
+CATALOG_SERVER = ROOT / "tests" / "servers" / "catalog_server.py"
+EVERYTHING_JS = (
+    ROOT
+    / "tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+)
+SHARED_REDIS_URL = os.environ.get("MCP_CREW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, timeout=20.0, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError("server exited with %s before listening" % process.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on port %s after %.0f s" % (port, timeout))
+
+
+class ServerProcess:
+    """A real MCP server in a subprocess, killable from the test."""
+
+    def __init__(self, argv, port=None, env=None):
+        self.argv = argv
+        self.port = port
+        self.env = env
+        self.process = None
+
+    def start(self):
+        env = dict(os.environ, **(self.env or {}))
+        self.process = subprocess.Popen(
+            self.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if self.port:
+            wait_for_port(self.port, process=self.process)
+        return self
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def scope():
+    """A fresh company scope per test so tests never share cache keys."""
+    return CacheScope("test_%s" % uuid.uuid4().hex[:8], 1)
+
+
+@pytest.fixture
+def make_engine():
+    engines = []
+
+    def factory(**overrides):
+        values = {"redis_url": SHARED_REDIS_URL, "circuit_reset_timeout": 30.0}
+        values.update(overrides)
+        engine = McpEngine(EngineSettings(**values))
+        engines.append(engine)
+        return engine
+
+    yield factory
+    for engine in engines:
+        engine.close()
+
+
+@pytest.fixture
+def engine(make_engine):
+    return make_engine()
+
+
+@pytest.fixture
+def shared_redis():
+    client = redis.Redis.from_url(SHARED_REDIS_URL)
+    client.ping()
+    return client
+
+
+@pytest.fixture
+def start_http_server():
+    """Start ``catalog_server.py`` over streamable HTTP (or SSE); returns its URL."""
+    processes = []
+
+    def start(*options, transport="http"):
+        port = free_port()
+        proc = ServerProcess(
+            [sys.executable, str(CATALOG_SERVER), transport, "--port", str(port), *options],
+            port=port,
+        ).start()
+        processes.append(proc)
+        path = "/mcp" if transport == "http" else "/sse"
+        return "http://127.0.0.1:%d%s" % (port, path), proc
+
+    yield start
+    for proc in processes:
+        proc.kill()
+
+
+def stdio_spec(scope, server_id=1, *options, **fields):
+    return ServerSpec(
+        scope,
+        server_id,
+        fields.pop("name", "stdio-%s" % server_id),
+        "stdio",
+        command=sys.executable,
+        args=(str(CATALOG_SERVER), "stdio", *options),
+        **fields,
+    )
+
+
+def http_spec(scope, server_id, url, **fields):
+    transport = fields.pop("transport", "streamable_http")
+    return ServerSpec(
+        scope, server_id, fields.pop("name", "http-%s" % server_id), transport, url=url, **fields
+    )
+
+
+@pytest.fixture
+def everything_js():
+    if not EVERYTHING_JS.exists():
+        pytest.fail(
+            "@modelcontextprotocol/server-everything is not installed under tests/.node; "
+            "run the README's test command (make test), which installs it"
+        )
+    return str(EVERYTHING_JS)
+
+
+class PrivateRedis:
+    """A redis-server owned by one test, so the test can stop and restart it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d/0" % self.port
+
+    def start(self):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed; the README's test command installs it")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def private_redis():
+    server = PrivateRedis().start()
+    yield server
+    server.stop()
