@@ -23,7 +23,8 @@ from mcp_crew.services.engine import McpEngine  # noqa: E402
 from mcp_crew.services.settings import EngineSettings  # noqa: E402
 from mcp_crew.services.spec import CacheScope, ServerSpec  # noqa: E402
 
-CATALOG_SERVER = ROOT / "tests" / "servers" / "catalog_server.py"
+# Shared with the Odoo tests, hence inside the addon.
+CATALOG_SERVER = ROOT / "mcp_crew" / "tests" / "catalog_server.py"
 EVERYTHING_JS = (
     ROOT
     / "tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"

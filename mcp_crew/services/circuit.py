@@ -83,6 +83,10 @@ class BreakerRegistry:
                 )
         return breaker
 
-    def reset(self, spec):
+    def peek(self, scope, server_id):
+        """The server's breaker if it has one, without creating it."""
+        return self._breakers.get((scope, server_id))
+
+    def reset(self, scope, server_id):
         with self._lock:
-            self._breakers.pop((spec.scope, spec.server_id), None)
+            self._breakers.pop((scope, server_id), None)

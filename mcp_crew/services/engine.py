@@ -119,9 +119,13 @@ class McpEngine:
 
     def invalidate(self, spec):
         """Forget the cached catalog and the pooled session of a server."""
-        self.cache.delete(spec.catalog_key())
-        self.breakers.reset(spec)
-        self.loop.submit(self.pool.discard(spec))
+        self.forget(spec.scope, spec.server_id)
+
+    def forget(self, scope, server_id):
+        """Like :meth:`invalidate`, for a server whose spec may no longer be valid."""
+        self.cache.delete(scope.key("catalog", server_id))
+        self.breakers.reset(scope, server_id)
+        self.loop.submit(self.pool.discard_key((scope, server_id)))
 
     def cached_entry(self, spec):
         """The cached entry without freshness checks (``None`` if absent)."""

@@ -264,9 +264,12 @@ class SessionPool:
             raise
 
     async def discard(self, spec):
-        """Drop the server's session; it closes in the background so the caller
-        that saw the failure is not held up by a slow shutdown."""
-        managed = self._sessions.pop((spec.scope, spec.server_id), None)
+        await self.discard_key((spec.scope, spec.server_id))
+
+    async def discard_key(self, key):
+        """Drop a session; it closes in the background so the caller that saw
+        the failure is not held up by a slow shutdown."""
+        managed = self._sessions.pop(key, None)
         if managed is not None:
             task = asyncio.get_running_loop().create_task(managed.close())
             self._closing.add(task)

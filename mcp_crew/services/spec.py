@@ -48,7 +48,7 @@ class ServerSpec:
     cache_ttl: int = 1800
     # Bumped by the adapter on every configuration edit; part of the fingerprint
     # so every worker notices an edit without a shared invalidation channel.
-    revision: int = 0
+    revision: str = "0"
 
     def __post_init__(self):
         if self.transport not in TRANSPORTS:

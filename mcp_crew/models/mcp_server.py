@@ -1,0 +1,420 @@
+import datetime
+import functools
+import logging
+import time
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..error_mapping import engine_errors
+from ..runtime import get_engine
+from ..services import errors
+from ..services.settings import DEFAULT_TTL_BY_KIND
+from ..services.spec import CacheScope, ServerSpec
+
+_logger = logging.getLogger(__name__)
+
+KINDS = [
+    ("database", "Database"),
+    ("cache", "Cache"),
+    ("crm_helpdesk", "CRM / Helpdesk"),
+    ("vector_search", "Vector search"),
+    ("erp", "ERP"),
+    ("external_api", "External API"),
+    ("other", "Other"),
+]
+STATES = [
+    ("never", "Never connected"),
+    ("ok", "OK"),
+    ("degraded", "Degraded"),
+    ("down", "Down"),
+]
+# Editing any of these changes how the server is reached: new revision, new cache.
+CONFIG_FIELDS = {"transport", "command", "args_text", "url", "company_id", "active"}
+# Editing these keeps the connection but changes how long a catalog stays fresh.
+CACHE_FIELDS = {"kind", "cache_ttl_override", "timeout"}
+DEFAULT_TIMEOUT = 10.0
+
+
+class McpServer(models.Model):
+    _name = "mcp.server"
+    _description = "MCP Server"
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    kind = fields.Selection(
+        KINDS,
+        required=True,
+        default="other",
+        help="Sets the default cache TTL: hours for stable kinds, minutes for volatile ones.",
+    )
+    transport = fields.Selection(
+        [("stdio", "stdio"), ("streamable_http", "Streamable HTTP"), ("sse", "SSE (legacy)")],
+        required=True,
+        default="streamable_http",
+    )
+    command = fields.Char(help="Executable started for the stdio transport.")
+    args_text = fields.Text("Arguments", help="One command-line argument per line.")
+    url = fields.Char("URL")
+    param_ids = fields.One2many("mcp.server.param", "server_id", "Headers and environment")
+    timeout = fields.Float(
+        "Timeout (s)",
+        default=lambda self: self._default_timeout(),
+        help="Upper bound for connecting and for each request to this server.",
+    )
+    cache_ttl_override = fields.Integer(
+        "Cache TTL override (s)", help="Leave 0 to use the default TTL of the server's kind."
+    )
+    cache_ttl = fields.Integer("Cache TTL (s)", compute="_compute_cache_ttl")
+    config_revision = fields.Integer(readonly=True, copy=False, default=0)
+
+    state = fields.Selection(
+        STATES, default="never", required=True, readonly=True, copy=False,
+        group_expand="_group_expand_state",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    last_discovery_at = fields.Datetime(
+        "Last successful discovery", readonly=True, copy=False
+    )
+    server_info_name = fields.Char("Server name", readonly=True, copy=False)
+    server_info_version = fields.Char("Server version", readonly=True, copy=False)
+    protocol_version = fields.Char(readonly=True, copy=False)
+    instructions = fields.Text(readonly=True, copy=False)
+    catalog_hash = fields.Char(readonly=True, copy=False)
+    circuit_state = fields.Char(compute="_compute_circuit_state")
+
+    tool_ids = fields.One2many("mcp.tool", "server_id", "Tools")
+    resource_ids = fields.One2many("mcp.resource", "server_id", "Resources")
+    prompt_ids = fields.One2many("mcp.prompt", "server_id", "Prompts")
+    tool_count = fields.Integer(compute="_compute_counts")
+    resource_count = fields.Integer(compute="_compute_counts")
+    prompt_count = fields.Integer(compute="_compute_counts")
+
+    _sql_constraints = [
+        ("company_name_unique", "unique(company_id, name)", "Server names are unique per company."),
+        ("timeout_positive", "CHECK(timeout > 0)", "The timeout must be positive."),
+        ("ttl_not_negative", "CHECK(cache_ttl_override >= 0)", "The TTL cannot be negative."),
+    ]
+
+    @api.model
+    def _default_timeout(self):
+        param = self.env["ir.config_parameter"].sudo().get_param("mcp_crew.default_timeout")
+        return float(param or DEFAULT_TIMEOUT)
+
+    @api.model
+    def _group_expand_state(self, states, domain, order):
+        return [key for key, _label in STATES]
+
+    @api.depends("kind", "cache_ttl_override")
+    def _compute_cache_ttl(self):
+        params = self.env["ir.config_parameter"].sudo()
+        for server in self:
+            default = params.get_param("mcp_crew.ttl_%s" % server.kind)
+            server.cache_ttl = server.cache_ttl_override or int(
+                default or DEFAULT_TTL_BY_KIND[server.kind]
+            )
+
+    def _compute_counts(self):
+        for server in self:
+            server.tool_count = len(server.tool_ids)
+            server.resource_count = len(server.resource_ids)
+            server.prompt_count = len(server.prompt_ids)
+
+    def _compute_circuit_state(self):
+        engine = get_engine()
+        for server in self:
+            scope = server._cache_scope()
+            breaker = engine.breakers.peek(scope, server.id) if server.id else None
+            server.circuit_state = breaker.state if breaker else "closed"
+
+    # -- CRUD ---------------------------------------------------------------
+
+    def write(self, vals):
+        reach_changed = bool(CONFIG_FIELDS & set(vals))
+        cache_changed = reach_changed or bool(CACHE_FIELDS & set(vals))
+        before = self._cache_addresses() if cache_changed else []
+        result = super().write(vals)
+        if reach_changed:
+            self._bump_config_revision()
+        if cache_changed:
+            self._forget_after_commit(before + self._cache_addresses())
+        return result
+
+    def unlink(self):
+        addresses = self._cache_addresses()
+        result = super().unlink()
+        self._forget_after_commit(addresses)
+        return result
+
+    def _bump_config_revision(self):
+        if not self:
+            return
+        # SQL, not write(): a revision bump must not recurse into write(), and
+        # concurrent edits must each count.
+        self.flush_recordset(["config_revision"])
+        self.env.cr.execute(
+            "UPDATE mcp_server SET config_revision = COALESCE(config_revision, 0) + 1 "
+            "WHERE id IN %s",
+            (tuple(self.ids),),
+        )
+        self.invalidate_recordset(["config_revision"])
+        self._forget_after_commit(self._cache_addresses())
+
+    def _cache_addresses(self):
+        return [(server._cache_scope(), server.id) for server in self.sudo()]
+
+    def _forget_after_commit(self, addresses):
+        # After commit: a rolled-back edit must not evict a still-valid catalog,
+        # and other workers must not re-cache the old one before the edit is visible.
+        if addresses:
+            self.env.cr.postcommit.add(functools.partial(_forget, addresses))
+
+    # -- actions ------------------------------------------------------------
+
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            with engine_errors():
+                info = get_engine().test_connection(self._engine_spec())
+        except UserError as err:
+            return _notification(_("Connection failed"), str(err), "danger")
+        message = _(
+            "%(name)s %(version)s answered (protocol %(protocol)s): connected in "
+            "%(connect)s ms, ping %(ping)s ms.",
+            name=info["name"],
+            version=info["version"],
+            protocol=info["protocol_version"],
+            connect=info["connect_ms"],
+            ping=info["ping_ms"],
+        )
+        return _notification(self.name, message, "success")
+
+    def action_discover(self):
+        self.ensure_one()
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        try:
+            with engine_errors():
+                view = get_engine().get_catalog(self._engine_spec(), force=True)
+        except UserError as err:
+            self._record_failure(str(err))
+            return _notification(_("Discovery failed"), str(err), "danger")
+        counts = self._apply_discovery(view)
+        message = _(
+            "%(tools)s tools, %(resources)s resources, %(prompts)s prompts "
+            "(%(created)s new, %(archived)s archived).",
+            tools=len(view["catalog"]["tools"]),
+            resources=len(view["catalog"]["resources"]),
+            prompts=len(view["catalog"]["prompts"]),
+            created=counts["created"],
+            archived=counts["archived"],
+        )
+        return _notification(self.name, message, "success")
+
+    def action_clear_cache(self):
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        for server in self:
+            get_engine().forget(server._cache_scope(), server.id)
+        return _notification(_("Cache cleared"), ", ".join(self.mapped("name")), "info")
+
+    # -- business methods -----------------------------------------------------
+
+    def get_tools(self):
+        """The server's enabled tools as dicts, from L1/L2 while fresh.
+
+        Falls back to a live discovery, then to the last catalog stored in the
+        database (each tool then carries ``stale=True``).
+        """
+        self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        view = self._catalog_view()
+        disabled = set(
+            self.env["mcp.tool"]
+            .with_context(active_test=False)
+            .search([("server_id", "=", self.id), ("active", "=", False)])
+            .mapped("name")
+        )
+        stale = view["source"] in ("stale", "database")
+        return [
+            dict(tool, server_id=self.id, stale=stale)
+            for tool in view["catalog"]["tools"]
+            if tool["name"] not in disabled
+        ]
+
+    def call_tool(self, name, arguments):
+        """Call tool ``name``; returns ``{content, structured_content, is_error, text, latency_ms}``.
+
+        Arguments are validated against the tool's input schema first; switched
+        off or vanished tools are refused.
+        """
+        self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        record = (
+            self.env["mcp.tool"]
+            .with_context(active_test=False)
+            .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
+        )
+        if record and not record.active:
+            raise UserError(_("Tool %s of %s is switched off.", name, self.name))
+        engine = get_engine()
+        with engine_errors():
+            spec = self._engine_spec()
+            return engine.call_tool(spec, name, arguments, tool=self._find_tool(spec, name))
+
+    def _find_tool(self, spec, name):
+        for tool in self._catalog_view(spec)["catalog"]["tools"]:
+            if tool["name"] == name:
+                return tool
+        raise errors.ToolNotFound(_("MCP server %s has no tool named %s.", self.name, name))
+
+    def _catalog_view(self, spec=None):
+        spec = spec or self._engine_spec_or_user_error()
+        try:
+            view = get_engine().get_catalog(spec)
+        except errors.ServerUnavailable as err:
+            self._record_failure(str(err))
+            return self._stored_catalog_view(str(err))
+        if view["source"] == "live":
+            self._apply_discovery(view)
+        elif view["source"] == "stale":
+            self._record_failure(view["error"], degraded=True)
+        return view
+
+    def _stored_catalog_view(self, error):
+        tools = self.env["mcp.tool"].sudo().search([("server_id", "=", self.id)])
+        return {
+            "catalog": {"tools": [tool._to_catalog_item() for tool in tools]},
+            "source": "database",
+            "error": error,
+        }
+
+    def _engine_spec_or_user_error(self):
+        with engine_errors():
+            return self._engine_spec()
+
+    def _engine_spec(self):
+        self.ensure_one()
+        server = self.sudo()
+        params = server.param_ids
+        return ServerSpec(
+            scope=server._cache_scope(),
+            server_id=server.id,
+            name=server.name,
+            transport=server.transport,
+            command=(server.command or "").strip(),
+            args=tuple(line.strip() for line in (server.args_text or "").splitlines() if line.strip()),
+            env=tuple((p.name, p._effective_value()) for p in params if p.param_type == "env"),
+            url=(server.url or "").strip(),
+            headers=tuple(
+                (p.name, p._effective_value()) for p in params if p.param_type == "header"
+            ),
+            timeout=server.timeout or DEFAULT_TIMEOUT,
+            cache_ttl=server.cache_ttl,
+            # The creation time keeps a recreated database (same ids) from
+            # reusing the cached catalogs of the old one.
+            revision="%s.%s" % (server.create_date.timestamp(), server.config_revision),
+        )
+
+    def _cache_scope(self):
+        return CacheScope(self.env.cr.dbname, self.company_id.id)
+
+    def _apply_discovery(self, view):
+        """Persist a freshly discovered catalog and mark the server OK."""
+        self.ensure_one()
+        server = self.sudo()
+        catalog = view["catalog"]
+        counts = {"created": 0, "updated": 0, "archived": 0}
+        if server.catalog_hash != catalog["hash"]:
+            for model, items in (
+                ("mcp.tool", catalog["tools"]),
+                ("mcp.resource", catalog["resources"]),
+                ("mcp.prompt", catalog["prompts"]),
+            ):
+                synced = self.env[model].sudo()._sync_catalog(server, items)
+                for key, value in synced.items():
+                    counts[key] += value
+        info = catalog["server"]
+        server.write(
+            {
+                "state": "ok",
+                "last_error": False,
+                "last_discovery_at": datetime.datetime.utcfromtimestamp(view["fetched_at"]),
+                "catalog_hash": catalog["hash"],
+                "server_info_name": info["name"],
+                "server_info_version": info["version"],
+                "protocol_version": info["protocol_version"],
+                "instructions": info["instructions"],
+            }
+        )
+        return counts
+
+    def _record_failure(self, message, degraded=None):
+        """Show the failure on the server; degraded while a catalog is still served."""
+        self.ensure_one()
+        server = self.sudo()
+        if degraded is None:
+            degraded = bool(server.catalog_hash)
+        state = "degraded" if degraded else "down"
+        breaker = get_engine().breakers.peek(self._cache_scope(), self.id)
+        if breaker is not None and breaker.state == "open":
+            state = "down"
+        if server.state != state or server.last_error != message:
+            server.write({"state": state, "last_error": message})
+
+    # -- crons ----------------------------------------------------------------
+
+    @api.model
+    def _cron_refresh_discovery(self, batch_size=None):
+        """Re-discover servers whose cached catalog expires soon (pre-warm), in batches."""
+        params = self.env["ir.config_parameter"].sudo()
+        margin = int(params.get_param("mcp_crew.prewarm_margin", 600))
+        batch_size = batch_size or int(params.get_param("mcp_crew.discovery_batch_size", 20))
+        engine = get_engine()
+        due = []
+        for server in self.sudo().search([], order="id"):
+            try:
+                spec = server._engine_spec()
+            except errors.ConfigurationError as err:
+                server._record_failure(str(err), degraded=False)
+                continue
+            entry = engine.cached_entry(spec)
+            if entry is None or entry["fresh_until"] - time.time() < margin:
+                due.append((server, spec))
+        batch, rest = due[:batch_size], due[batch_size:]
+        results = engine.refresh_many([spec for _server, spec in batch]) if batch else {}
+        for server, _spec in batch:
+            entry, error = results[server.id]
+            if error is None:
+                server._apply_discovery(dict(entry, source="live"))
+            else:
+                server._record_failure(str(error))
+        if rest:
+            self.env.ref("mcp_crew.ir_cron_mcp_refresh_discovery")._trigger()
+        _logger.info(
+            "mcp_crew: pre-warm refreshed %d server(s), %d left for the next run",
+            len(batch),
+            len(rest),
+        )
+        return len(batch)
+
+
+def _forget(addresses):
+    engine = get_engine()
+    for scope, server_id in addresses:
+        engine.forget(scope, server_id)
+
+
+def _notification(title, message, kind):
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
+    }
