@@ -26,8 +26,7 @@ from mcp_crew.services.spec import CacheScope, ServerSpec  # noqa: E402
 # Shared with the Odoo tests, hence inside the addon.
 CATALOG_SERVER = ROOT / "mcp_crew" / "tests" / "catalog_server.py"
 EVERYTHING_JS = (
-    ROOT
-    / "tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+    ROOT / "tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
 )
 SHARED_REDIS_URL = os.environ.get("MCP_CREW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -174,8 +173,17 @@ class PrivateRedis:
         if binary is None:
             pytest.fail("redis-server is not installed; the README's test command installs it")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -52,8 +52,7 @@ def test_l2_drops_garbage_instead_of_raising(shared_redis, scope, caplog):
 
 
 def test_l2_degrades_when_redis_stops_and_recovers(private_redis, caplog):
-    client = redis.Redis.from_url(private_redis.url, socket_timeout=0.5,
-                                  socket_connect_timeout=0.5)
+    client = redis.Redis.from_url(private_redis.url, socket_timeout=0.5, socket_connect_timeout=0.5)
     l2 = RedisL2(private_redis.url, JsonCodec(1000), 0.5, retry_interval=0.3, client=client)
     assert l2.set("k", {"v": 1}, 60)
     private_redis.stop()

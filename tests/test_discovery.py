@@ -66,8 +66,9 @@ def test_same_catalog_over_every_transport_has_same_hash(engine, scope, start_ht
 
 
 def test_third_party_server_everything_over_stdio(engine, scope, everything_js):
-    spec = ServerSpec(scope, 6, "everything", "stdio", command="node", args=(everything_js, "stdio"),
-                      timeout=20)
+    spec = ServerSpec(
+        scope, 6, "everything", "stdio", command="node", args=(everything_js, "stdio"), timeout=20
+    )
     catalog = engine.get_catalog(spec)["catalog"]
     tools = {tool["name"]: tool for tool in catalog["tools"]}
     assert {"echo", "get-sum"} <= set(tools)
@@ -83,8 +84,9 @@ def test_third_party_server_everything_over_streamable_http(engine, scope, every
     from conftest import ServerProcess, free_port
 
     port = free_port()
-    proc = ServerProcess(["node", everything_js, "streamableHttp"], port=port,
-                         env={"PORT": str(port)}).start()
+    proc = ServerProcess(
+        ["node", everything_js, "streamableHttp"], port=port, env={"PORT": str(port)}
+    ).start()
     try:
         spec = http_spec(scope, 7, "http://127.0.0.1:%d/mcp" % port, timeout=20)
         catalog = engine.get_catalog(spec)["catalog"]
@@ -96,8 +98,9 @@ def test_third_party_server_everything_over_streamable_http(engine, scope, every
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
-def test_list_changed_notification_triggers_rediscovery(engine, scope, start_http_server,
-                                                        transport):
+def test_list_changed_notification_triggers_rediscovery(
+    engine, scope, start_http_server, transport
+):
     if transport == "stdio":
         spec = stdio_spec(scope, 8)
     else:

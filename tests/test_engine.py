@@ -20,8 +20,9 @@ from mcp_crew.services.errors import (
 from mcp_crew.services.spec import CacheScope, ServerSpec
 
 
-def test_fresh_catalog_is_served_without_contacting_the_server(make_engine, scope,
-                                                               start_http_server):
+def test_fresh_catalog_is_served_without_contacting_the_server(
+    make_engine, scope, start_http_server
+):
     url, proc = start_http_server()
     spec = http_spec(scope, 1, url)
     worker_a = make_engine()
@@ -97,8 +98,15 @@ def test_hanging_http_server_fails_within_its_timeout(engine, scope):
 
 
 def test_hanging_stdio_server_fails_within_its_timeout(engine, scope):
-    spec = ServerSpec(scope, 1, "mute", "stdio", command=sys.executable,
-                      args=("-c", "import time; time.sleep(60)"), timeout=1.0)
+    spec = ServerSpec(
+        scope,
+        1,
+        "mute",
+        "stdio",
+        command=sys.executable,
+        args=("-c", "import time; time.sleep(60)"),
+        timeout=1.0,
+    )
     started = time.monotonic()
     with pytest.raises(ServerTimeout):
         engine.get_catalog(spec)

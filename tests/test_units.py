@@ -55,14 +55,26 @@ def test_spec_validation(fields, message):
 
 
 def test_spec_repr_and_fingerprint_never_expose_secrets():
-    spec = ServerSpec(SCOPE, 1, "crm", "streamable_http",
-                      url="https://bob:pw@crm.example/mcp?token=abc",
-                      headers=(("Authorization", "Bearer TOPSECRET"),))
+    spec = ServerSpec(
+        SCOPE,
+        1,
+        "crm",
+        "streamable_http",
+        url="https://bob:pw@crm.example/mcp?token=abc",
+        headers=(("Authorization", "Bearer TOPSECRET"),),
+    )
     text = repr(spec) + spec.fingerprint + spec.display_target
     for secret in ("TOPSECRET", "pw", "abc"):
         assert secret not in text
-    rotated = ServerSpec(SCOPE, 1, "crm", "streamable_http", url=spec.url,
-                         headers=(("Authorization", "Bearer OTHER"),), revision=1)
+    rotated = ServerSpec(
+        SCOPE,
+        1,
+        "crm",
+        "streamable_http",
+        url=spec.url,
+        headers=(("Authorization", "Bearer OTHER"),),
+        revision=1,
+    )
     assert rotated.fingerprint != spec.fingerprint
 
 

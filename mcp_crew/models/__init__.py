@@ -1,7 +1,9 @@
-from . import mcp_catalog_mixin
-from . import mcp_server
-from . import mcp_server_param
-from . import mcp_tool
-from . import mcp_resource
-from . import mcp_prompt
-from . import res_config_settings
+from . import (
+    mcp_catalog_mixin,
+    mcp_prompt,
+    mcp_resource,
+    mcp_server,
+    mcp_server_param,
+    mcp_tool,
+    res_config_settings,
+)

@@ -74,13 +74,15 @@ class McpServer(models.Model):
     config_revision = fields.Integer(readonly=True, copy=False, default=0)
 
     state = fields.Selection(
-        STATES, default="never", required=True, readonly=True, copy=False,
+        STATES,
+        default="never",
+        required=True,
+        readonly=True,
+        copy=False,
         group_expand="_group_expand_state",
     )
     last_error = fields.Text(readonly=True, copy=False)
-    last_discovery_at = fields.Datetime(
-        "Last successful discovery", readonly=True, copy=False
-    )
+    last_discovery_at = fields.Datetime("Last successful discovery", readonly=True, copy=False)
     server_info_name = fields.Char("Server name", readonly=True, copy=False)
     server_info_version = fields.Char("Server version", readonly=True, copy=False)
     protocol_version = fields.Char(readonly=True, copy=False)
@@ -249,7 +251,9 @@ class McpServer(models.Model):
         ]
 
     def call_tool(self, name, arguments):
-        """Call tool ``name``; returns ``{content, structured_content, is_error, text, latency_ms}``.
+        """Call tool ``name``; returns the engine's result dict.
+
+        Keys: content, structured_content, is_error, text, latency_ms.
 
         Arguments are validated against the tool's input schema first; switched
         off or vanished tools are refused.
@@ -263,7 +267,9 @@ class McpServer(models.Model):
             .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
         )
         if record and not record.active:
-            raise UserError(_("Tool %s of %s is switched off.", name, self.name))
+            raise UserError(
+                _("Tool %(tool)s of %(server)s is switched off.", tool=name, server=self.name)
+            )
         engine = get_engine()
         with engine_errors():
             spec = self._engine_spec()
@@ -273,7 +279,9 @@ class McpServer(models.Model):
         for tool in self._catalog_view(spec)["catalog"]["tools"]:
             if tool["name"] == name:
                 return tool
-        raise errors.ToolNotFound(_("MCP server %s has no tool named %s.", self.name, name))
+        raise errors.ToolNotFound(
+            _("MCP server %(server)s has no tool named %(tool)s.", server=self.name, tool=name)
+        )
 
     def _catalog_view(self, spec=None):
         spec = spec or self._engine_spec_or_user_error()
@@ -310,7 +318,9 @@ class McpServer(models.Model):
             name=server.name,
             transport=server.transport,
             command=(server.command or "").strip(),
-            args=tuple(line.strip() for line in (server.args_text or "").splitlines() if line.strip()),
+            args=tuple(
+                line.strip() for line in (server.args_text or "").splitlines() if line.strip()
+            ),
             env=tuple((p.name, p._effective_value()) for p in params if p.param_type == "env"),
             url=(server.url or "").strip(),
             headers=tuple(

@@ -16,8 +16,10 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     mcp_crew_redis_url = fields.Char(
-        "Redis URL", compute="_compute_mcp_crew_redis", help="From odoo.conf [mcp_crew] "
-        "redis_url or the MCP_CREW_REDIS_URL environment variable; password hidden."
+        "Redis URL",
+        compute="_compute_mcp_crew_redis",
+        help="From odoo.conf [mcp_crew] "
+        "redis_url or the MCP_CREW_REDIS_URL environment variable; password hidden.",
     )
     mcp_crew_redis_status = fields.Char("Redis status", compute="_compute_mcp_crew_redis")
     mcp_crew_default_timeout = fields.Float(

@@ -107,7 +107,7 @@ class McpEngine:
         if allowed:
             timeout = max(spec.timeout for spec in allowed) * 2 + LOOP_GRACE
             outcomes = self.loop.run(self._discover_many(allowed), timeout)
-            for spec, outcome in zip(allowed, outcomes):
+            for spec, outcome in zip(allowed, outcomes, strict=True):
                 breaker = self.breakers.get(spec)
                 if isinstance(outcome, ServerUnavailable):
                     breaker.record_failure()
@@ -212,12 +212,12 @@ class McpEngine:
     async def _discover_many(self, specs):
         async def one(spec):
             try:
-                return await asyncio.wait_for(
-                    self._discover_and_cache(spec), spec.timeout * 2
-                )
+                return await asyncio.wait_for(self._discover_and_cache(spec), spec.timeout * 2)
             except asyncio.TimeoutError:
                 await self.pool.discard(spec)
-                return ServerUnavailable(spec.label, "discovery took over %.1f s" % (spec.timeout * 2))
+                return ServerUnavailable(
+                    spec.label, "discovery took over %.1f s" % (spec.timeout * 2)
+                )
             except ServerUnavailable as err:
                 return err
 
@@ -228,9 +228,7 @@ class McpEngine:
         if key in self._refreshing:
             return
         self._refreshing.add(key)
-        _logger.info(
-            "mcp_crew: %s announced %s; re-discovering", spec.label, notification.method
-        )
+        _logger.info("mcp_crew: %s announced %s; re-discovering", spec.label, notification.method)
         asyncio.get_running_loop().create_task(self._refresh_after_change(spec, key))
 
     async def _refresh_after_change(self, spec, key):

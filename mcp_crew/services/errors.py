@@ -27,9 +27,7 @@ class ServerTimeout(ServerUnavailable):
     """The MCP server did not answer within its timeout."""
 
     def __init__(self, server_label, timeout, operation):
-        super().__init__(
-            server_label, "no answer to %s within %.1f s" % (operation, timeout)
-        )
+        super().__init__(server_label, "no answer to %s within %.1f s" % (operation, timeout))
         self.timeout = timeout
         self.operation = operation
 
@@ -58,9 +56,7 @@ class InvalidArguments(McpCrewError):
 
     def __init__(self, tool_name, field_path, problem):
         where = field_path or "(arguments)"
-        super().__init__(
-            "Invalid arguments for tool %s: %s: %s" % (tool_name, where, problem)
-        )
+        super().__init__("Invalid arguments for tool %s: %s: %s" % (tool_name, where, problem))
         self.tool_name = tool_name
         self.field_path = field_path
         self.problem = problem

@@ -193,7 +193,12 @@ class ManagedSession:
             return call.result()
         except McpError as err:
             raise ServerUnavailable(self.spec.label, describe_failure(err)) from err
-        except (OSError, httpx.HTTPError, anyio.ClosedResourceError, anyio.BrokenResourceError) as err:
+        except (
+            OSError,
+            httpx.HTTPError,
+            anyio.ClosedResourceError,
+            anyio.BrokenResourceError,
+        ) as err:
             raise ServerUnavailable(self.spec.label, describe_failure(err)) from err
 
     async def close(self, grace=5.0):
@@ -237,7 +242,11 @@ class SessionPool:
     async def acquire(self, spec):
         key = (spec.scope, spec.server_id)
         managed = self._sessions.get(key)
-        if managed is not None and managed.usable and managed.connection_key == _connection_key(spec):
+        if (
+            managed is not None
+            and managed.usable
+            and managed.connection_key == _connection_key(spec)
+        ):
             managed.spec = spec
             return managed
         lock = self._locks.setdefault(key, asyncio.Lock())

@@ -95,6 +95,5 @@ def _coerce(field, value):
         return field.type(value)
     except (TypeError, ValueError) as err:
         raise ConfigurationError(
-            "mcp_crew setting %s: %r is not a valid %s"
-            % (field.name, value, field.type.__name__)
+            "mcp_crew setting %s: %r is not a valid %s" % (field.name, value, field.type.__name__)
         ) from err

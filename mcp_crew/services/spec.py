@@ -57,9 +57,7 @@ class ServerSpec:
                 % (self.label, self.transport, ", ".join(TRANSPORTS))
             )
         if self.transport == "stdio" and not self.command:
-            raise ConfigurationError(
-                "MCP server %s: a stdio server needs a command" % self.label
-            )
+            raise ConfigurationError("MCP server %s: a stdio server needs a command" % self.label)
         if self.transport != "stdio":
             parts = urlsplit(self.url or "")
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -67,13 +65,9 @@ class ServerSpec:
                     "MCP server %s: %r is not an http(s) URL" % (self.label, self.url)
                 )
         if not self.timeout or self.timeout <= 0:
-            raise ConfigurationError(
-                "MCP server %s: the timeout must be positive" % self.label
-            )
+            raise ConfigurationError("MCP server %s: the timeout must be positive" % self.label)
         if not self.cache_ttl or self.cache_ttl <= 0:
-            raise ConfigurationError(
-                "MCP server %s: the cache TTL must be positive" % self.label
-            )
+            raise ConfigurationError("MCP server %s: the cache TTL must be positive" % self.label)
 
     @property
     def label(self):

@@ -1,2 +1,1 @@
-from . import test_mcp_server
-from . import test_multi_company
+from . import test_mcp_server, test_multi_company

@@ -18,6 +18,17 @@ import mcp.types as types
 from mcp.server.lowlevel import NotificationOptions, Server
 
 
+def page(items, request, page_size):
+    # The SDK calls list handlers with no request to fill its own tool cache.
+    params = getattr(request, "params", None)
+    cursor = params.cursor if params else None
+    start = int(cursor) if cursor else 0
+    if not page_size:
+        return items, None
+    end = start + page_size
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
 def build_server(name, filler, page_size, list_delay):
     server = Server(name, version="1.2.3", instructions="Test server for mcp_crew")
     dynamic = []
@@ -96,47 +107,49 @@ def build_server(name, filler, page_size, list_delay):
         ]
         return base + list(dynamic)
 
-    def page(items, request):
-        # The SDK calls list handlers with no request to fill its own tool cache.
-        params = getattr(request, "params", None)
-        cursor = params.cursor if params else None
-        start = int(cursor) if cursor else 0
-        if not page_size:
-            return items, None
-        end = start + page_size
-        return items[start:end], (str(end) if end < len(items) else None)
-
     @server.list_tools()
     async def list_tools(request: types.ListToolsRequest) -> types.ListToolsResult:
         await asyncio.sleep(list_delay)
-        items, cursor = page(tools(), request)
+        items, cursor = page(tools(), request, page_size)
         return types.ListToolsResult(tools=items, nextCursor=cursor)
+
+    async def add_tool(arguments):
+        dynamic.append(
+            types.Tool(
+                name=arguments["name"],
+                description="Added at run time",
+                inputSchema={"type": "object", "properties": {}},
+            )
+        )
+        await server.request_context.session.send_tool_list_changed()
+        return [types.TextContent(type="text", text="added")]
+
+    async def sleep(arguments):
+        await asyncio.sleep(arguments["seconds"])
+        return [types.TextContent(type="text", text="slept")]
+
+    def fail(_arguments):
+        raise ValueError("this tool always fails")
+
+    def text(value):
+        return [types.TextContent(type="text", text=value)]
+
+    handlers = {
+        "echo": lambda arguments: text(arguments["text"]),
+        "add": lambda arguments: {"sum": arguments["a"] + arguments["b"]},
+        "delete_record": lambda arguments: text("deleted %s" % arguments["record_id"]),
+        "fail": fail,
+    }
+    async_handlers = {"add_tool": add_tool, "sleep": sleep}
 
     @server.call_tool(validate_input=False)
     async def call_tool(tool, arguments):
-        if tool == "echo":
-            return [types.TextContent(type="text", text=arguments["text"])]
-        if tool == "add":
-            return {"sum": arguments["a"] + arguments["b"]}
-        if tool == "sleep":
-            await asyncio.sleep(arguments["seconds"])
-            return [types.TextContent(type="text", text="slept")]
-        if tool == "delete_record":
-            return [types.TextContent(type="text", text="deleted %s" % arguments["record_id"])]
-        if tool == "fail":
-            raise ValueError("this tool always fails")
-        if tool == "add_tool":
-            dynamic.append(
-                types.Tool(
-                    name=arguments["name"],
-                    description="Added at run time",
-                    inputSchema={"type": "object", "properties": {}},
-                )
-            )
-            await server.request_context.session.send_tool_list_changed()
-            return [types.TextContent(type="text", text="added")]
+        if tool in async_handlers:
+            return await async_handlers[tool](arguments)
+        if tool in handlers:
+            return handlers[tool](arguments)
         if any(t.name == tool for t in dynamic) or tool.startswith("filler_"):
-            return [types.TextContent(type="text", text=tool)]
+            return text(tool)
         raise ValueError("unknown tool %s" % tool)
 
     @server.list_resources()
@@ -146,7 +159,7 @@ def build_server(name, filler, page_size, list_delay):
             types.Resource(uri="memo://readme", name="readme", mimeType="text/plain"),
             types.Resource(uri="memo://changelog", name="changelog", mimeType="text/markdown"),
         ]
-        items, cursor = page(items, request)
+        items, cursor = page(items, request, page_size)
         return types.ListResourcesResult(resources=items, nextCursor=cursor)
 
     @server.list_resource_templates()

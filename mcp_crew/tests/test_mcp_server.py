@@ -40,9 +40,7 @@ class TestMcpServer(McpCrewCase):
         # The server now lists one filler tool instead of three.
         self.server.args_text = self.server.args_text.replace("--filler\n3", "--filler\n1")
         self.server.action_discover()
-        by_name = {
-            t.name: t for t in tools.search([("server_id", "=", self.server.id)])
-        }
+        by_name = {t.name: t for t in tools.search([("server_id", "=", self.server.id)])}
         self.assertFalse(by_name["filler_002"].active)
         self.assertTrue(by_name["filler_002"].vanished_at)
         self.assertTrue(by_name["filler_000"].active)
@@ -99,8 +97,13 @@ class TestMcpServer(McpCrewCase):
     def test_editing_a_header_bumps_the_revision(self):
         revision = self.server.config_revision
         self.env["mcp.server.param"].create(
-            {"server_id": self.server.id, "param_type": "env", "name": "TOKEN",
-             "is_secret": True, "secret_value": "s3cr3t"}
+            {
+                "server_id": self.server.id,
+                "param_type": "env",
+                "name": "TOKEN",
+                "is_secret": True,
+                "secret_value": "s3cr3t",
+            }
         )
         self.assertEqual(self.server.config_revision, revision + 1)
         spec = self.server._engine_spec()
@@ -170,8 +173,13 @@ class TestMcpServer(McpCrewCase):
 
     def test_secret_values_are_for_system_administrators_only(self):
         param = self.env["mcp.server.param"].create(
-            {"server_id": self.server.id, "param_type": "header", "name": "Authorization",
-             "is_secret": True, "secret_value": "Bearer s3cr3t"}
+            {
+                "server_id": self.server.id,
+                "param_type": "header",
+                "name": "Authorization",
+                "is_secret": True,
+                "secret_value": "Bearer s3cr3t",
+            }
         )
         as_manager = param.with_user(self.manager)
         self.assertEqual(as_manager.value_display, "********")

@@ -12,12 +12,17 @@ class TestMultiCompany(McpCrewCase):
         super().setUpClass()
         cls.company_b = cls.env["res.company"].create({"name": "MCP Company B"})
         cls.user_a = new_test_user(
-            cls.env, login="mcp_user_a", groups="mcp_crew.group_mcp_crew_manager",
+            cls.env,
+            login="mcp_user_a",
+            groups="mcp_crew.group_mcp_crew_manager",
             company_id=cls.company_a.id,
         )
         cls.user_b = new_test_user(
-            cls.env, login="mcp_user_b", groups="mcp_crew.group_mcp_crew_manager",
-            company_id=cls.company_b.id, company_ids=[(6, 0, cls.company_b.ids)],
+            cls.env,
+            login="mcp_user_b",
+            groups="mcp_crew.group_mcp_crew_manager",
+            company_id=cls.company_b.id,
+            company_ids=[(6, 0, cls.company_b.ids)],
         )
         cls.server_a = cls.create_stdio_server("catalog A", company=cls.company_a)
         cls.server_b = cls.create_stdio_server("catalog B", company=cls.company_b)
@@ -28,18 +33,13 @@ class TestMultiCompany(McpCrewCase):
         cls.server_b.action_discover()
 
     def test_each_user_sees_only_their_company_records(self):
-        for model in ("mcp.server", "mcp.tool", "mcp.resource", "mcp.prompt",
-                      "mcp.server.param"):
+        for model in ("mcp.server", "mcp.tool", "mcp.resource", "mcp.prompt", "mcp.server.param"):
             records_b = self.env[model].with_user(self.user_b).search([])
-            self.assertTrue(
-                all(rec.company_id == self.company_b for rec in records_b), model
-            )
+            self.assertTrue(all(rec.company_id == self.company_b for rec in records_b), model)
             records_a = self.env[model].with_user(self.user_a).search([])
             self.assertFalse(records_a & records_b, model)
         self.assertIn(self.server_a, self.env["mcp.server"].with_user(self.user_a).search([]))
-        self.assertEqual(
-            self.env["mcp.server"].with_user(self.user_b).search([]), self.server_b
-        )
+        self.assertEqual(self.env["mcp.server"].with_user(self.user_b).search([]), self.server_b)
 
     def test_company_b_cannot_use_company_a_server(self):
         foreign = self.server_a.with_user(self.user_b)

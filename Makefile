@@ -1,0 +1,48 @@
+# `make test` on a fresh machine: Python 3.10 virtualenv, pinned dependencies,
+# Redis and PostgreSQL up, engine tests, static checks, and the Odoo tests when
+# an Odoo 16 is available (ODOO_BIN=/path/to/odoo-bin, see README).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+EVERYTHING := tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+EVERYTHING_VERSION := 2026.8.31
+
+.PHONY: test setup services engine-test lint odoo-test bench clean
+
+test: setup services engine-test lint odoo-test
+
+setup: $(VENV)/.installed $(EVERYTHING)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	tools/python310.sh $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(EVERYTHING):
+	tools/ensure-node.sh
+	mkdir -p tests/.node
+	cd tests/.node && npm install --no-audit --no-fund --silent \
+		@modelcontextprotocol/server-everything@$(EVERYTHING_VERSION)
+
+services:
+	tools/ensure-services.sh
+
+engine-test:
+	$(PY) -m pytest tests -q -p no:cacheprovider
+
+lint:
+	$(PY) tools/check_addon.py mcp_crew
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/isort --check-only --diff .
+	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory mcp_crew
+
+# Runs only where an Odoo 16 is importable: ODOO_BIN points at odoo-bin (with
+# the Python that runs it, e.g. a venv's launcher) or `odoo` is on the path.
+odoo-test:
+	tools/odoo-test.sh
+
+bench: setup services
+	$(PY) bench/bench_discovery.py
+
+clean:
+	rm -rf $(VENV) tests/.node
