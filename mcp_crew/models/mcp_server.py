@@ -173,8 +173,15 @@ class McpServer(models.Model):
     def _forget_after_commit(self, addresses):
         # After commit: a rolled-back edit must not evict a still-valid catalog,
         # and other workers must not re-cache the old one before the edit is visible.
-        if addresses:
-            self.env.cr.postcommit.add(functools.partial(_forget, addresses))
+        # One callback per transaction, however many edits (server and params) ask.
+        if not addresses:
+            return
+        postcommit = self.env.cr.postcommit
+        pending = postcommit.data.get("mcp_crew.forget")
+        if pending is None:
+            pending = postcommit.data["mcp_crew.forget"] = set()
+            postcommit.add(functools.partial(_forget, pending))
+        pending.update(addresses)
 
     # -- actions ------------------------------------------------------------
 
