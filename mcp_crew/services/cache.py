@@ -18,6 +18,8 @@ import time
 
 import redis
 
+from .errors import RedisUnavailable
+
 _logger = logging.getLogger(__name__)
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -149,6 +151,22 @@ class RedisL2:
             return False
         return True
 
+    def execute(self, operation):
+        """Run ``operation(client)`` for callers that need more than get/set.
+
+        Raises :class:`~.errors.RedisUnavailable` at once during the back-off,
+        so a dead Redis costs its callers one timeout per retry interval.
+        """
+        if time.monotonic() < self._down_until:
+            raise RedisUnavailable(
+                "Redis is unavailable; next attempt within %.0f s" % self.retry_interval
+            )
+        try:
+            return operation(self._client)
+        except self.FAILURES as err:
+            self._mark_down(err)
+            raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err
+
     def ping(self):
         """Check Redis now, ignoring the retry interval; used by health checks."""
         try:
@@ -166,8 +184,9 @@ class RedisL2:
         if now - self._last_warning >= self.retry_interval:
             self._last_warning = now
             _logger.warning(
-                "mcp_crew: Redis unavailable (%s: %s); serving from the in-process "
-                "cache and live discovery, next attempt in %.0f s",
+                "mcp_crew: Redis unavailable (%s: %s); catalogs are served from the "
+                "in-process cache and live discovery, knowledge events wait in the "
+                "database; next attempt in %g s",
                 type(err).__name__,
                 err,
                 self.retry_interval,

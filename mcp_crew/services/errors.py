@@ -60,3 +60,11 @@ class InvalidArguments(McpCrewError):
         self.tool_name = tool_name
         self.field_path = field_path
         self.problem = problem
+
+
+class RedisUnavailable(McpCrewError):
+    """Redis could not be reached (or is in its retry back-off); nothing was written to it."""
+
+
+class EmbeddingsUnavailable(McpCrewError):
+    """The embeddings endpoint failed, timed out or answered something unusable."""
