@@ -1,8 +1,8 @@
 {
     "name": "MCP Crew",
     "summary": "Multi-agent AI hub on the Model Context Protocol: MCP server registry, "
-    "tool discovery and a two-level cache",
-    "version": "16.0.1.0.0",
+    "tool discovery, a two-level cache and a shared knowledge base",
+    "version": "16.0.1.1.0",
     "category": "Productivity",
     "website": "https://github.com/mcp-crew/mcp_crew",
     "author": "mcp_crew",
@@ -17,6 +17,7 @@
         "views/mcp_tool_views.xml",
         "views/mcp_resource_views.xml",
         "views/mcp_prompt_views.xml",
+        "views/mcp_knowledge_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_crew_menus.xml",
     ],

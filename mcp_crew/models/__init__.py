@@ -1,5 +1,9 @@
 from . import (
     mcp_catalog_mixin,
+    mcp_knowledge,
+    mcp_knowledge_event,
+    mcp_knowledge_tag,
+    mcp_knowledge_version,
     mcp_prompt,
     mcp_resource,
     mcp_server,

@@ -1,7 +1,9 @@
 from odoo import fields, models
 
 from ..runtime import get_engine
+from ..services.knowledge.events import DEFAULT_MAXLEN
 from ..services.settings import DEFAULT_TTL_BY_KIND
+from .mcp_knowledge import DEFAULT_TTL_DAYS
 
 
 def _ttl_field(kind, label):
@@ -9,6 +11,15 @@ def _ttl_field(kind, label):
         "%s catalog TTL (s)" % label,
         config_parameter="mcp_crew.ttl_%s" % kind,
         default=DEFAULT_TTL_BY_KIND[kind],
+    )
+
+
+def _knowledge_ttl_field(knowledge_type, label):
+    return fields.Integer(
+        "%s (days)" % label,
+        config_parameter="mcp_crew.knowledge_ttl_%s" % knowledge_type,
+        default=DEFAULT_TTL_DAYS[knowledge_type],
+        help="Lifetime of new items of this type without an explicit expiry; 0 = never expire.",
     )
 
 
@@ -41,6 +52,52 @@ class ResConfigSettings(models.TransientModel):
     mcp_crew_ttl_other = _ttl_field("other", "Other")
     mcp_crew_ttl_crm_helpdesk = _ttl_field("crm_helpdesk", "CRM / Helpdesk")
     mcp_crew_ttl_external_api = _ttl_field("external_api", "External API")
+
+    mcp_crew_knowledge_ttl_product_info = _knowledge_ttl_field("product_info", "Product info")
+    mcp_crew_knowledge_ttl_customer_insight = _knowledge_ttl_field(
+        "customer_insight", "Customer insight"
+    )
+    mcp_crew_knowledge_ttl_conversation_summary = _knowledge_ttl_field(
+        "conversation_summary", "Conversation summary"
+    )
+    mcp_crew_knowledge_ttl_analysis_result = _knowledge_ttl_field(
+        "analysis_result", "Analysis result"
+    )
+    mcp_crew_knowledge_ttl_recommendation = _knowledge_ttl_field("recommendation", "Recommendation")
+    mcp_crew_knowledge_ttl_market_data = _knowledge_ttl_field("market_data", "Market data")
+    mcp_crew_knowledge_ttl_technical_spec = _knowledge_ttl_field("technical_spec", "Technical spec")
+    mcp_crew_knowledge_ttl_general_fact = _knowledge_ttl_field("general_fact", "General fact")
+    mcp_crew_knowledge_retention_days = fields.Integer(
+        "Keep archived items (days)",
+        config_parameter="mcp_crew.knowledge_retention_days",
+        default=30,
+        help="Expired items stay archived this long, then are deleted; 0 = keep forever.",
+    )
+    mcp_crew_dedupe_threshold = fields.Float(
+        "Near-duplicate similarity",
+        config_parameter="mcp_crew.dedupe_threshold",
+        default=0.85,
+        help="Trigram similarity (0-1) above which stored content refreshes the existing item.",
+    )
+    mcp_crew_knowledge_stream_maxlen = fields.Integer(
+        "Events kept per company",
+        config_parameter="mcp_crew.knowledge_stream_maxlen",
+        default=DEFAULT_MAXLEN,
+    )
+    mcp_crew_embeddings_base_url = fields.Char(
+        "Embeddings endpoint",
+        config_parameter="mcp_crew.embeddings_base_url",
+        help="OpenAI-compatible base URL (e.g. https://api.openai.com/v1 or a local "
+        "server); empty = lexical ranking only.",
+    )
+    mcp_crew_embeddings_model = fields.Char(
+        "Embeddings model",
+        config_parameter="mcp_crew.embeddings_model",
+        default="text-embedding-3-small",
+    )
+    mcp_crew_embeddings_api_key = fields.Char(
+        "Embeddings API key", config_parameter="mcp_crew.embeddings_api_key"
+    )
 
     def _compute_mcp_crew_redis(self):
         engine = get_engine()

@@ -1,1 +1,9 @@
-from . import test_mcp_server, test_multi_company
+# Helpers here (fake_openai, processes, catalog_server) are shared with the
+# plain-pytest engine tests, which import this package without Odoo.
+try:
+    import odoo  # noqa: F401  pylint: disable=unused-import
+except ModuleNotFoundError as err:
+    if err.name != "odoo":
+        raise
+else:
+    from . import test_knowledge, test_knowledge_multi_company, test_mcp_server, test_multi_company

@@ -1,14 +1,18 @@
-"""Test helpers: real MCP servers (the SDK-built ``catalog_server.py``) and users."""
+"""Test helpers: real MCP servers (the SDK-built ``catalog_server.py``), a private
+Redis behind the process engine, and users."""
 
+import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
 
 from odoo.tests.common import TransactionCase, new_test_user
 
+from .. import runtime
 from ..runtime import get_engine
+from ..services.engine import McpEngine
+from ..services.settings import EngineSettings
+from .processes import PrivateRedis, free_port, wait_for_port
 
 CATALOG_SERVER = os.path.join(os.path.dirname(__file__), "catalog_server.py")
 
@@ -46,20 +50,29 @@ class McpCrewCase(TransactionCase):
 
     def start_http_server(self, *options):
         """Start the catalog server over streamable HTTP; returns (url, process)."""
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         process = subprocess.Popen(
             [sys.executable, CATALOG_SERVER, "http", "--port", str(port), *options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         self.addCleanup(process.kill)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return "http://127.0.0.1:%d/mcp" % port, process
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("the catalog server did not start")
+        wait_for_port(port, process=process)
+        return "http://127.0.0.1:%d/mcp" % port, process
+
+    @contextlib.contextmanager
+    def private_redis_engine(self):
+        """The process engine on a Redis this test may stop; yields the PrivateRedis.
+
+        Short retry interval, so a restarted Redis is used again within 0.2 s.
+        """
+        redis_server = PrivateRedis().start()
+        settings = EngineSettings(redis_url=redis_server.url, redis_retry_interval=0.2)
+        engine = McpEngine(settings)
+        previous, runtime._engine = runtime._engine, engine
+        try:
+            yield redis_server
+        finally:
+            runtime._engine = previous
+            engine.close()
+            redis_server.stop()
