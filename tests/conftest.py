@@ -6,11 +6,8 @@ plain package (the addon's ``__init__`` tolerates a missing ``odoo``).
 
 import os
 import pathlib
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -22,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 from mcp_crew.services.engine import McpEngine  # noqa: E402
 from mcp_crew.services.settings import EngineSettings  # noqa: E402
 from mcp_crew.services.spec import CacheScope, ServerSpec  # noqa: E402
+from mcp_crew.tests.processes import PrivateRedis, free_port, wait_for_port  # noqa: E402,F401
 
 # Shared with the Odoo tests, hence inside the addon.
 CATALOG_SERVER = ROOT / "mcp_crew" / "tests" / "catalog_server.py"
@@ -29,25 +27,6 @@ EVERYTHING_JS = (
     ROOT / "tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
 )
 SHARED_REDIS_URL = os.environ.get("MCP_CREW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port, timeout=20.0, process=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError("server exited with %s before listening" % process.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nothing listens on port %s after %.0f s" % (port, timeout))
 
 
 class ServerProcess:
@@ -155,45 +134,6 @@ def everything_js():
             "run the README's test command (make test), which installs it"
         )
     return str(EVERYTHING_JS)
-
-
-class PrivateRedis:
-    """A redis-server owned by one test, so the test can stop and restart it."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.process = None
-
-    @property
-    def url(self):
-        return "redis://127.0.0.1:%d/0" % self.port
-
-    def start(self):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("redis-server is not installed; the README's test command installs it")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port, process=self.process)
-        return self
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
 
 
 @pytest.fixture

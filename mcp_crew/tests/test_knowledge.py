@@ -419,7 +419,7 @@ class TestKnowledgeEvents(KnowledgeCase):
             self.assertTrue(self.env.cr.postcommit.data["mcp_crew.knowledge_events"])
             self.assertEqual(Event._publish_pending(), 3)
             self.assertFalse(self.outbox())
-            events = consumer.read(block_ms=1000)
+            events = consumer.fetch(block_ms=1000)
             self.assertEqual(
                 [(e.event, e.knowledge_id, e.version) for e in events],
                 [("created", a["id"], 1), ("versioned", a["id"], 2), ("created", b["id"], 1)],
@@ -435,20 +435,20 @@ class TestKnowledgeEvents(KnowledgeCase):
             consumer = self.consumer(types=["product_info"])
             self.store(SCREW)
             Event._publish_pending()
-            unacked = consumer.read(block_ms=1000)
+            unacked = consumer.fetch(block_ms=1000)
             self.assertEqual(len(unacked), 1)
             # The consumer dies before acknowledging; meanwhile more happens.
             self.store(dict(SCREW, confidence=0.5))
             self.store(RETURNS)  # general_fact: filtered out for this subscriber
             Event._publish_pending()
             restarted = self.consumer(types=["product_info"])
-            replayed = restarted.read()
+            replayed = restarted.fetch()
             self.assertEqual([e.stream_id for e in replayed], [e.stream_id for e in unacked])
             restarted.ack(*replayed)
-            fresh = restarted.read(block_ms=1000)
+            fresh = restarted.fetch(block_ms=1000)
             self.assertEqual([(e.event, e.version) for e in fresh], [("versioned", 2)])
             restarted.ack(*fresh)
-            self.assertEqual(restarted.read(block_ms=100), [])
+            self.assertEqual(restarted.fetch(block_ms=100), [])
 
     def test_write_with_redis_stopped_is_published_when_it_returns(self):
         with self.private_redis_engine() as redis_server:
@@ -469,7 +469,7 @@ class TestKnowledgeEvents(KnowledgeCase):
                 time.sleep(0.05)  # the engine retries Redis after its back-off
                 published = Event._publish_pending()
             self.assertEqual(published, 3)
-            events = consumer.read(block_ms=1000)
+            events = consumer.fetch(block_ms=1000)
             self.assertEqual(
                 [(e.event, e.version) for e in events],
                 [("created", 1), ("versioned", 2), ("created", 1)],

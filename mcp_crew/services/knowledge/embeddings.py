@@ -41,6 +41,8 @@ class EmbeddingClient:
             response.raise_for_status()
             data = sorted(response.json()["data"], key=lambda item: item["index"])
             vectors = [[float(x) for x in item["embedding"]] for item in data]
+        except requests.JSONDecodeError as err:
+            raise EmbeddingsUnavailable("embeddings endpoint answered garbage: not JSON") from err
         except requests.Timeout as err:
             raise EmbeddingsUnavailable(
                 "embeddings endpoint gave no answer within %.1f s" % self.timeout

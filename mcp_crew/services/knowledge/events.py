@@ -134,20 +134,23 @@ class EventConsumer:
             return False
         return True
 
-    def read(self, count=100, block_ms=None):
+    def fetch(self, count=100, block_ms=None):
         """The next matching events, oldest first; ``block_ms`` waits for new ones.
 
         Entries this consumer received earlier but never acknowledged come
         first (after a crash); then new entries. Call :meth:`ack` once an event
-        is handled.
+        is handled. An empty list means nothing is waiting.
         """
         try:
-            if self._pending_cursor is not None:
+            while self._pending_cursor is not None:
                 entries = self._read_group(self._pending_cursor, count, None)
-                if entries:
-                    self._pending_cursor = entries[-1][0]
-                    return self._filter(entries)
-                self._pending_cursor = None
+                if not entries:
+                    self._pending_cursor = None
+                    break
+                self._pending_cursor = entries[-1][0]
+                events = self._filter(entries)
+                if events:
+                    return events
             return self._filter(self._read_group(">", count, block_ms))
         except (redis.exceptions.RedisError, OSError) as err:
             raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err

@@ -12,7 +12,9 @@ import re
 _CPF_FORMATTED = re.compile(r"(?<!\d)\d{3}\.\d{3}\.\d{3}-\d{2}(?!\d)")
 _CNPJ_FORMATTED = re.compile(r"(?<!\d)\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}(?!\d)")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-_BARE_DIGITS = re.compile(r"(?<![\d.,/-])\d{11}(?:\d{3})?(?![\d.,/-])")
+# Not part of a longer number: no digit, and no separator joined to one, either side
+# (a CPF ending a sentence, "52998224725.", is still masked; "1.52998224725" is not).
+_BARE_DIGITS = re.compile(r"(?<![\d])(?<![\d][.,/-])\d{11}(?:\d{3})?(?![\d])(?![.,/-]\d)")
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)", re.UNICODE)
 # +55 (11) 91234-5678, (11) 1234-5678, +1 415 555 0100, 11 91234 5678, +5511912345678.
 # Separators are required, so bare order numbers are left alone.

@@ -127,9 +127,7 @@ def ensure_search_schema(cr, table="mcp_knowledge"):
         (table,),
     )
     if not cr.fetchone():
-        expression = sql.SQL(_VECTOR_EXPRESSION).format(
-            cfg=sql.SQL(_CONFIG_CASE).format(t=t), t=t
-        )
+        expression = sql.SQL(_VECTOR_EXPRESSION).format(cfg=sql.SQL(_CONFIG_CASE).format(t=t), t=t)
         cr.execute(
             sql.SQL(
                 "ALTER TABLE {} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({}) STORED"

@@ -86,7 +86,10 @@ def detect_language(text, default="simple"):
 def _trigrams(text):
     # pg_trgm: lower-case words of alphanumerics, each padded "  w ".
     grams = set()
-    for word in re.findall(r"[^\W_]+", (text or "").lower()):
+    # Lower-cased character by character, as PostgreSQL does: Python's "İ".lower()
+    # is two characters, PostgreSQL's one.
+    lowered = "".join(char.lower()[0] for char in text or "")
+    for word in re.findall(r"[^\W_]+", lowered):
         padded = "  %s " % word
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return grams

@@ -1,0 +1,292 @@
+"""Ranked knowledge search against a real PostgreSQL (throw-away database)."""
+
+import datetime
+import os
+import uuid
+
+import psycopg2
+import pytest
+
+from mcp_crew.services.knowledge import search
+
+PG_DSN = os.environ.get("MCP_CREW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=root")
+WEIGHTS = search.RankingWeights()
+COMPONENTS = ("text", "trigram", "confidence", "recency")
+
+TABLE = """
+CREATE TABLE mcp_knowledge (
+    id serial PRIMARY KEY,
+    name varchar,
+    content text,
+    topic varchar,
+    keywords varchar,
+    language varchar,
+    confidence float8,
+    company_id int,
+    active bool DEFAULT true,
+    write_date timestamp DEFAULT (now() AT TIME ZONE 'UTC'),
+    dedupe_signature varchar
+)
+"""
+
+
+@pytest.fixture(scope="module")
+def knowledge_db():
+    """A database with the knowledge table and its search schema; dropped afterwards."""
+    name = "mcp_crew_test_%s" % uuid.uuid4().hex[:10]
+    admin = psycopg2.connect(PG_DSN, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cr:
+        cr.execute('CREATE DATABASE "%s"' % name)
+    try:
+        conn = psycopg2.connect(PG_DSN, dbname=name)
+        with conn, conn.cursor() as cr:
+            cr.execute(TABLE)
+            capabilities = search.ensure_search_schema(cr)
+        conn.close()
+        yield name, capabilities
+    finally:
+        with admin.cursor() as cr:
+            cr.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        admin.close()
+
+
+@pytest.fixture
+def cr(knowledge_db):
+    """A cursor whose transaction is rolled back after the test: tests never share rows."""
+    conn = psycopg2.connect(PG_DSN, dbname=knowledge_db[0])
+    cursor = conn.cursor()
+    yield cursor
+    conn.rollback()
+    conn.close()
+
+
+def add(
+    cr,
+    name,
+    content="",
+    topic="",
+    keywords="",
+    language="pt",
+    confidence=0.5,
+    company_id=1,
+    age_days=None,
+):
+    """Insert one item; ``age_days`` sets write_date that long before now (UTC)."""
+    cr.execute(
+        "INSERT INTO mcp_knowledge (name, content, topic, keywords, language, confidence, "
+        "company_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (name, content, topic, keywords, language, confidence, company_id),
+    )
+    item_id = cr.fetchone()[0]
+    if age_days is not None:
+        cr.execute(
+            "UPDATE mcp_knowledge SET write_date = (now() AT TIME ZONE 'UTC') - %s WHERE id = %s",
+            (datetime.timedelta(days=age_days), item_id),
+        )
+    return item_id
+
+
+def relation(company_id=1):
+    return search.Relation('"mcp_knowledge"', '"mcp_knowledge".company_id = %s', (company_id,))
+
+
+def run(cr, query, company_id=1, **options):
+    return search.search(cr, relation(company_id), query, **options)
+
+
+def ids(results):
+    return [result["id"] for result in results]
+
+
+def weighted(scores):
+    return sum(getattr(WEIGHTS, name) * scores[name] for name in COMPONENTS)
+
+
+# ---------------------------------------------------------------------------
+# schema
+
+
+def test_schema_has_extensions_and_is_idempotent(knowledge_db, cr):
+    assert knowledge_db[1] == {"trigram": True, "unaccent": True}
+    assert search.ensure_search_schema(cr) == {"trigram": True, "unaccent": True}
+    assert search.ensure_search_schema(cr) == {"trigram": True, "unaccent": True}
+    assert search.has_trigram(cr)
+    cr.execute(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'mcp_knowledge' AND column_name = 'search_vector'"
+    )
+    assert cr.fetchone()[0] == 1
+    cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'mcp_knowledge'")
+    assert sorted(row[0] for row in cr.fetchall()) == [
+        "mcp_knowledge_dedupe_bands_idx",
+        "mcp_knowledge_pkey",
+        "mcp_knowledge_search_vector_idx",
+        "mcp_knowledge_title_trgm_idx",
+    ]
+    cr.execute("SELECT cfgname FROM pg_ts_config WHERE cfgname LIKE 'mcp_crew_%' ORDER BY 1")
+    assert [row[0] for row in cr.fetchall()] == sorted(search.TEXT_CONFIGS.values())
+
+
+# ---------------------------------------------------------------------------
+# matching
+
+
+def test_portuguese_stemming(cr):
+    # "produto" only in the content, so the trigram (title + topic) cannot help.
+    wanted = add(cr, "Catálogo", "Cada produto tem ficha técnica.", language="pt")
+    add(cr, "Catálogo", "Cada serviço tem contrato.", language="pt")
+    results = run(cr, "produtos")
+    assert ids(results) == [wanted]
+    assert results[0]["scores"]["text"] > 0
+    assert results[0]["scores"]["trigram"] == 0
+
+
+def test_english_stemming(cr):
+    wanted = add(cr, "Backups", "The backup job runs every night.", language="en")
+    add(cr, "Backups", "The backup job is manual.", language="en")
+    results = run(cr, "running")
+    assert ids(results) == [wanted]
+    assert results[0]["scores"]["text"] > 0
+    # The same word, unstemmed, does not match an item in the simple configuration.
+    add(cr, "Backups", "The backup job runs every night.", language="simple")
+    assert ids(run(cr, "running")) == [wanted]
+
+
+def test_accent_folding(cr):
+    accented = add(cr, "Prazos", "A informação de prazo está no contrato.", language="pt")
+    plain = add(cr, "Prazos", "A informacao de prazo esta no contrato.", language="simple")
+    assert set(ids(run(cr, "informacao"))) == {accented, plain}
+    assert set(ids(run(cr, "INFORMAÇÃO"))) == {accented, plain}
+
+
+def test_typo_in_title_found_by_trigram(cr):
+    wanted = add(cr, "Parafuso sextavado", "Rosca métrica, aço inox.", topic="ferragens")
+    add(cr, "Porca borboleta", "Rosca métrica, aço zincado.", topic="ferragens")
+    results = run(cr, "parafuzo")
+    assert ids(results) == [wanted]
+    assert results[0]["scores"]["trigram"] > 0
+    assert results[0]["scores"]["text"] == 0
+    assert run(cr, "parafuzo", trigram=False) == []
+
+
+# ---------------------------------------------------------------------------
+# ranking
+
+
+def test_more_matching_words_rank_higher(cr):
+    fewer = add(cr, "Item", "Parafuso comum para madeira.")
+    more = add(cr, "Item", "Parafuso sextavado de aço inox para estruturas.")
+    add(cr, "Item", "Arruela lisa.")
+    results = run(cr, "parafuso inox sextavado")
+    assert ids(results) == [more, fewer]
+    assert results[0]["scores"]["text"] > results[1]["scores"]["text"]
+
+
+def test_equal_text_higher_confidence_first(cr):
+    # Inserted first: a lower id, so the id tie-break alone would put it last.
+    confident = add(cr, "Frete", "Frete grátis acima de mil reais.", confidence=0.9)
+    doubtful = add(cr, "Frete", "Frete grátis acima de mil reais.", confidence=0.3)
+    results = run(cr, "frete grátis")
+    assert ids(results) == [confident, doubtful]
+    assert results[0]["scores"]["text"] == results[1]["scores"]["text"]
+
+
+def test_equal_text_and_confidence_more_recent_first(cr):
+    recent = add(cr, "Frete", "Frete grátis acima de mil reais.", age_days=1)
+    old = add(cr, "Frete", "Frete grátis acima de mil reais.", age_days=40)
+    results = run(cr, "frete")
+    assert ids(results) == [recent, old]
+    first, second = (result["scores"]["recency"] for result in results)
+    assert first == pytest.approx(0.5 ** (1 / 30), abs=1e-3)
+    assert second == pytest.approx(0.5 ** (40 / 30), abs=1e-3)
+
+
+def test_score_is_the_weighted_sum_of_its_components(cr):
+    add(cr, "Parafuso sextavado", "Aço inox, rosca métrica.", confidence=0.8, age_days=3)
+    add(cr, "Parafuso", "Parafuso para madeira.", confidence=0.2, age_days=90)
+    add(cr, "Backup", "The backup runs nightly.", language="en", confidence=None)
+    add(cr, "Política de devolução", "Devoluções em até sete dias.", topic="vendas")
+    checked = 0
+    for query in ("parafuso inox", "parafuzo", "backups", "devolucao vendas", ""):
+        for result in run(cr, query):
+            assert set(result) == {"id", "score", "scores", "snippet"}
+            assert set(result["scores"]) == set(COMPONENTS)
+            assert all(isinstance(result["scores"][name], float) for name in COMPONENTS)
+            assert result["score"] == pytest.approx(weighted(result["scores"]), abs=1e-6)
+            checked += 1
+    assert checked >= 8
+
+
+def test_empty_query_ranks_by_confidence_and_recency(cr):
+    low = add(cr, "A", "alfa", confidence=0.2)
+    high = add(cr, "B", "beta", confidence=0.9)
+    mid_recent = add(cr, "C", "gama", confidence=0.5)
+    mid_old = add(cr, "D", "delta", confidence=0.5, age_days=5)
+    for query in ("", "   ", None):
+        results = run(cr, query)
+        assert ids(results) == [high, mid_recent, mid_old, low]
+        assert all(r["scores"]["text"] == 0 and r["scores"]["trigram"] == 0 for r in results)
+        assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+    assert ids(run(cr, "", limit=2)) == [high, mid_recent]
+    assert run(cr, "")[-1]["snippet"] == "alfa"
+
+
+def test_stop_words_only_query_does_not_crash(cr):
+    add(cr, "Prazo", "O prazo de entrega é de cinco dias.")
+    add(cr, "Delivery", "The delivery takes five days.", language="en")
+    for query in ("de da do", "the of and", "o a e", "a"):
+        for trigram in (True, False):
+            results = run(cr, query, trigram=trigram)
+            assert isinstance(results, list)
+
+
+def test_relation_isolates_companies(cr):
+    mine = add(cr, "Parafuso sextavado", "Aço inox.", company_id=1)
+    theirs = {
+        add(cr, "Parafuso sextavado", "Aço inox.", company_id=2),
+        add(cr, "Parafuso borboleta", "Aço inox e parafuso.", company_id=2, confidence=1.0),
+    }
+    for query in ("parafuso", "parafuzo", "aco inox", ""):
+        assert ids(run(cr, query, company_id=1)) == [mine], query
+        assert set(ids(run(cr, query, company_id=2))) == theirs, query
+    assert run(cr, "parafuso", company_id=3) == []
+
+
+def test_snippet_highlights_the_matched_word(cr):
+    add(cr, "Parafuso", "O parafuso de aço inox resiste à maresia do litoral.")
+    (result,) = run(cr, "inox")
+    assert "«inox»" in result["snippet"]
+    (result,) = run(cr, "aco")
+    assert "«aço»" in result["snippet"], "accent-folded match highlights the original word"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "'; DROP TABLE mcp_knowledge; --",
+        "a & b | !c",
+        "%_",
+        "%s %(name)s",
+        "parafuso' OR '1'='1",
+        "foo:* & !bar <-> baz",
+        "C:\\temp\\x.txt \\",
+        "<% %> ::tsquery",
+        '"quoted" (parens)',
+    ],
+)
+def test_hostile_query_is_safe(knowledge_db, cr, query):
+    add(cr, "Parafuso", "Parafuso inox; table de medidas.")
+    add(cr, "Porca", "Porca sextavada.")
+    results = run(cr, query)
+    assert isinstance(results, list)
+    cr.execute("SELECT count(*) FROM mcp_knowledge")
+    assert cr.fetchone()[0] == 2
+    # Seen from another connection too: the table and its search column stand.
+    other = psycopg2.connect(PG_DSN, dbname=knowledge_db[0])
+    try:
+        with other.cursor() as check:
+            check.execute("SELECT to_regclass('mcp_knowledge') IS NOT NULL")
+            assert check.fetchone()[0]
+    finally:
+        other.close()
