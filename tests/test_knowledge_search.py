@@ -119,6 +119,7 @@ def test_schema_has_extensions_and_is_idempotent(knowledge_db, cr):
     assert cr.fetchone()[0] == 1
     cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'mcp_knowledge'")
     assert sorted(row[0] for row in cr.fetchall()) == [
+        "mcp_knowledge_company_recent_idx",
         "mcp_knowledge_dedupe_bands_idx",
         "mcp_knowledge_pkey",
         "mcp_knowledge_search_vector_idx",
@@ -200,6 +201,14 @@ def test_equal_text_and_confidence_more_recent_first(cr):
     first, second = (result["scores"]["recency"] for result in results)
     assert first == pytest.approx(0.5 ** (1 / 30), abs=1e-3)
     assert second == pytest.approx(0.5 ** (40 / 30), abs=1e-3)
+
+
+def test_broad_query_ranks_only_its_most_recent_matches(cr):
+    best_but_old = add(cr, "Garantia garantia", "Garantia de garantia.", age_days=90)
+    recent = [add(cr, "Item %d" % n, "Texto com garantia.", age_days=n) for n in range(3)]
+    weights = search.RankingWeights(candidate_limit=3)
+    assert set(ids(run(cr, "garantia", weights=weights))) == set(recent)
+    assert ids(run(cr, "garantia"))[0] == best_but_old
 
 
 def test_score_is_the_weighted_sum_of_its_components(cr):

@@ -10,6 +10,7 @@ from ..runtime import get_engine
 from ..services.knowledge.events import EventConsumer
 from ..services.spec import CacheScope
 from .common import McpCrewCase
+from .fake_openai import FakeOpenAI
 
 SCREW = {
     "title": "Parafuso sextavado inox",
@@ -457,7 +458,9 @@ class TestKnowledgeEvents(KnowledgeCase):
             first = self.store(SCREW)
             self.store(dict(SCREW, confidence=0.7))
             self.store(RETURNS)
-            self.assertEqual(Event._publish_pending(), 0)
+            with self.assertLogs("odoo.addons.mcp_crew.services.cache", "WARNING") as logs:
+                self.assertEqual(Event._publish_pending(), 0)
+            self.assertIn("knowledge events wait in the database", logs.output[0])
             self.assertEqual(len(self.outbox()), 3, "events wait in the database")
             self.assertEqual(self.Knowledge.browse(first["id"]).version, 2)
 
@@ -475,3 +478,64 @@ class TestKnowledgeEvents(KnowledgeCase):
                 [("created", 1), ("versioned", 2), ("created", 1)],
             )
             self.assertFalse(self.outbox())
+
+
+@tagged("post_install", "-at_install", "mcp_crew")
+class TestKnowledgeEmbeddings(KnowledgeCase):
+    """Re-ranking against the loopback OpenAI-compatible server (the only fake)."""
+
+    def setUp(self):
+        super().setUp()
+        self.fake = FakeOpenAI().start()
+        self.addCleanup(self.fake.stop)
+        params = self.env["ir.config_parameter"]
+        params.set_param("mcp_crew.embeddings_base_url", self.fake.base_url)
+        params.set_param("mcp_crew.embeddings_api_key", "sk-bench-key")
+        params.set_param("mcp_crew.embeddings_timeout", "1")
+        self.pump = self.Knowledge.browse(
+            self.store(
+                {
+                    "title": "Bomba d'água",
+                    "content": "Bomba de entrega rápida para obras.",
+                    "knowledge_type": "product_info",
+                }
+            )["id"]
+        )
+        self.engine_item = self.Knowledge.browse(
+            self.store(
+                {
+                    "title": "Motor de bomba",
+                    "content": "Motor de entrega para bomba hidráulica.",
+                    "knowledge_type": "product_info",
+                }
+            )["id"]
+        )
+
+    def test_vectors_rerank_candidates_and_are_cached(self):
+        query = "bomba entrega"
+        self.fake.script_embedding(query, [1.0, 0.0])
+        self.fake.script_embedding("%s\n%s" % (self.pump.name, self.pump.content), [0.0, 1.0])
+        self.fake.script_embedding(
+            "%s\n%s" % (self.engine_item.name, self.engine_item.content), [1.0, 0.1]
+        )
+        results = self.Knowledge.search_knowledge(query)
+        self.assertEqual([r["id"] for r in results][0], self.engine_item.id)
+        self.assertGreater(results[0]["scores"]["vector"], 0.99)
+        self.assertAlmostEqual(
+            next(r for r in results if r["id"] == self.pump.id)["scores"]["vector"], 0.0
+        )
+        self.assertTrue(self.pump.embedding, "the vector is kept for the next search")
+        calls = len(self.fake.requests_to("/v1/embeddings"))
+        self.Knowledge.search_knowledge(query)
+        last = self.fake.requests_to("/v1/embeddings")[-1]
+        self.assertEqual(len(self.fake.requests_to("/v1/embeddings")), calls + 1)
+        self.assertEqual(last["json"]["input"], [query], "only the query is embedded again")
+
+    def test_failing_endpoint_keeps_the_lexical_ranking(self):
+        self.fake.set_failure(status=500)
+        with self.assertLogs("odoo.addons.mcp_crew.models.mcp_knowledge", "WARNING") as logs:
+            results = self.Knowledge.search_knowledge("bomba entrega")
+        self.assertEqual(len(results), 2)
+        self.assertTrue(all("vector" not in r["scores"] for r in results))
+        self.assertIn("without embeddings", logs.output[0])
+        self.assertNotIn("sk-bench-key", logs.output[0])

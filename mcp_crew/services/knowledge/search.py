@@ -52,6 +52,8 @@ class RankingWeights:
     recency_half_life_days: float = 30.0
     # pg_trgm word similarity a title/topic needs to count as a typo match.
     trigram_threshold: float = 0.5
+    # Most recent matches ranked per query; bounds the cost of broad queries.
+    candidate_limit: int = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,6 +138,8 @@ def ensure_search_schema(cr, table="mcp_knowledge"):
     indexes = [
         ("search_vector_idx", "gin (search_vector)"),
         ("dedupe_bands_idx", "gin ((string_to_array(dedupe_signature, ' ')::int[]))"),
+        # Walked newest first by broad queries, which stop at candidate_limit matches.
+        ("company_recent_idx", "btree (company_id, write_date DESC, id DESC)"),
     ]
     if capabilities["trigram"]:
         indexes.append(("title_trgm_idx", "gin (%s gin_trgm_ops)" % TRIGRAM_TARGET))
@@ -200,6 +204,44 @@ def _per_language(t, template, lexemes):
     return sql + " END"
 
 
+def _text_match(t, lexemes):
+    """OR of one ``language = x AND search_vector @@ query_x`` per language.
+
+    Spelled out, not as a CASE, so the planner can use the GIN index.
+    """
+    branches = []
+    for lang, tsquery in zip(TEXT_CONFIGS, lexemes, strict=True):
+        if tsquery is None:
+            continue
+        if lang == "simple":
+            condition = "%s.language NOT IN ('pt', 'en')" % t
+        else:
+            condition = "%s.language = '%s'" % (t, lang)
+        branches.append(
+            _Sql("(%s AND %s.search_vector @@ %%s::tsquery)" % (condition, t), [tsquery])
+        )
+    return branches
+
+
+def _trigram_parts(t, terms):
+    """(score, match branches) for typo tolerance on title and topic, per query word."""
+    target = TRIGRAM_TARGET.format(t=t)
+    score = _Sql("((")
+    for index, term in enumerate(terms):
+        score += " + " if index else ""
+        score += _Sql("word_similarity(%%s, %s)" % target, [term])
+    score += ") / %d.0)" % len(terms)
+    return score, [_Sql("%%s <%%%% %s" % target, [term]) for term in terms]
+
+
+def _join(parts, separator):
+    joined = _Sql()
+    for index, part in enumerate(parts):
+        joined += separator if index else ""
+        joined += part
+    return joined
+
+
 def search(cr, relation, query, limit=10, weights=RankingWeights(), trigram=True):
     """Rank the rows of ``relation`` against ``query``.
 
@@ -207,65 +249,68 @@ def search(cr, relation, query, limit=10, weights=RankingWeights(), trigram=True
     confidence, recency}, snippet}``, best first. An empty query (or one made
     of stop words only, without trigram support) ranks by confidence and
     recency alone.
+
+    Ranking costs per candidate, so a broad query (a word in most items) ranks
+    only its ``weights.candidate_limit`` most recent matches: the planner
+    then walks the (company, write_date) index and stops early instead of
+    ranking every match.
     """
     query = " ".join((query or "").split())
     t = relation.alias
     lexemes = _or_queries(cr, query, weights, trigram) if query else [None] * 3
-    target = TRIGRAM_TARGET.format(t=t)
+    terms = _trigram_terms(query) if trigram else []
+    matches = _text_match(t, lexemes)
     if any(lexemes):
-        text_rank = _per_language(t, "ts_rank_cd({t}.search_vector, %s::tsquery, 32)", lexemes)
-        text_match = _per_language(t, "{t}.search_vector @@ %s::tsquery", lexemes)
-        snippet = _Sql("ts_headline(%s, %s.content, " % (_CONFIG_CASE.format(t=t), t))
-        snippet += _per_language(t, "%s::tsquery", lexemes)
+        text_rank = _per_language("c", "ts_rank_cd({t}.search_vector, %s::tsquery, 32)", lexemes)
+        snippet = _Sql("ts_headline(%s, k.content, " % _CONFIG_CASE.format(t="k"))
+        snippet += _per_language("k", "%s::tsquery", lexemes)
         snippet += ", 'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=«, StopSel=»')"
     else:
-        text_rank, text_match = _Sql("0"), _Sql("false")
-        snippet = _Sql("left(%s.content, 240)" % t)
-    text_match = _Sql("coalesce(") + text_match + ", false)"
-    terms = _trigram_terms(query) if trigram else []
+        text_rank = _Sql("0")
+        snippet = _Sql("left(k.content, 240)")
     if terms:
-        # Per word, so one mistyped word is found among others that match nothing.
-        similarities = [_Sql("word_similarity(%%s, %s)" % target, [term]) for term in terms]
-        trigram_score = _Sql("((")
-        for index, similarity in enumerate(similarities):
-            trigram_score += " + " if index else ""
-            trigram_score += similarity
-        trigram_score += ") / %d.0)" % len(terms)
-        for term in terms:
-            text_match += _Sql(" OR %%s <%%%% %s" % target, [term])
-        match = text_match
+        trigram_score, trigram_matches = _trigram_parts("c", terms)
+        matches += _trigram_parts(t, terms)[1]
     else:
         trigram_score = _Sql("0")
-        match = text_match if query else _Sql("true")
-    recency = _Sql(
-        "exp(-ln(2) * greatest(0, extract(epoch FROM (now() AT TIME ZONE 'UTC') - "
-        "%s.write_date)) / %%s)" % t,
-        [weights.recency_half_life_days * 86400.0],
-    )
+    if matches:
+        match = _Sql("(") + _join(matches, " OR ") + ")"
+    else:
+        match = _Sql("true" if not query else "false")
     sql = (
-        _Sql("WITH ranked AS (SELECT %s.id AS id, " % t)
-        + text_rank
-        + " AS text_score, "
-        + trigram_score
-        + " AS trigram_score, "
-        + "coalesce(%s.confidence, 0) AS confidence_score, " % t
-        + recency
-        + " AS recency_score FROM "
+        _Sql(
+            f"WITH candidates AS MATERIALIZED (SELECT {t}.id, {t}.language, {t}.search_vector, "
+            f"{t}.name, {t}.topic, {t}.confidence, {t}.write_date FROM "
+        )
         + _Sql(
-            relation.from_clause + " WHERE (" + relation.where_clause + ") AND (", relation.params
+            relation.from_clause + " WHERE (" + relation.where_clause + ") AND ", relation.params
         )
         + match
         + _Sql(
-            ")), top AS (SELECT *, %s * text_score + %s * trigram_score "
-            "+ %s * confidence_score + %s * recency_score AS score FROM ranked "
-            "ORDER BY score DESC, id DESC LIMIT %s) "
+            f" ORDER BY {t}.write_date DESC, {t}.id DESC LIMIT %s), ",
+            [weights.candidate_limit],
+        )
+        + "scored AS (SELECT c.id, "
+        + _Sql("coalesce(")
+        + text_rank
+        + ", 0) AS text_score, "
+        + trigram_score
+        + _Sql(
+            " AS trigram_score, coalesce(c.confidence, 0) AS confidence_score, "
+            "exp(-ln(2) * greatest(0, extract(epoch FROM (now() AT TIME ZONE 'UTC') "
+            "- c.write_date)) / %s) AS recency_score FROM candidates c), ",
+            [weights.recency_half_life_days * 86400.0],
+        )
+        + _Sql(
+            "top AS (SELECT *, %s * text_score + %s * trigram_score + %s * confidence_score "
+            "+ %s * recency_score AS score FROM scored ORDER BY score DESC, id DESC LIMIT %s) "
             "SELECT top.id, top.score, top.text_score, top.trigram_score, "
             "top.confidence_score, top.recency_score, ",
             [weights.text, weights.trigram, weights.confidence, weights.recency, limit],
         )
         + snippet
-        + " FROM top JOIN %s %s ON %s.id = top.id ORDER BY top.score DESC, top.id DESC"
-        % (relation.table, t, t)
+        + " FROM top JOIN %s k ON k.id = top.id ORDER BY top.score DESC, top.id DESC"
+        % relation.table
     )
     cr.execute(sql.text, sql.params)
     return [
