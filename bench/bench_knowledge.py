@@ -7,8 +7,8 @@ Needs Odoo 16 importable (run it with Odoo's Python) and PostgreSQL + Redis:
     ODOO_ROOT=/path/to/odoo /path/to/odoo-venv/bin/python bench/bench_knowledge.py \
         -c /path/to/odoo.conf
 
-It creates (or reuses) the database ``mcp_crew_bench_kb`` with mcp_crew
-installed and two companies, bulk-loads generated items with the same derived
+It creates (or reuses) one database per size, ``mcp_crew_bench_kb_<size>``,
+with mcp_crew installed and two companies, bulk-loads generated items with the same derived
 values ``store()`` computes (hash, MinHash bands, language), and measures:
 
 - ``search_knowledge()`` as a knowledge user (record rules, ranking, masking)
@@ -27,7 +27,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DB = "mcp_crew_bench_kb"
+DB_PREFIX = "mcp_crew_bench_kb_"
 SIZES = (10_000, 100_000)
 QUERIES = 300
 STORES = 300
@@ -159,16 +159,16 @@ def setup_odoo(odoo_args):
     return odoo
 
 
-def ensure_database(odoo):
+def ensure_database(odoo, db):
     with odoo.sql_db.db_connect("postgres").cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,))
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,))
         exists = bool(cr.fetchone())
     if not exists:
-        print("creating database %s with mcp_crew (a minute)..." % DB, flush=True)
-        odoo.service.db._create_empty_database(DB)
+        print("creating database %s with mcp_crew (a minute)..." % db, flush=True)
+        odoo.service.db._create_empty_database(db)
         odoo.tools.config["init"] = {"mcp_crew": 1}
         odoo.tools.config["without_demo"] = "all"
-    registry = odoo.modules.registry.Registry.new(DB, update_module=not exists)
+    registry = odoo.modules.registry.Registry.new(db, update_module=not exists)
     odoo.tools.config["init"] = {}
     return registry
 
@@ -310,7 +310,7 @@ def bench_store(odoo, registry, corpus, company_id, user_id):
         from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
 
         redis_client = get_engine().l2.client
-        key = "mcp_crew:{%s:%s}:stream:knowledge" % (DB, company_id)
+        key = "mcp_crew:{%s:%s}:stream:knowledge" % (cr.dbname, company_id)
         stream_length = redis_client.xlen(key)
     return stored, inserted, queued, stream_length
 
@@ -320,10 +320,10 @@ def main():
         print(__doc__)
         return 0
     odoo = setup_odoo(sys.argv[1:])
-    registry = ensure_database(odoo)
-    company_ids, user_ids = companies_and_users(odoo, registry)
     corpus = Corpus()
     for size in SIZES:
+        registry = ensure_database(odoo, DB_PREFIX + str(size))
+        company_ids, user_ids = companies_and_users(odoo, registry)
         for company_id in company_ids:
             missing = size - item_count(registry, company_id)
             if missing > 0:

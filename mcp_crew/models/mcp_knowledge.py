@@ -4,6 +4,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import escape_psql
 
 from ..services.errors import EmbeddingsUnavailable
 from ..services.knowledge import embeddings, search, text
@@ -86,7 +87,11 @@ class McpKnowledge(models.Model):
     confidence = fields.Float(default=0.8, digits=(3, 2), group_operator="avg")
     expires_at = fields.Datetime(index=True)
     archived_at = fields.Datetime(readonly=True, index=True)
-    language = fields.Selection(LANGUAGES, required=True, default="simple")
+    language = fields.Selection(
+        LANGUAGES,
+        help="Stemmer and stop words search uses for this item; detected from the text "
+        "when left empty.",
+    )
     related_ids = fields.Many2many(
         "mcp.knowledge",
         "mcp_knowledge_related_rel",
@@ -182,7 +187,8 @@ class McpKnowledge(models.Model):
             vals["content_hash"] = text.content_hash(name, content)
             vals["dedupe_signature"] = text.dedupe_signature(content)
             vals["embedding"] = False
-            if not vals.get("language"):
+            # Detected, unless chosen now or before (an explicit choice sticks).
+            if not vals.get("language") and not (self[:1].language if self else False):
                 vals["language"] = text.detect_language("%s\n%s" % (name, content))
 
     def _changes(self, vals):
@@ -349,7 +355,7 @@ class McpKnowledge(models.Model):
                 ("company_id", "=", company.id),
                 ("knowledge_type", "=", clean["knowledge_type"]),
                 ("topic", "=", clean.get("topic") or False),
-                ("name", "=ilike", clean["title"].strip()),
+                ("name", "=ilike", escape_psql(clean["title"].strip())),
             ],
             limit=1,
         )

@@ -191,6 +191,28 @@ class TestKnowledgeStore(KnowledgeCase):
             (item.res_model, item.res_id), ("res.partner", self.env.user.partner_id.id)
         )
 
+    def test_titles_are_matched_literally_not_as_patterns(self):
+        first = self.store(dict(SCREW, title="Desconto 50% à vista"))
+        other = self.store(
+            dict(SCREW, title="Desconto 50_ à vista", content="Outro assunto, outro texto.")
+        )
+        self.assertEqual(other["action"], "created")
+        self.assertNotEqual(other["id"], first["id"])
+
+    def test_language_detected_unless_chosen(self):
+        item = self.Knowledge.create(
+            {
+                "name": "Return policy",
+                "content": RETURNS["content"],
+                "knowledge_type": "general_fact",
+            }
+        )
+        self.assertEqual(item.language, "en")
+        item.language = "simple"
+        item.content = "O cliente pode devolver o produto em até trinta dias."
+        self.assertEqual(item.language, "simple", "an explicit choice sticks")
+        self.assertEqual(item.version, 2)
+
     def test_bad_input_gets_clear_errors_and_writes_nothing(self):
         cases = [
             ("not a dict", "expects a dictionary"),

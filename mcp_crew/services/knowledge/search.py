@@ -214,7 +214,7 @@ def _text_match(t, lexemes):
         if tsquery is None:
             continue
         if lang == "simple":
-            condition = "%s.language NOT IN ('pt', 'en')" % t
+            condition = "coalesce(%s.language, 'simple') NOT IN ('pt', 'en')" % t
         else:
             condition = "%s.language = '%s'" % (t, lang)
         branches.append(
