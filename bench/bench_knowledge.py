@@ -20,6 +20,7 @@ values ``store()`` computes (hash, MinHash bands, language), and measures:
 Not part of the test suite: it prints figures, it asserts nothing.
 """
 
+import collections
 import os
 import random
 import statistics
@@ -276,16 +277,22 @@ def bench_search(odoo, registry, corpus, company_id, user_id):
     return ranked, ilike, found
 
 
-def bench_store(odoo, registry, corpus, company_id, user_id):
-    stored, inserted = [], []
-    redis_client = None
+def bench_store(odoo, registry, company_id, user_id):
+    from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
+
+    # A fresh seed: items new to the database, so each store creates (and emits).
+    corpus = Corpus(seed=time.time_ns())
+    redis_client = get_engine().l2.client
+    key = "mcp_crew:{%s:%s}:stream:knowledge" % (registry.db_name, company_id)
+    stream_before = redis_client.xlen(key)
+    stored, inserted, actions = [], [], collections.Counter()
     for _ in range(STORES):
         vals = corpus.item()
         vals.pop("language")
         start = time.perf_counter()
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, user_id, {"allowed_company_ids": [company_id]})
-            env["mcp.knowledge"].store(vals)
+            actions[env["mcp.knowledge"].store(vals)["action"]] += 1
         # Leaving the block committed and ran the after-commit publication.
         stored.append(time.perf_counter() - start)
         start = time.perf_counter()
@@ -307,12 +314,7 @@ def bench_store(odoo, registry, corpus, company_id, user_id):
     with registry.cursor() as cr:
         cr.execute("SELECT count(*) FROM mcp_knowledge_event WHERE company_id = %s", (company_id,))
         queued = cr.fetchone()[0]
-        from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
-
-        redis_client = get_engine().l2.client
-        key = "mcp_crew:{%s:%s}:stream:knowledge" % (cr.dbname, company_id)
-        stream_length = redis_client.xlen(key)
-    return stored, inserted, queued, stream_length
+    return stored, inserted, actions, queued, redis_client.xlen(key) - stream_before
 
 
 def main():
@@ -320,18 +322,30 @@ def main():
         print(__doc__)
         return 0
     odoo = setup_odoo(sys.argv[1:])
+    from odoo.addons.mcp_crew.services.knowledge.search import (  # noqa: PLC0415
+        rebuild_vocabulary,
+    )
+
     corpus = Corpus()
     for size in SIZES:
         registry = ensure_database(odoo, DB_PREFIX + str(size))
         company_ids, user_ids = companies_and_users(odoo, registry)
+        loaded = False
         for company_id in company_ids:
             missing = size - item_count(registry, company_id)
             if missing > 0:
+                loaded = True
                 print("loading %d items into company %d..." % (missing, company_id), flush=True)
                 bulk_load(odoo, registry, corpus, company_id, missing)
         with registry.cursor() as cr:
+            cr.execute("SELECT count(*) FROM mcp_knowledge_word")
+            if loaded or not cr.fetchone()[0]:
+                print("rebuilding the vocabulary...", flush=True)
+                rebuild_vocabulary(cr)
+        with registry.cursor() as cr:
             cr._cnx.autocommit = True
             cr.execute("VACUUM ANALYZE mcp_knowledge")
+            cr.execute("VACUUM ANALYZE mcp_knowledge_word")
             cr._cnx.autocommit = False
         company_id, user_id = company_ids[0], user_ids[0]
         print(
@@ -342,12 +356,15 @@ def main():
         report("plain ILIKE search (baseline)", ilike)
         report("search_knowledge (FTS + trigram, ranked)", ranked, ilike)
         print("  queries with results: %d/%d" % (found, QUERIES))
-        stored, inserted, queued, stream_length = bench_store(
-            odoo, registry, corpus, company_id, user_id
+        stored, inserted, actions, queued, published = bench_store(
+            odoo, registry, company_id, user_id
         )
         report("plain INSERT + commit (baseline)", inserted)
         report("store() + commit + event to Redis", stored, inserted)
-        print("  events still queued: %d; stream length: %d" % (queued, stream_length))
+        print(
+            "  store actions: %s; events published: %d, still queued: %d"
+            % (dict(actions), published, queued)
+        )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import uuid
 import psycopg2
 import pytest
 
-from mcp_crew.services.knowledge import search
+from mcp_crew.services.knowledge import search, text
 
 PG_DSN = os.environ.get("MCP_CREW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=root")
 WEIGHTS = search.RankingWeights()
@@ -26,6 +26,11 @@ CREATE TABLE mcp_knowledge (
     active bool DEFAULT true,
     write_date timestamp DEFAULT (now() AT TIME ZONE 'UTC'),
     dedupe_signature varchar
+);
+CREATE TABLE mcp_knowledge_word (
+    company_id int,
+    word varchar,
+    PRIMARY KEY (company_id, word)
 )
 """
 
@@ -79,6 +84,7 @@ def add(
         (name, content, topic, keywords, language, confidence, company_id),
     )
     item_id = cr.fetchone()[0]
+    search.learn_words(cr, company_id, text.vocabulary(name, content, topic, keywords))
     if age_days is not None:
         cr.execute(
             "UPDATE mcp_knowledge SET write_date = (now() AT TIME ZONE 'UTC') - %s WHERE id = %s",
@@ -92,6 +98,7 @@ def relation(company_id=1):
 
 
 def run(cr, query, company_id=1, **options):
+    options.setdefault("vocabulary", search.Vocabulary((company_id,)))
     return search.search(cr, relation(company_id), query, **options)
 
 
@@ -123,7 +130,6 @@ def test_schema_has_extensions_and_is_idempotent(knowledge_db, cr):
         "mcp_knowledge_dedupe_bands_idx",
         "mcp_knowledge_pkey",
         "mcp_knowledge_search_vector_idx",
-        "mcp_knowledge_title_trgm_idx",
     ]
     cr.execute("SELECT cfgname FROM pg_ts_config WHERE cfgname LIKE 'mcp_crew_%' ORDER BY 1")
     assert [row[0] for row in cr.fetchall()] == sorted(search.TEXT_CONFIGS.values())
@@ -161,14 +167,35 @@ def test_accent_folding(cr):
     assert set(ids(run(cr, "INFORMAÇÃO"))) == {accented, plain}
 
 
-def test_typo_in_title_found_by_trigram(cr):
+def test_typo_corrected_from_the_company_vocabulary(cr):
     wanted = add(cr, "Parafuso sextavado", "Rosca métrica, aço inox.", topic="ferragens")
-    add(cr, "Porca borboleta", "Rosca métrica, aço zincado.", topic="ferragens")
+    zinc = add(cr, "Porca borboleta", "Rosca métrica, aço zincado.", topic="ferragens")
+    add(cr, "Parafuso", "Palavra de outra empresa.", company_id=2)
     results = run(cr, "parafuzo")
     assert ids(results) == [wanted]
-    assert results[0]["scores"]["trigram"] > 0
-    assert results[0]["scores"]["text"] == 0
-    assert run(cr, "parafuzo", trigram=False) == []
+    assert results[0]["scores"]["trigram"] > 0.5
+    assert results[0]["scores"]["text"] > 0, "full text ran again with the corrected word"
+    # A typo in the content is corrected too.
+    assert ids(run(cr, "zincdo")) == [zinc]
+    assert run(cr, "parafuzo", vocabulary=None) == []
+
+
+def test_known_words_are_not_corrected(cr):
+    add(cr, "Arruela lisa", "Arruela de pressão.")
+    cr.execute("SELECT count(*) FROM mcp_knowledge_word WHERE word = 'arruela'")
+    assert cr.fetchone()[0] == 1
+    assert run(cr, "arruela lisa")[0]["scores"]["text"] > 0
+    assert (
+        search._corrections(cr, search.Vocabulary((1,)), ["arruela"], search.RankingWeights()) == []
+    )
+
+
+def test_rebuilt_vocabulary_holds_folded_words(cr):
+    add(cr, "Informação", "Ação rápida.", company_id=3)
+    cr.execute("DELETE FROM mcp_knowledge_word")
+    search.rebuild_vocabulary(cr)
+    cr.execute("SELECT word FROM mcp_knowledge_word WHERE company_id = 3 ORDER BY word")
+    assert [row[0] for row in cr.fetchall()] == ["acao", "informacao", "rapida"]
 
 
 # ---------------------------------------------------------------------------
@@ -207,7 +234,7 @@ def test_broad_query_ranks_only_its_most_recent_matches(cr):
     best_but_old = add(cr, "Garantia garantia", "Garantia de garantia.", age_days=90)
     recent = [add(cr, "Item %d" % n, "Texto com garantia.", age_days=n) for n in range(3)]
     weights = search.RankingWeights(candidate_limit=3)
-    assert set(ids(run(cr, "garantia", weights=weights))) == set(recent)
+    assert set(ids(run(cr, "garantia", limit=3, weights=weights))) == set(recent)
     assert ids(run(cr, "garantia"))[0] == best_but_old
 
 
@@ -245,8 +272,8 @@ def test_stop_words_only_query_does_not_crash(cr):
     add(cr, "Prazo", "O prazo de entrega é de cinco dias.")
     add(cr, "Delivery", "The delivery takes five days.", language="en")
     for query in ("de da do", "the of and", "o a e", "a"):
-        for trigram in (True, False):
-            results = run(cr, query, trigram=trigram)
+        for vocabulary in (search.Vocabulary((1,)), None):
+            results = run(cr, query, vocabulary=vocabulary)
             assert isinstance(results, list)
 
 

@@ -4,6 +4,7 @@ from . import (
     mcp_knowledge_event,
     mcp_knowledge_tag,
     mcp_knowledge_version,
+    mcp_knowledge_word,
     mcp_prompt,
     mcp_resource,
     mcp_server,

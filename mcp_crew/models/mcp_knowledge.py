@@ -120,11 +120,19 @@ class McpKnowledge(models.Model):
     ]
 
     def init(self):
-        capabilities = search.ensure_search_schema(self.env.cr, self._table)
+        # The vocabulary table must exist for its index: make sure it is set up.
+        self.env["mcp.knowledge.word"]._auto_init()
+        capabilities = search.ensure_search_schema(
+            self.env.cr, self._table, self.env["mcp.knowledge.word"]._table
+        )
         if not capabilities["trigram"]:
             _logger.warning(
                 "mcp_crew: pg_trgm is not installed; knowledge search works without "
                 "typo tolerance (CREATE EXTENSION pg_trgm as a superuser to enable it)"
+            )
+        if not capabilities["unaccent"]:
+            _logger.warning(
+                "mcp_crew: unaccent is not installed; knowledge search does not fold accents"
             )
 
     @api.depends("tag_ids.name")
@@ -144,6 +152,7 @@ class McpKnowledge(models.Model):
         for vals in vals_list:
             self._complete_derived_values(vals)
         items = super().create(vals_list)
+        items._learn_vocabulary()
         items._write_versions(note=_("Created"), changed=("name", "content"))
         self.env["mcp.knowledge.event"]._record("created", items)
         return items
@@ -168,6 +177,7 @@ class McpKnowledge(models.Model):
         for item in changed_items:
             changes = item._changes(vals)
             super(McpKnowledge, item).write(dict(vals, version=item.version + 1))
+            item._learn_vocabulary()
             item._write_versions(
                 note=self.env.context.get("mcp_knowledge_change_note"), changed=changes
             )
@@ -190,6 +200,12 @@ class McpKnowledge(models.Model):
             # Detected, unless chosen now or before (an explicit choice sticks).
             if not vals.get("language") and not (self[:1].language if self else False):
                 vals["language"] = text.detect_language("%s\n%s" % (name, content))
+
+    def _learn_vocabulary(self):
+        """Words of these items join their company's vocabulary (typo correction)."""
+        for item in self.sudo():
+            words = text.vocabulary(item.name, item.topic, item.keywords, item.content)
+            search.learn_words(self.env.cr, item.company_id.id, words, "mcp_knowledge_word")
 
     def _changes(self, vals):
         """Names of the versioned fields ``vals`` would change on this item."""
@@ -372,12 +388,15 @@ class McpKnowledge(models.Model):
             return self.browse()
         # Candidates share a MinHash band (GIN index); trigram similarity decides.
         relation = self._readable_relation(domain)
+        # The band index alone first (a handful of rows), then the access filter:
+        # combined, the planner prefers walking the whole company instead.
         t = relation.alias
         self.env.cr.execute(
+            f"WITH sharing_a_band AS MATERIALIZED (SELECT id FROM {self._table} "
+            f"WHERE string_to_array(dedupe_signature, ' ')::int[] && %s::int[]) "
             f"SELECT {t}.id, {t}.content FROM {relation.from_clause} "
-            f"WHERE ({relation.where_clause}) "
-            f"AND string_to_array({t}.dedupe_signature, ' ')::int[] && %s::int[] LIMIT 50",
-            list(relation.params) + [bands],
+            f"WHERE ({relation.where_clause}) AND {t}.id IN (SELECT id FROM sharing_a_band)",
+            [bands] + list(relation.params),
         )
         threshold = self._knowledge_param_float("dedupe_threshold", 0.85)
         best_id, best = None, threshold
@@ -520,13 +539,16 @@ class McpKnowledge(models.Model):
         client = self._embedding_client() if query else None
         # With embeddings, re-rank a wider lexical shortlist.
         shortlist = max(limit * 3, 30) if client else limit
+        vocabulary = None
+        if search.has_trigram(self.env.cr):
+            vocabulary = search.Vocabulary(tuple(self.env.companies.ids), "mcp_knowledge_word")
         ranked = search.search(
             self.env.cr,
             self._readable_relation(domain),
             query,
             limit=shortlist,
             weights=self._ranking_weights(),
-            trigram=search.has_trigram(self.env.cr),
+            vocabulary=vocabulary,
         )
         if client and ranked:
             ranked = self._rerank_by_embeddings(client, query, ranked)
@@ -563,7 +585,7 @@ class McpKnowledge(models.Model):
     @api.model
     def _ranking_weights(self):
         return search.RankingWeights(
-            trigram_threshold=self._knowledge_param_float("trigram_threshold", 0.5),
+            trigram_threshold=self._knowledge_param_float("trigram_threshold", 0.4),
             recency_half_life_days=self._knowledge_param_float("recency_half_life_days", 30),
         )
 

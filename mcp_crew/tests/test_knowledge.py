@@ -279,7 +279,17 @@ class TestKnowledgeSearch(KnowledgeCase):
         results = self.Knowledge.search_knowledge("parafuzo")
         self.assertEqual(self.ids(results)[0], self.screw.id)
         self.assertGreater(results[0]["scores"]["trigram"], 0.5)
-        self.assertEqual(results[0]["scores"]["text"], 0.0)
+        # Corrected from the company vocabulary, so full text matched too.
+        self.assertGreater(results[0]["scores"]["text"], 0.0)
+        self.assertTrue(
+            self.env["mcp.knowledge.word"].search(
+                [("word", "=", "parafuso"), ("company_id", "=", self.company_a.id)]
+            )
+        )
+        # A typo in the content, not the title.
+        self.assertEqual(
+            self.ids(self.Knowledge.search_knowledge("dobravel cadera"))[0], self.product.id
+        )
 
     def test_portuguese_stemming_plural_finds_singular(self):
         results = self.Knowledge.search_knowledge("produtos")

@@ -35,6 +35,7 @@ class TestKnowledgeMultiCompany(KnowledgeCase):
             "mcp.knowledge.tag",
             "mcp.knowledge.version",
             "mcp.knowledge.event",
+            "mcp.knowledge.word",
         ):
             records_b = self.env[model].with_user(self.user_b).search([])
             self.assertTrue(records_b, model)

@@ -11,8 +11,13 @@ the matching and the ranking, in one statement, on indexes:
   folded when the ``unaccent`` extension is available — and a GIN index;
   the query is turned into an OR of its lexemes in each language, so an item
   matching more of the words ranks higher instead of being dropped;
-* typos: pg_trgm word similarity between the query and title + topic, on a
-  GIN trigram index (skipped, not failed, where the extension is missing).
+* typos and unknown words: when full text finds too little, each query word
+  missing from the company's vocabulary (every word its items use, kept in a
+  small table with a GIN trigram index) is corrected to the closest known
+  words, and full text runs again with them — a typo in any field is found,
+  and the cost does not grow with the number of items. Title and topic
+  similarity to the query's words (pg_trgm) also counts in the score. All of
+  this is skipped, not failed, where pg_trgm is missing.
 
 Score = weighted sum of text rank, trigram similarity, confidence and recency
 (exponential decay); each result carries every component.
@@ -24,13 +29,18 @@ import logging
 import psycopg2
 from psycopg2 import sql
 
+from . import text
+
 _logger = logging.getLogger(__name__)
 
 # Item language → text search configuration created by ensure_search_schema.
 TEXT_CONFIGS = {"pt": "mcp_crew_pt", "en": "mcp_crew_en", "simple": "mcp_crew_simple"}
 _BASE_CONFIGS = {"pt": "portuguese", "en": "english", "simple": "simple"}
 # The trigram target: what a typo in a query is most likely aimed at.
+# Title and topic: where a query word's similarity counts in the score.
 TRIGRAM_TARGET = "(coalesce({t}.name, '') || ' ' || coalesce({t}.topic, ''))"
+# Words kept in the vocabulary (shorter ones are too ambiguous to correct to).
+MIN_WORD, MAX_WORD = 3, 40
 _CONFIG_CASE = (
     "CASE {t}.language WHEN 'pt' THEN 'mcp_crew_pt'::regconfig "
     "WHEN 'en' THEN 'mcp_crew_en'::regconfig ELSE 'mcp_crew_simple'::regconfig END"
@@ -50,10 +60,12 @@ class RankingWeights:
     confidence: float = 0.15
     recency: float = 0.10
     recency_half_life_days: float = 30.0
-    # pg_trgm word similarity a title/topic needs to count as a typo match.
-    trigram_threshold: float = 0.5
+    # pg_trgm similarity a known word needs to stand in for a mistyped one.
+    trigram_threshold: float = 0.4
+    # Known words tried in place of each unknown query word.
+    corrections_per_word: int = 2
     # Most recent matches ranked per query; bounds the cost of broad queries.
-    candidate_limit: int = 500
+    candidate_limit: int = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +80,14 @@ class Relation:
     params: tuple
     alias: str = '"mcp_knowledge"'
     table: str = "mcp_knowledge"
+
+
+@dataclasses.dataclass(frozen=True)
+class Vocabulary:
+    """The words of these companies' items: ``table (company_id, word)``."""
+
+    company_ids: tuple
+    table: str = "mcp_knowledge_word"
 
 
 def _has_extension(cr, name):
@@ -111,7 +131,7 @@ def _ensure_text_configs(cr, unaccent):
             )
 
 
-def ensure_search_schema(cr, table="mcp_knowledge"):
+def ensure_search_schema(cr, table="mcp_knowledge", vocabulary_table="mcp_knowledge_word"):
     """Extensions, text configurations, the search column and its indexes.
 
     Idempotent; run at every install/upgrade. Returns ``{"trigram": bool,
@@ -135,48 +155,102 @@ def ensure_search_schema(cr, table="mcp_knowledge"):
                 "ALTER TABLE {} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({}) STORED"
             ).format(t, expression)
         )
+    # A long most-common-lexemes list makes rare words estimated as rare, so
+    # their queries read the GIN index instead of walking the recency index.
+    cr.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN search_vector SET STATISTICS 1000").format(t))
     indexes = [
         ("search_vector_idx", "gin (search_vector)"),
         ("dedupe_bands_idx", "gin ((string_to_array(dedupe_signature, ' ')::int[]))"),
         # Walked newest first by broad queries, which stop at candidate_limit matches.
         ("company_recent_idx", "btree (company_id, write_date DESC, id DESC)"),
     ]
-    if capabilities["trigram"]:
-        indexes.append(("title_trgm_idx", "gin (%s gin_trgm_ops)" % TRIGRAM_TARGET))
     for suffix, method in indexes:
         cr.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING " + method).format(
-                sql.Identifier("%s_%s" % (table, suffix)), t, t=t
+                sql.Identifier("%s_%s" % (table, suffix)), t
+            )
+        )
+    if capabilities["trigram"]:
+        cr.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (word gin_trgm_ops)").format(
+                sql.Identifier("%s_trgm_idx" % vocabulary_table), sql.Identifier(vocabulary_table)
             )
         )
     return capabilities
+
+
+def learn_words(cr, company_id, words, vocabulary_table="mcp_knowledge_word"):
+    """Add ``words`` (normalised, see :func:`.text.vocabulary`) to a company's vocabulary."""
+    if words:
+        cr.execute(
+            sql.SQL(
+                "INSERT INTO {} (company_id, word) SELECT %s, unnest(%s::varchar[]) "
+                "ON CONFLICT DO NOTHING"
+            ).format(sql.Identifier(vocabulary_table)),
+            (company_id, sorted(words)),
+        )
+
+
+def rebuild_vocabulary(cr, table="mcp_knowledge", vocabulary_table="mcp_knowledge_word"):
+    """Fill the vocabulary from every item (after a bulk load, or to drop dead words)."""
+    # The same words text.vocabulary() makes: lower-case, accents folded.
+    fold = "unaccent(lower({}))" if _has_extension(cr, "unaccent") else "lower({})"
+    all_text = (
+        "coalesce(name, '') || ' ' || coalesce(topic, '') || ' ' || coalesce(keywords, '') "
+        "|| ' ' || coalesce(content, '')"
+    )
+    cr.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(vocabulary_table)))
+    cr.execute(
+        sql.SQL(
+            "INSERT INTO {} (company_id, word) SELECT DISTINCT company_id, word FROM {}, "
+            "regexp_split_to_table(" + fold.format(all_text) + ", '[^[:alnum:]]+') AS word "
+            "WHERE length(word) BETWEEN %s AND %s ON CONFLICT DO NOTHING"
+        ).format(sql.Identifier(vocabulary_table), sql.Identifier(table)),
+        (MIN_WORD, MAX_WORD),
+    )
 
 
 def has_trigram(cr):
     return _has_extension(cr, "pg_trgm")
 
 
-def _or_queries(cr, query, weights, trigram):
+def _or_queries(cr, query):
     """Per language, the OR of the query's lexemes as tsquery text (``None`` if none)."""
     selects = [
         "(SELECT string_agg(quote_literal(lexeme), ' | ') "
         "FROM unnest(to_tsvector('%s', %%s)))" % config
         for config in TEXT_CONFIGS.values()
     ]
-    params = [query] * len(selects)
-    if trigram:
-        # Transaction-local: only this search's `<%` operator sees it.
-        selects.append("set_config('pg_trgm.word_similarity_threshold', %s, true)")
-        params.append(str(weights.trigram_threshold))
-    cr.execute("SELECT %s" % ", ".join(selects), params)
-    row = cr.fetchone()
-    return [row[index] for index in range(len(TEXT_CONFIGS))]
+    cr.execute("SELECT %s" % ", ".join(selects), [query] * len(selects))
+    return list(cr.fetchone())
 
 
-def _trigram_terms(query, max_terms=8):
-    """Distinct words worth a typo check: three letters or more, longest first."""
-    words = {word for word in query.lower().split() if len(word) >= 3}
-    return sorted(words, key=lambda word: (-len(word), word))[:max_terms]
+def _query_terms(query, max_terms=8):
+    """Distinct normalised words worth a typo check, longest first."""
+    terms = {word for word in text.words(query) if MIN_WORD <= len(word) <= MAX_WORD}
+    return sorted(terms, key=lambda word: (-len(word), word))[:max_terms]
+
+
+def _corrections(cr, vocabulary, terms, weights):
+    """Known words standing in for the query words the vocabulary does not know."""
+    cr.execute(
+        sql.SQL(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true); "
+            "SELECT w.word FROM unnest(%s::varchar[]) AS term, LATERAL ("
+            "  SELECT word FROM {vocab} WHERE company_id = ANY(%s) AND word %% term"
+            "  ORDER BY similarity(word, term) DESC, word LIMIT %s) AS w "
+            "WHERE NOT EXISTS (SELECT 1 FROM {vocab} WHERE company_id = ANY(%s) "
+            "AND word = term)"
+        ).format(vocab=sql.Identifier(vocabulary.table)),
+        (
+            str(weights.trigram_threshold),
+            terms,
+            list(vocabulary.company_ids),
+            weights.corrections_per_word,
+            list(vocabulary.company_ids),
+        ),
+    )
+    return [row[0] for row in cr.fetchall()]
 
 
 class _Sql:
@@ -223,15 +297,14 @@ def _text_match(t, lexemes):
     return branches
 
 
-def _trigram_parts(t, terms):
-    """(score, match branches) for typo tolerance on title and topic, per query word."""
+def _title_similarity(t, terms):
+    """Mean pg_trgm word similarity of the query words to title and topic."""
     target = TRIGRAM_TARGET.format(t=t)
     score = _Sql("((")
     for index, term in enumerate(terms):
         score += " + " if index else ""
         score += _Sql("word_similarity(%%s, %s)" % target, [term])
-    score += ") / %d.0)" % len(terms)
-    return score, [_Sql("%%s <%%%% %s" % target, [term]) for term in terms]
+    return score + ") / %d.0)" % len(terms)
 
 
 def _join(parts, separator):
@@ -242,65 +315,45 @@ def _join(parts, separator):
     return joined
 
 
-def search(cr, relation, query, limit=10, weights=RankingWeights(), trigram=True):
-    """Rank the rows of ``relation`` against ``query``.
-
-    Returns up to ``limit`` dicts ``{id, score, scores: {text, trigram,
-    confidence, recency}, snippet}``, best first. An empty query (or one made
-    of stop words only, without trigram support) ranks by confidence and
-    recency alone.
-
-    Ranking costs per candidate, so a broad query (a word in most items) ranks
-    only its ``weights.candidate_limit`` most recent matches: the planner
-    then walks the (company, write_date) index and stops early instead of
-    ranking every match.
-    """
-    query = " ".join((query or "").split())
+def _candidates(cr, relation, match, limit, newest_first):
+    """Ids of ``relation`` rows satisfying ``match`` (an :class:`_Sql`), at most ``limit``."""
     t = relation.alias
-    lexemes = _or_queries(cr, query, weights, trigram) if query else [None] * 3
-    terms = _trigram_terms(query) if trigram else []
-    matches = _text_match(t, lexemes)
+    order = " ORDER BY %s.write_date DESC, %s.id DESC" % (t, t) if newest_first else ""
+    sql = (
+        _Sql(
+            f"SELECT {t}.id FROM {relation.from_clause} WHERE ({relation.where_clause}) AND (",
+            relation.params,
+        )
+        + match
+        + _Sql(")%s LIMIT %%s" % order, [limit])
+    )
+    cr.execute(sql.text, sql.params)
+    return [row[0] for row in cr.fetchall()]
+
+
+def _rank(cr, relation, ids, lexemes, terms, limit, weights):
+    """Score ``ids`` and return the best ``limit`` rows, with snippets."""
     if any(lexemes):
         text_rank = _per_language("c", "ts_rank_cd({t}.search_vector, %s::tsquery, 32)", lexemes)
-        snippet = _Sql("ts_headline(%s, k.content, " % _CONFIG_CASE.format(t="k"))
-        snippet += _per_language("k", "%s::tsquery", lexemes)
+        snippet = _Sql("ts_headline(%s, c.content, " % _CONFIG_CASE.format(t="c"))
+        snippet += _per_language("c", "%s::tsquery", lexemes)
         snippet += ", 'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=«, StopSel=»')"
     else:
         text_rank = _Sql("0")
-        snippet = _Sql("left(k.content, 240)")
-    if terms:
-        trigram_score, trigram_matches = _trigram_parts("c", terms)
-        matches += _trigram_parts(t, terms)[1]
-    else:
-        trigram_score = _Sql("0")
-    if matches:
-        match = _Sql("(") + _join(matches, " OR ") + ")"
-    else:
-        match = _Sql("true" if not query else "false")
+        snippet = _Sql("left(c.content, 240)")
+    trigram_score = _title_similarity("c", terms) if terms else _Sql("0")
     sql = (
-        _Sql(
-            f"WITH candidates AS MATERIALIZED (SELECT {t}.id, {t}.language, {t}.search_vector, "
-            f"{t}.name, {t}.topic, {t}.confidence, {t}.write_date FROM "
-        )
-        + _Sql(
-            relation.from_clause + " WHERE (" + relation.where_clause + ") AND ", relation.params
-        )
-        + match
-        + _Sql(
-            f" ORDER BY {t}.write_date DESC, {t}.id DESC LIMIT %s), ",
-            [weights.candidate_limit],
-        )
-        + "scored AS (SELECT c.id, "
-        + _Sql("coalesce(")
+        _Sql("WITH scored AS (SELECT c.id, coalesce(")
         + text_rank
         + ", 0) AS text_score, "
         + trigram_score
         + _Sql(
             " AS trigram_score, coalesce(c.confidence, 0) AS confidence_score, "
             "exp(-ln(2) * greatest(0, extract(epoch FROM (now() AT TIME ZONE 'UTC') "
-            "- c.write_date)) / %s) AS recency_score FROM candidates c), ",
+            "- c.write_date)) / %s) AS recency_score ",
             [weights.recency_half_life_days * 86400.0],
         )
+        + _Sql(f"FROM {relation.table} c WHERE c.id = ANY(%s)), ", [ids])
         + _Sql(
             "top AS (SELECT *, %s * text_score + %s * trigram_score + %s * confidence_score "
             "+ %s * recency_score AS score FROM scored ORDER BY score DESC, id DESC LIMIT %s) "
@@ -309,10 +362,45 @@ def search(cr, relation, query, limit=10, weights=RankingWeights(), trigram=True
             [weights.text, weights.trigram, weights.confidence, weights.recency, limit],
         )
         + snippet
-        + " FROM top JOIN %s k ON k.id = top.id ORDER BY top.score DESC, top.id DESC"
-        % relation.table
+        + f" FROM top JOIN {relation.table} c ON c.id = top.id ORDER BY top.score DESC, top.id DESC"
     )
     cr.execute(sql.text, sql.params)
+    return cr.fetchall()
+
+
+def search(cr, relation, query, limit=10, weights=RankingWeights(), vocabulary=None):
+    """Rank the rows of ``relation`` against ``query``.
+
+    Returns up to ``limit`` dicts ``{id, score, scores: {text, trigram,
+    confidence, recency}, snippet}``, best first. An empty query (or one made
+    of stop words only) ranks by confidence and recency alone. ``vocabulary``
+    (a :class:`Vocabulary`, needs pg_trgm) enables typo correction and the
+    title similarity score; without it both are skipped.
+
+    Short statements, each with a plan that stays cheap at any size:
+
+    1. full-text candidates, newest first, at most ``weights.candidate_limit``:
+       a broad query (a word in most items) walks the (company, write_date)
+       index and stops early, a narrow one reads the GIN index;
+    2. only when they are fewer than ``limit``: corrections of the unknown
+       words from the vocabulary's trigram index, and full text again with them;
+    3. the scores of the candidates, computed once each.
+    """
+    query = " ".join((query or "").split())
+    terms = _query_terms(query) if vocabulary else []
+    if not query:
+        lexemes = [None] * len(TEXT_CONFIGS)
+        ids = _candidates(cr, relation, _Sql("true"), weights.candidate_limit, True)
+    else:
+        lexemes = _or_queries(cr, query)
+        ids = _text_candidates(cr, relation, lexemes, weights)
+        if terms and len(ids) < limit:
+            corrections = _corrections(cr, vocabulary, terms, weights)
+            if corrections:
+                lexemes = _or_queries(cr, " ".join([query] + corrections))
+                ids += [i for i in _text_candidates(cr, relation, lexemes, weights) if i not in ids]
+    if not ids:
+        return []
     return [
         {
             "id": row[0],
@@ -325,5 +413,12 @@ def search(cr, relation, query, limit=10, weights=RankingWeights(), trigram=True
             },
             "snippet": row[6],
         }
-        for row in cr.fetchall()
+        for row in _rank(cr, relation, ids, lexemes, terms, limit, weights)
     ]
+
+
+def _text_candidates(cr, relation, lexemes, weights):
+    matches = _text_match(relation.alias, lexemes)
+    if not matches:
+        return []
+    return _candidates(cr, relation, _join(matches, " OR "), weights.candidate_limit, True)

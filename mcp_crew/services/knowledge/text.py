@@ -58,6 +58,11 @@ def words(text):
     return _WORD.findall(strip_accents(text or "").lower())
 
 
+def vocabulary(*texts, min_length=3, max_length=40):
+    """The distinct words of ``texts`` worth keeping to correct typos against."""
+    return {word for text in texts for word in words(text) if min_length <= len(word) <= max_length}
+
+
 def normalize_text(text):
     return " ".join(words(text))
 
