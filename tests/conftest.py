@@ -4,12 +4,14 @@ The repository root is put on ``sys.path`` so ``mcp_crew.services`` imports as a
 plain package (the addon's ``__init__`` tolerates a missing ``odoo``).
 """
 
+import contextlib
 import os
 import pathlib
 import subprocess
 import sys
 import uuid
 
+import psycopg2
 import pytest
 import redis
 
@@ -26,6 +28,7 @@ CATALOG_SERVER = ROOT / "mcp_crew" / "tests" / "catalog_server.py"
 EVERYTHING_JS = (
     ROOT / "tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
 )
+PG_DSN = os.environ.get("MCP_CREW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=root")
 SHARED_REDIS_URL = os.environ.get("MCP_CREW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -141,3 +144,19 @@ def private_redis():
     server = PrivateRedis().start()
     yield server
     server.stop()
+
+
+@contextlib.contextmanager
+def throwaway_database():
+    """The name of a new, empty PostgreSQL database, dropped afterwards."""
+    name = "mcp_crew_test_%s" % uuid.uuid4().hex[:10]
+    admin = psycopg2.connect(PG_DSN, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cr:
+        cr.execute('CREATE DATABASE "%s"' % name)
+    try:
+        yield name
+    finally:
+        with admin.cursor() as cr:
+            cr.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        admin.close()

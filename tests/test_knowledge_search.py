@@ -1,15 +1,13 @@
 """Ranked knowledge search against a real PostgreSQL (throw-away database)."""
 
 import datetime
-import os
-import uuid
 
 import psycopg2
 import pytest
 
+from conftest import PG_DSN, throwaway_database
 from mcp_crew.services.knowledge import search, text
 
-PG_DSN = os.environ.get("MCP_CREW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=root")
 WEIGHTS = search.RankingWeights()
 COMPONENTS = ("text", "trigram", "confidence", "recency")
 
@@ -38,22 +36,13 @@ CREATE TABLE mcp_knowledge_word (
 @pytest.fixture(scope="module")
 def knowledge_db():
     """A database with the knowledge table and its search schema; dropped afterwards."""
-    name = "mcp_crew_test_%s" % uuid.uuid4().hex[:10]
-    admin = psycopg2.connect(PG_DSN, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cr:
-        cr.execute('CREATE DATABASE "%s"' % name)
-    try:
+    with throwaway_database() as name:
         conn = psycopg2.connect(PG_DSN, dbname=name)
         with conn, conn.cursor() as cr:
             cr.execute(TABLE)
             capabilities = search.ensure_search_schema(cr)
         conn.close()
         yield name, capabilities
-    finally:
-        with admin.cursor() as cr:
-            cr.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-        admin.close()
 
 
 @pytest.fixture

@@ -1,35 +1,25 @@
 """Knowledge text helpers and identifier masking, with pg_trgm as the reference."""
 
-import os
 import random
-import uuid
 
 import psycopg2
 import pytest
 
+from conftest import PG_DSN, throwaway_database
 from mcp_crew.services.knowledge import privacy, text
-
-PG_DSN = os.environ.get("MCP_CREW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=root")
 
 
 @pytest.fixture(scope="module")
 def trgm_cursor():
     """A cursor on a throw-away database with pg_trgm, dropped afterwards."""
-    name = "mcp_crew_test_%s" % uuid.uuid4().hex[:10]
-    admin = psycopg2.connect(PG_DSN, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cr:
-        cr.execute('CREATE DATABASE "%s"' % name)
-    conn = psycopg2.connect(PG_DSN, dbname=name)
-    try:
-        with conn.cursor() as cr:
-            cr.execute("CREATE EXTENSION pg_trgm")
-            yield cr
-    finally:
-        conn.close()
-        with admin.cursor() as cr:
-            cr.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-        admin.close()
+    with throwaway_database() as name:
+        conn = psycopg2.connect(PG_DSN, dbname=name)
+        try:
+            with conn.cursor() as cr:
+                cr.execute("CREATE EXTENSION pg_trgm")
+                yield cr
+        finally:
+            conn.close()
 
 
 # ---------------------------------------------------------------------------
