@@ -68,3 +68,7 @@ class RedisUnavailable(McpCrewError):
 
 class EmbeddingsUnavailable(McpCrewError):
     """The embeddings endpoint failed, timed out or answered something unusable."""
+
+
+class InvalidRequest(McpCrewError):
+    """A request is malformed (empty message, bad tool command); nothing was run."""

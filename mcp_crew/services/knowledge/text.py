@@ -20,7 +20,7 @@ import unicodedata
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Function words that tell Portuguese from English; overlap-free on purpose.
-_STOPWORDS = {
+STOPWORDS = {
     "pt": frozenset(
         "o os as um uma uns umas de do da dos das em no na nos nas por para com "
         "não nao que se ao aos à às é são sao foi ser está esta estão mais muito "
@@ -80,7 +80,7 @@ def detect_language(text, default="simple"):
     function words keeps the default.
     """
     tokens = _WORD.findall((text or "").lower())
-    counts = {lang: sum(token in stop for token in tokens) for lang, stop in _STOPWORDS.items()}
+    counts = {lang: sum(token in stop for token in tokens) for lang, stop in STOPWORDS.items()}
     best = max(counts, key=counts.get)
     others = [count for lang, count in counts.items() if lang != best]
     if counts[best] >= 2 and counts[best] > max(others):

@@ -1,0 +1,385 @@
+"""Request routing: which crew, tool, business intent or knowledge answers a
+message — decided without an LLM, ranked and explained.
+
+The router reads the message the way a search engine reads a query: language
+(Portuguese or English), content words folded and stemmed in that language,
+entities (e-mails, quantities, record references, quoted names). It scores
+every target the adapter describes — crews (description, routing keywords,
+example requests), MCP tools (name and description), fixed business intents
+(patterns) — with three signals:
+
+* ``bm25``: Okapi BM25 of the message against the target's text, with the
+  inverse document frequencies of this set of targets, so words every target
+  uses count for little;
+* ``keywords``: share of the target's routing keywords (stemmed phrases)
+  found in the message;
+* ``examples``: best word overlap with one of the target's example requests.
+
+Explicit tool commands (``/tool server.name {"arg": 1}``) and intents whose
+pattern matches win outright. A knowledge answer wins when the adapter's
+knowledge search found a strong match for a question. Crews need an LLM: with
+none configured the decision says so (``llm_required``) and names the crew
+that would have answered. Every decision carries the ranked candidates and
+the signals behind each score.
+"""
+
+import dataclasses
+import json
+import math
+import re
+
+import snowballstemmer
+
+from . import errors
+from .knowledge import text
+
+KINDS = ("crew", "tool", "intent", "knowledge", "llm_required")
+
+_STEMMERS = {
+    "pt": snowballstemmer.stemmer("portuguese"),
+    "en": snowballstemmer.stemmer("english"),
+}
+# Words that carry no routing signal in a request, beyond the usual stop words.
+_REQUEST_FILLER = frozenset(
+    (
+        "por favor favor quero queria preciso gostaria pode poderia podes me mim voce "
+        "voces eu nos nosso nossa meu minha fazer faz faca tem ter sobre isso esse essa "
+        "please want need would like could can you your i me my we our us do make "
+        "tell show give get let lets just also some any all foram sera seria estava"
+    ).split()
+)
+_STOPWORDS = frozenset().union(*text.STOPWORDS.values()) | _REQUEST_FILLER
+
+_WORD = re.compile(r"[^\W_]+")
+_TOOL_COMMAND = re.compile(r"^\s*/(?:tool|ferramenta)\s+(?P<name>[\w.:-]+)(?P<args>.*)$", re.S)
+_KEY_VALUE = re.compile(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S+)")
+_QUESTION_START = re.compile(
+    r"^\s*(qual|quais|quanto|quantos|quantas|quando|onde|como|por que|porque|o que|"
+    r"existe|tem|what|which|how|when|where|why|who|is|are|does|do|can)\b",
+    re.I,
+)
+_ENTITY_PATTERNS = {
+    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "quantity": re.compile(
+        r"\b(\d+(?:[.,]\d+)?)\s*(unidades?|unid|un|pe[çc]as?|caixas?|kg|units?|pieces?|"
+        r"boxes?|pcs)\b",
+        re.I,
+    ),
+    "reference": re.compile(r"\b(?:[A-Z]{1,5}[/-]?\d{2,}(?:[/-]\d+)*)\b"),
+    "quoted": re.compile(r"[\"“']([^\"”']{2,80})[\"”']"),
+    "date": re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\b"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """Something a request can be routed to, as the adapter describes it.
+
+    ``kind`` is ``crew``, ``tool`` or ``intent``; ``ident`` what the adapter
+    needs to run it (a crew id, ``"<server_id>:<tool>"``, an intent name);
+    ``patterns`` (intents only) are regular expressions that trigger it.
+    """
+
+    kind: str
+    ident: str
+    name: str
+    description: str = ""
+    keywords: tuple = ()
+    examples: tuple = ()
+    patterns: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    kind: str
+    ident: str
+    name: str
+    score: float
+    signals: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """Where a message goes, with everything that explains it."""
+
+    kind: str
+    ident: str
+    name: str
+    confidence: float
+    language: str
+    terms: tuple
+    entities: dict
+    arguments: dict
+    candidates: tuple
+    reason: str
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class RouterSettings:
+    # Below this a crew is not a confident match (a crew still needs an LLM).
+    crew_threshold: float = 0.12
+    # A tool chosen from plain language (not a /tool command) needs more: its
+    # arguments must then come from the message, which the adapter checks.
+    tool_threshold: float = 0.45
+    # A knowledge hit at least this good answers a question directly.
+    knowledge_threshold: float = 0.45
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.5
+    weights: tuple = (("bm25", 0.45), ("keywords", 0.35), ("examples", 0.20))
+
+
+def analyse(message):
+    """Language, routing terms (stems) and entities of ``message``."""
+    language = text.detect_language(message, default="simple")
+    return language, terms(message, language), entities(message)
+
+
+def terms(message, language="simple"):
+    """Content-word stems; a message of unknown language gets both stemmers' stems."""
+    # Stemmed with their accents (the Portuguese stemmer knows "-ções"), folded after.
+    words = [
+        word
+        for word in _WORD.findall((message or "").lower())
+        if len(word) > 1 and text.strip_accents(word) not in _STOPWORDS
+    ]
+    stemmers = [_STEMMERS[language]] if language in _STEMMERS else list(_STEMMERS.values())
+    stems = []
+    for stemmer in stemmers:
+        stems.extend(text.strip_accents(stem) for stem in stemmer.stemWords(words))
+    return tuple(stems)
+
+
+def entities(message):
+    found = {}
+    for name, pattern in _ENTITY_PATTERNS.items():
+        matches = [m.group(0) if not m.groups() else m.group(1) for m in pattern.finditer(message)]
+        if name == "quantity":
+            matches = [" ".join(m.groups()) for m in pattern.finditer(message)]
+        if matches:
+            found[name] = matches
+    return found
+
+
+def parse_tool_command(message):
+    """``(tool name, arguments)`` of a ``/tool name {json}`` or ``key=value`` command, or None."""
+    match = _TOOL_COMMAND.match(message)
+    if not match:
+        return None
+    raw = match.group("args").strip()
+    if not raw:
+        return match.group("name"), {}
+    if raw.startswith(("{", "[")):
+        try:
+            arguments = json.loads(raw)
+        except ValueError as err:
+            raise errors.InvalidRequest("tool arguments are not valid JSON: %s" % err) from err
+        if not isinstance(arguments, dict):
+            raise errors.InvalidRequest("tool arguments must be a JSON object")
+        return match.group("name"), arguments
+    pairs = _KEY_VALUE.findall(raw)
+    if not pairs:
+        raise errors.InvalidRequest(
+            'tool arguments must be JSON or key=value pairs, got "%s"' % raw
+        )
+    return match.group("name"), {key: _scalar(value.strip("\"'")) for key, value in pairs}
+
+
+def _scalar(value):
+    for convert in (int, float):
+        try:
+            return convert(value)
+        except ValueError:
+            continue
+    return {"true": True, "false": False}.get(value.lower(), value)
+
+
+class Router:
+    """Routes messages among a fixed set of targets; build one per catalog change."""
+
+    def __init__(self, targets, settings=RouterSettings()):
+        self.targets = tuple(targets)
+        self.settings = settings
+        self._documents = [self._document(target) for target in self.targets]
+        self._keywords = [self._phrases(target.keywords) for target in self.targets]
+        self._examples = [self._phrases(target.examples) for target in self.targets]
+        self._patterns = [
+            [re.compile(pattern, re.I) for pattern in target.patterns] for target in self.targets
+        ]
+        count = len(self._documents) or 1
+        self._average_length = sum(len(doc) for doc in self._documents) / count
+        frequency = {}
+        for document in self._documents:
+            for term in set(document):
+                frequency[term] = frequency.get(term, 0) + 1
+        self._idf = {
+            term: math.log(1 + (count - seen + 0.5) / (seen + 0.5))
+            for term, seen in frequency.items()
+        }
+
+    @staticmethod
+    def _document(target):
+        body = " ".join(
+            (target.name, target.description, " ".join(target.keywords), " ".join(target.examples))
+        )
+        return list(terms(body.replace("_", " ")))
+
+    @staticmethod
+    def _phrases(phrases):
+        """Each phrase stemmed in each language: a message matches either spelling."""
+        stemmed = []
+        for phrase in phrases:
+            variants = {frozenset(terms(phrase, lang)) for lang in _STEMMERS}
+            variants.discard(frozenset())
+            if variants:
+                stemmed.append(variants)
+        return stemmed
+
+    def route(self, message, knowledge_score=0.0, llm_available=False):
+        """The :class:`Decision` for ``message``.
+
+        ``knowledge_score``: the best knowledge search score for the message
+        (the adapter searched); ``llm_available``: whether crews can run.
+        """
+        if not isinstance(message, str) or not message.strip():
+            raise errors.InvalidRequest("the message is empty")
+        language, message_terms, found = analyse(message)
+        command = parse_tool_command(message)
+        if command:
+            return self._tool_command(command, language, message_terms, found)
+        candidates = sorted(
+            (self._score(index, message, message_terms) for index in range(len(self.targets))),
+            key=lambda candidate: (-candidate.score, candidate.kind, candidate.name),
+        )
+        decide = dict(language=language, terms=message_terms, entities=found, arguments={})
+        decide["candidates"] = tuple(candidates[:5])
+        best = candidates[0] if candidates else None
+        if best and best.signals.get("pattern"):
+            return Decision(
+                best.kind,
+                best.ident,
+                best.name,
+                1.0,
+                reason="pattern of intent %s" % best.name,
+                **decide,
+            )
+        is_question = message.strip().endswith("?") or bool(_QUESTION_START.match(message))
+        if knowledge_score >= self.settings.knowledge_threshold and (
+            is_question or not best or not self._qualifies(best)
+        ):
+            return Decision(
+                "knowledge",
+                "",
+                "knowledge base",
+                round(knowledge_score, 4),
+                reason="the knowledge base has a strong match (%.2f)" % knowledge_score,
+                **decide,
+            )
+        if best and self._qualifies(best):
+            if best.kind == "crew" and not llm_available:
+                return Decision(
+                    "llm_required",
+                    best.ident,
+                    best.name,
+                    best.score,
+                    reason="crew %s would answer, but no LLM is configured" % best.name,
+                    **decide,
+                )
+            return Decision(
+                best.kind,
+                best.ident,
+                best.name,
+                best.score,
+                reason="best match: %s %s" % (best.kind, best.name),
+                **decide,
+            )
+        return Decision(
+            "llm_required",
+            "",
+            "",
+            best.score if best else 0.0,
+            reason="no crew, tool or knowledge matches well enough; an LLM would be needed",
+            **decide,
+        )
+
+    def _tool_command(self, command, language, message_terms, found):
+        name, arguments = command
+        tools = [t for t in self.targets if t.kind == "tool"]
+        wanted = [t for t in tools if name in (t.ident, t.name, t.ident.split(":", 1)[-1])]
+        if not wanted:
+            raise errors.ToolNotFound("no tool named %s is available" % name)
+        if len(wanted) > 1:
+            raise errors.InvalidRequest(
+                "tool name %s is ambiguous: %s" % (name, ", ".join(t.ident for t in wanted))
+            )
+        tool = wanted[0]
+        return Decision(
+            "tool",
+            tool.ident,
+            tool.name,
+            1.0,
+            language,
+            message_terms,
+            found,
+            arguments,
+            (Candidate("tool", tool.ident, tool.name, 1.0, {"command": True}),),
+            "explicit tool command",
+        )
+
+    def _score(self, index, message, message_terms):
+        target = self.targets[index]
+        if any(pattern.search(message) for pattern in self._patterns[index]):
+            return Candidate(target.kind, target.ident, target.name, 1.0, {"pattern": True})
+        signals = {
+            "bm25": round(self._bm25(index, message_terms), 4),
+            "keywords": round(self._keyword_share(index, set(message_terms)), 4),
+            "examples": round(self._example_overlap(index, set(message_terms)), 4),
+        }
+        score = sum(weight * signals[name] for name, weight in self.settings.weights)
+        # Evidence count, not weighed: one stray shared word is not a match.
+        signals["matched_terms"] = len(set(message_terms) & set(self._documents[index]))
+        return Candidate(target.kind, target.ident, target.name, round(score, 4), signals)
+
+    def _qualifies(self, candidate):
+        threshold = (
+            self.settings.tool_threshold
+            if candidate.kind == "tool"
+            else self.settings.crew_threshold
+        )
+        signals = candidate.signals
+        return candidate.score >= threshold and (
+            signals.get("keywords", 0) > 0 or signals.get("matched_terms", 0) >= 2
+        )
+
+    def _bm25(self, index, message_terms):
+        document = self._documents[index]
+        if not document or not message_terms:
+            return 0.0
+        k1, b = self.settings.bm25_k1, self.settings.bm25_b
+        length_norm = k1 * (1 - b + b * len(document) / (self._average_length or 1))
+        raw = 0.0
+        for term in set(message_terms):
+            frequency = document.count(term)
+            if frequency:
+                raw += self._idf[term] * frequency * (k1 + 1) / (frequency + length_norm)
+        # Saturate into 0-1 so it can be weighed with the other signals.
+        return raw / (raw + 3.0)
+
+    def _keyword_share(self, index, message_terms):
+        covered = set()
+        for variants in self._keywords[index]:
+            for variant in variants:
+                if variant <= message_terms:
+                    covered |= variant
+        # Distinct message words, so "criar" and "crie" count once; two already
+        # make a strong case.
+        return min(1.0, len(covered) / 2.0)
+
+    def _example_overlap(self, index, message_terms):
+        best = 0.0
+        for variants in self._examples[index]:
+            for example in variants:
+                best = max(best, len(example & message_terms) / len(example | message_terms))
+        return best

@@ -1,0 +1,177 @@
+"""Request routing on a labelled set of Portuguese and English requests."""
+
+import json
+import pathlib
+
+import pytest
+
+from mcp_crew.services import errors, router
+
+DATA = json.loads((pathlib.Path(__file__).parent / "data" / "routing.json").read_text())
+
+
+def target(spec):
+    return router.Target(
+        **{
+            **spec,
+            "keywords": tuple(spec.get("keywords", ())),
+            "examples": tuple(spec.get("examples", ())),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def crew_router():
+    return router.Router([target(spec) for spec in DATA["targets"]])
+
+
+def test_routing_accuracy_on_the_labelled_set(crew_router):
+    cases = DATA["cases"]
+    languages = {router.analyse(message)[0] for message, _kind, _ident in cases}
+    assert {"pt", "en"} <= languages
+    misses = []
+    for message, kind, ident in cases:
+        decision = crew_router.route(message, llm_available=True)
+        if (decision.kind, decision.ident) != (kind, ident):
+            misses.append((message, kind, ident, decision.kind, decision.ident))
+    accuracy = 1 - len(misses) / len(cases)
+    print(
+        "routing accuracy: %d/%d = %.1f %%" % (len(cases) - len(misses), len(cases), accuracy * 100)
+    )
+    for miss in misses:
+        print("  miss: %r expected %s %s, got %s %s" % miss)
+    assert len(cases) >= 40
+    assert accuracy >= 0.9
+
+
+def test_decision_explains_itself(crew_router):
+    decision = crew_router.route(
+        "Compare os preços do parafuso entre fornecedores", llm_available=True
+    )
+    assert (decision.kind, decision.ident) == ("crew", "product_research")
+    assert decision.language == "pt"
+    assert "fornecedor" in decision.terms
+    best, runner_up = decision.candidates[:2]
+    assert best.score > runner_up.score
+    assert set(best.signals) == {"bm25", "keywords", "examples", "matched_terms"}
+    weights = dict(router.RouterSettings().weights)
+    assert best.score == pytest.approx(
+        sum(weight * best.signals[name] for name, weight in weights.items()), abs=1e-3
+    )
+    assert "product research" in decision.reason.lower()
+    assert decision.as_dict()["candidates"][0]["ident"] == "product_research"
+
+
+def test_without_an_llm_a_crew_request_says_what_is_missing(crew_router):
+    decision = crew_router.route("Analyse sales growth compared to last year")
+    assert decision.kind == "llm_required"
+    assert decision.ident == "data_analysis"
+    assert "no LLM" in decision.reason
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Escreva um poema sobre o mar",
+        "Traduza este texto para inglês",
+        "Tell me a joke",
+        "What time is it in Tokyo?",
+    ],
+)
+def test_unmatched_request_needs_an_llm(crew_router, message):
+    decision = crew_router.route(message, llm_available=True)
+    assert decision.kind == "llm_required"
+    assert decision.ident == ""
+
+
+def test_strong_knowledge_match_answers_a_question(crew_router):
+    question = "Qual é a política de devolução para clientes B2B?"
+    assert crew_router.route(question, knowledge_score=0.8).kind == "knowledge"
+    weak = crew_router.route(question, knowledge_score=0.1, llm_available=True)
+    assert weak.kind == "crew"
+    # An order to do something is not answered from the knowledge base.
+    order = crew_router.route(
+        "Crie uma ordem de venda para a Acme", knowledge_score=0.8, llm_available=True
+    )
+    assert (order.kind, order.ident) == ("crew", "odoo_operations")
+
+
+@pytest.mark.parametrize(
+    ("message", "arguments"),
+    [
+        ('/tool echo {"text": "olá", "n": 2}', {"text": "olá", "n": 2}),
+        (
+            "/tool 7:echo text=oi count=3 ratio=0.5 loud=true",
+            {"text": "oi", "count": 3, "ratio": 0.5, "loud": True},
+        ),
+        ("/ferramenta echo text='duas palavras'", {"text": "duas palavras"}),
+        ("/tool echo", {}),
+    ],
+)
+def test_explicit_tool_commands(crew_router, message, arguments):
+    decision = crew_router.route(message)
+    assert (decision.kind, decision.ident, decision.confidence) == ("tool", "7:echo", 1.0)
+    assert decision.arguments == arguments
+
+
+@pytest.mark.parametrize(
+    ("message", "error", "text"),
+    [
+        ("/tool echo {not json", errors.InvalidRequest, "not valid JSON"),
+        ("/tool echo [1, 2]", errors.InvalidRequest, "JSON object"),
+        ("/tool echo just words", errors.InvalidRequest, "key=value"),
+        ("/tool launch_rockets", errors.ToolNotFound, "launch_rockets"),
+        ("", errors.InvalidRequest, "empty"),
+        ("   ", errors.InvalidRequest, "empty"),
+    ],
+)
+def test_bad_requests_get_clear_errors(crew_router, message, error, text):
+    with pytest.raises(error, match=text):
+        crew_router.route(message)
+
+
+def test_ambiguous_tool_name_is_refused():
+    tools = [
+        router.Target("tool", "1:search", "search"),
+        router.Target("tool", "2:search", "search"),
+    ]
+    with pytest.raises(errors.InvalidRequest, match="ambiguous"):
+        router.Router(tools).route("/tool search q=x")
+
+
+def test_intent_pattern_wins():
+    intent = router.Target(
+        "intent",
+        "order_from_text",
+        "Order from text",
+        patterns=(r"\b(criar|crie|create)\b.*\b(ordem de venda|pedido|sale order)\b",),
+    )
+    crews = [target(spec) for spec in DATA["targets"]]
+    decision = router.Router(crews + [intent]).route(
+        "Crie uma ordem de venda para o cliente ABC com 3 unidades do produto XYZ"
+    )
+    assert (decision.kind, decision.ident, decision.confidence) == (
+        "intent",
+        "order_from_text",
+        1.0,
+    )
+    assert decision.entities["quantity"] == ["3 unidades"]
+
+
+def test_entities():
+    found = router.entities(
+        "Envie a fatura INV/2024/0042 do pedido S00042 para ana@lima.com.br: "
+        '"Parafuso M8", 12 caixas até 2024-05-31'
+    )
+    assert found["email"] == ["ana@lima.com.br"]
+    assert found["quantity"] == ["12 caixas"]
+    assert "S00042" in found["reference"] and "INV/2024/0042" in found["reference"]
+    assert found["quoted"] == ["Parafuso M8"]
+    assert found["date"] == ["2024-05-31"]
+
+
+def test_terms_are_stemmed_in_the_message_language():
+    assert router.terms("Os produtos foram devolvidos", "pt") == ("produt", "devolv")
+    assert router.terms("The products were returned", "en") == ("product", "return")
+    both = router.terms("produtos", "simple")
+    assert "produt" in both and "produto" in both
