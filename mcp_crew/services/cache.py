@@ -10,6 +10,7 @@ Guarantees:
 """
 
 import collections
+import contextlib
 import gzip
 import json
 import logging
@@ -21,6 +22,19 @@ import redis
 from .errors import RedisUnavailable
 
 _logger = logging.getLogger(__name__)
+
+# What a dead, hung or misbehaving Redis raises; anything else is a bug.
+REDIS_FAILURES = (redis.exceptions.RedisError, OSError)
+
+
+@contextlib.contextmanager
+def unavailable_on_failure():
+    """Redis failures inside the block surface as :class:`~.errors.RedisUnavailable`."""
+    try:
+        yield
+    except REDIS_FAILURES as err:
+        raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err
+
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -87,8 +101,7 @@ class L1Cache:
 class RedisL2:
     """Redis as a cache that may disappear at any moment."""
 
-    # What a dead, hung or misbehaving Redis raises; anything else is a bug.
-    FAILURES = (redis.exceptions.RedisError, OSError)
+    FAILURES = REDIS_FAILURES
 
     def __init__(self, url, codec, socket_timeout, retry_interval, client=None):
         self.url = url
@@ -114,12 +127,9 @@ class RedisL2:
         return time.monotonic() >= self._down_until
 
     def get(self, key):
-        if time.monotonic() < self._down_until:
-            return None
         try:
-            data = self._client.get(key)
-        except self.FAILURES as err:
-            self._mark_down(err)
+            data = self.execute(lambda client: client.get(key))
+        except RedisUnavailable:
             return None
         if data is None:
             return None
@@ -132,27 +142,22 @@ class RedisL2:
             return None
 
     def set(self, key, value, ttl):
-        if time.monotonic() < self._down_until:
-            return False
-        try:
-            self._client.set(key, self.codec.encode(value), ex=max(1, int(ttl)))
-        except self.FAILURES as err:
-            self._mark_down(err)
-            return False
-        return True
+        data = self.codec.encode(value)
+        return self._attempt(lambda client: client.set(key, data, ex=max(1, int(ttl))))
 
     def delete(self, *keys):
-        if not keys or time.monotonic() < self._down_until:
-            return False
+        return bool(keys) and self._attempt(lambda client: client.delete(*keys))
+
+    def _attempt(self, operation):
+        """``execute`` for writes whose failure the cache shrugs off: True if done."""
         try:
-            self._client.delete(*keys)
-        except self.FAILURES as err:
-            self._mark_down(err)
+            self.execute(operation)
+        except RedisUnavailable:
             return False
         return True
 
     def execute(self, operation):
-        """Run ``operation(client)`` for callers that need more than get/set.
+        """Run ``operation(client)``: the one way this class talks to Redis.
 
         Raises :class:`~.errors.RedisUnavailable` at once during the back-off,
         so a dead Redis costs its callers one timeout per retry interval.
@@ -162,10 +167,11 @@ class RedisL2:
                 "Redis is unavailable; next attempt within %.0f s" % self.retry_interval
             )
         try:
-            return operation(self._client)
-        except self.FAILURES as err:
-            self._mark_down(err)
-            raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err
+            with unavailable_on_failure():
+                return operation(self._client)
+        except RedisUnavailable as err:
+            self._mark_down(err.__cause__)
+            raise
 
     def ping(self):
         """Check Redis now, ignoring the retry interval; used by health checks."""

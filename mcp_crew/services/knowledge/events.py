@@ -22,7 +22,7 @@ import json
 
 import redis
 
-from ..errors import RedisUnavailable
+from ..cache import unavailable_on_failure
 
 EVENT_TYPES = ("created", "versioned", "expired", "deleted")
 DEFAULT_MAXLEN = 100_000
@@ -119,13 +119,12 @@ class EventConsumer:
         self._create_group(start)
 
     def _create_group(self, start):
-        try:
-            self.client.xgroup_create(self.key, self.group, id=start, mkstream=True)
-        except redis.exceptions.ResponseError as err:
-            if "BUSYGROUP" not in str(err):
-                raise
-        except (redis.exceptions.RedisError, OSError) as err:
-            raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err
+        with unavailable_on_failure():
+            try:
+                self.client.xgroup_create(self.key, self.group, id=start, mkstream=True)
+            except redis.exceptions.ResponseError as err:
+                if "BUSYGROUP" not in str(err):
+                    raise
 
     def wanted(self, event):
         if self.types and event.type not in self.types:
@@ -141,7 +140,7 @@ class EventConsumer:
         first (after a crash); then new entries. Call :meth:`ack` once an event
         is handled. An empty list means nothing is waiting.
         """
-        try:
+        with unavailable_on_failure():
             while self._pending_cursor is not None:
                 entries = self._read_group(self._pending_cursor, count, None)
                 if not entries:
@@ -152,8 +151,6 @@ class EventConsumer:
                 if events:
                     return events
             return self._filter(self._read_group(">", count, block_ms))
-        except (redis.exceptions.RedisError, OSError) as err:
-            raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err
 
     def _read_group(self, last_id, count, block_ms):
         reply = self.client.xreadgroup(
@@ -167,15 +164,15 @@ class EventConsumer:
         events = [
             KnowledgeEvent.decode(stream_id, fields) for stream_id, fields in entries if fields
         ]
-        unwanted = trimmed + [event.stream_id for event in events if not self.wanted(event)]
+        wanted = [event for event in events if self.wanted(event)]
+        kept = {event.stream_id for event in wanted}
+        unwanted = trimmed + [event.stream_id for event in events if event.stream_id not in kept]
         if unwanted:
             self.client.xack(self.key, self.group, *unwanted)
-        return [event for event in events if self.wanted(event)]
+        return wanted
 
     def ack(self, *events):
         ids = [event.stream_id for event in events]
         if ids:
-            try:
+            with unavailable_on_failure():
                 self.client.xack(self.key, self.group, *ids)
-            except (redis.exceptions.RedisError, OSError) as err:
-                raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err
