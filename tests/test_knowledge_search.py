@@ -41,6 +41,7 @@ def knowledge_db():
         with conn, conn.cursor() as cr:
             cr.execute(TABLE)
             capabilities = search.ensure_search_schema(cr)
+            assert search.ensure_vocabulary_schema(cr)
         conn.close()
         yield name, capabilities
 

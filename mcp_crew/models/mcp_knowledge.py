@@ -120,11 +120,7 @@ class McpKnowledge(models.Model):
     ]
 
     def init(self):
-        # The vocabulary table must exist for its index: make sure it is set up.
-        self.env["mcp.knowledge.word"]._auto_init()
-        capabilities = search.ensure_search_schema(
-            self.env.cr, self._table, self.env["mcp.knowledge.word"]._table
-        )
+        capabilities = search.ensure_search_schema(self.env.cr, self._table)
         if not capabilities["trigram"]:
             _logger.warning(
                 "mcp_crew: pg_trgm is not installed; knowledge search works without "

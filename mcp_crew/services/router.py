@@ -50,7 +50,6 @@ _REQUEST_FILLER = frozenset(
 )
 _STOPWORDS = frozenset().union(*text.STOPWORDS.values()) | _REQUEST_FILLER
 
-_WORD = re.compile(r"[^\W_]+")
 _TOOL_COMMAND = re.compile(r"^\s*/(?:tool|ferramenta)\s+(?P<name>[\w.:-]+)(?P<args>.*)$", re.S)
 _KEY_VALUE = re.compile(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S+)")
 _QUESTION_START = re.compile(
@@ -142,7 +141,7 @@ def terms(message, language="simple"):
     # Stemmed with their accents (the Portuguese stemmer knows "-ções"), folded after.
     words = [
         word
-        for word in _WORD.findall((message or "").lower())
+        for word in text.tokens(message)
         if len(word) > 1 and text.strip_accents(word) not in _STOPWORDS
     ]
     stemmers = [_STEMMERS[language]] if language in _STEMMERS else list(_STEMMERS.values())
@@ -153,14 +152,19 @@ def terms(message, language="simple"):
 
 
 def entities(message):
+    """Entities by kind; a pattern's first group, when it has groups, is the value."""
     found = {}
     for name, pattern in _ENTITY_PATTERNS.items():
-        matches = [m.group(0) if not m.groups() else m.group(1) for m in pattern.finditer(message)]
-        if name == "quantity":
-            matches = [" ".join(m.groups()) for m in pattern.finditer(message)]
+        matches = [_entity_value(name, match) for match in pattern.finditer(message)]
         if matches:
             found[name] = matches
     return found
+
+
+def _entity_value(name, match):
+    if name == "quantity":  # "3 unidades": number and unit
+        return " ".join(match.groups())
+    return match.group(1) if match.groups() else match.group(0)
 
 
 def parse_tool_command(message):

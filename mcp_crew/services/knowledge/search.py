@@ -39,8 +39,6 @@ _BASE_CONFIGS = {"pt": "portuguese", "en": "english", "simple": "simple"}
 # The trigram target: what a typo in a query is most likely aimed at.
 # Title and topic: where a query word's similarity counts in the score.
 TRIGRAM_TARGET = "(coalesce({t}.name, '') || ' ' || coalesce({t}.topic, ''))"
-# Words kept in the vocabulary (shorter ones are too ambiguous to correct to).
-MIN_WORD, MAX_WORD = 3, 40
 _CONFIG_CASE = (
     "CASE {t}.language WHEN 'pt' THEN 'mcp_crew_pt'::regconfig "
     "WHEN 'en' THEN 'mcp_crew_en'::regconfig ELSE 'mcp_crew_simple'::regconfig END"
@@ -131,7 +129,7 @@ def _ensure_text_configs(cr, unaccent):
             )
 
 
-def ensure_search_schema(cr, table="mcp_knowledge", vocabulary_table="mcp_knowledge_word"):
+def ensure_search_schema(cr, table="mcp_knowledge"):
     """Extensions, text configurations, the search column and its indexes.
 
     Idempotent; run at every install/upgrade. Returns ``{"trigram": bool,
@@ -170,13 +168,19 @@ def ensure_search_schema(cr, table="mcp_knowledge", vocabulary_table="mcp_knowle
                 sql.Identifier("%s_%s" % (table, suffix)), t
             )
         )
-    if capabilities["trigram"]:
-        cr.execute(
-            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (word gin_trgm_ops)").format(
-                sql.Identifier("%s_trgm_idx" % vocabulary_table), sql.Identifier(vocabulary_table)
-            )
-        )
     return capabilities
+
+
+def ensure_vocabulary_schema(cr, vocabulary_table="mcp_knowledge_word"):
+    """The trigram index typo correction reads; True when pg_trgm is there for it."""
+    if not _try_create_extension(cr, "pg_trgm"):
+        return False
+    cr.execute(
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (word gin_trgm_ops)").format(
+            sql.Identifier("%s_trgm_idx" % vocabulary_table), sql.Identifier(vocabulary_table)
+        )
+    )
+    return True
 
 
 def learn_words(cr, company_id, words, vocabulary_table="mcp_knowledge_word"):
@@ -206,7 +210,7 @@ def rebuild_vocabulary(cr, table="mcp_knowledge", vocabulary_table="mcp_knowledg
             "regexp_split_to_table(" + fold.format(all_text) + ", '[^[:alnum:]]+') AS word "
             "WHERE length(word) BETWEEN %s AND %s ON CONFLICT DO NOTHING"
         ).format(sql.Identifier(vocabulary_table), sql.Identifier(table)),
-        (MIN_WORD, MAX_WORD),
+        (text.MIN_WORD, text.MAX_WORD),
     )
 
 
@@ -227,8 +231,7 @@ def _or_queries(cr, query):
 
 def _query_terms(query, max_terms=8):
     """Distinct normalised words worth a typo check, longest first."""
-    terms = {word for word in text.words(query) if MIN_WORD <= len(word) <= MAX_WORD}
-    return sorted(terms, key=lambda word: (-len(word), word))[:max_terms]
+    return sorted(text.vocabulary(query), key=lambda word: (-len(word), word))[:max_terms]
 
 
 def _corrections(cr, vocabulary, terms, weights):

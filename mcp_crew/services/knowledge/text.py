@@ -34,6 +34,8 @@ STOPWORDS = {
     ),
 }
 LANGUAGES = ("pt", "en", "simple")
+# Vocabulary words: shorter ones are too ambiguous to correct a typo to.
+MIN_WORD, MAX_WORD = 3, 40
 
 # MinHash geometry: BANDS x ROWS hash functions over 3-word shingles.
 _BANDS = 5
@@ -53,14 +55,19 @@ def strip_accents(text):
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+def tokens(text):
+    """Lower-case words of ``text``, accents kept (what stemmers want)."""
+    return _WORD.findall((text or "").lower())
+
+
 def words(text):
     """Lower-case, accent-free words of ``text``."""
-    return _WORD.findall(strip_accents(text or "").lower())
+    return tokens(strip_accents(text or ""))
 
 
-def vocabulary(*texts, min_length=3, max_length=40):
+def vocabulary(*texts):
     """The distinct words of ``texts`` worth keeping to correct typos against."""
-    return {word for text in texts for word in words(text) if min_length <= len(word) <= max_length}
+    return {word for text in texts for word in words(text) if MIN_WORD <= len(word) <= MAX_WORD}
 
 
 def normalize_text(text):
@@ -79,8 +86,8 @@ def detect_language(text, default="simple"):
     Good enough to pick a stemmer for a paragraph; a short title without
     function words keeps the default.
     """
-    tokens = _WORD.findall((text or "").lower())
-    counts = {lang: sum(token in stop for token in tokens) for lang, stop in STOPWORDS.items()}
+    found = tokens(text)
+    counts = {lang: sum(token in stop for token in found) for lang, stop in STOPWORDS.items()}
     best = max(counts, key=counts.get)
     others = [count for lang, count in counts.items() if lang != best]
     if counts[best] >= 2 and counts[best] > max(others):
@@ -94,7 +101,7 @@ def _trigrams(text):
     # Lower-cased character by character, as PostgreSQL does: Python's "İ".lower()
     # is two characters, PostgreSQL's one.
     lowered = "".join(char.lower()[0] for char in text or "")
-    for word in re.findall(r"[^\W_]+", lowered):
+    for word in _WORD.findall(lowered):
         padded = "  %s " % word
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return grams
