@@ -21,6 +21,7 @@ Not part of the test suite: it prints figures, it asserts nothing.
 """
 
 import collections
+import io
 import os
 import random
 import statistics
@@ -198,10 +199,8 @@ def companies_and_users(odoo, registry):
         return companies.ids, users
 
 
-def bulk_load(odoo, registry, corpus, company_id, count):
+def bulk_load(registry, corpus, company_id, count):
     """Insert ``count`` generated items with COPY, derived values as store() makes them."""
-    import io  # noqa: PLC0415
-
     from odoo.addons.mcp_crew.services.knowledge import text  # noqa: PLC0415
 
     buffer = io.StringIO()
@@ -244,7 +243,6 @@ def bulk_load(odoo, registry, corpus, company_id, count):
             """,
             (now, now, now),
         )
-    del odoo
 
 
 def item_count(registry, company_id):
@@ -279,11 +277,13 @@ def bench_search(odoo, registry, corpus, company_id, user_id):
 
 def bench_store(odoo, registry, company_id, user_id):
     from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
+    from odoo.addons.mcp_crew.services.knowledge.events import stream_key  # noqa: PLC0415
+    from odoo.addons.mcp_crew.services.spec import CacheScope  # noqa: PLC0415
 
     # A fresh seed: items new to the database, so each store creates (and emits).
     corpus = Corpus(seed=time.time_ns())
     redis_client = get_engine().l2.client
-    key = "mcp_crew:{%s:%s}:stream:knowledge" % (registry.db_name, company_id)
+    key = stream_key(CacheScope(registry.db_name, company_id))
     stream_before = redis_client.xlen(key)
     stored, inserted, actions = [], [], collections.Counter()
     for _ in range(STORES):
@@ -336,7 +336,7 @@ def main():
             if missing > 0:
                 loaded = True
                 print("loading %d items into company %d..." % (missing, company_id), flush=True)
-                bulk_load(odoo, registry, corpus, company_id, missing)
+                bulk_load(registry, corpus, company_id, missing)
         with registry.cursor() as cr:
             cr.execute("SELECT count(*) FROM mcp_knowledge_word")
             if loaded or not cr.fetchone()[0]:

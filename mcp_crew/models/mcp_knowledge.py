@@ -2,7 +2,7 @@ import datetime
 import json
 import logging
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import escape_psql
 
@@ -43,6 +43,8 @@ SOURCE_KINDS = [
 LANGUAGES = [("pt", "Portuguese"), ("en", "English"), ("simple", "Other")]
 # Fields whose change makes a new version (the rest is metadata).
 VERSIONED_FIELDS = ("name", "content", "topic", "confidence", "tag_ids")
+# Fields whose words feed the company vocabulary (typo correction).
+WORD_FIELDS = {"name", "content", "topic", "tag_ids"}
 STORE_KEYS = {
     "id",
     "title",
@@ -99,8 +101,10 @@ class McpKnowledge(models.Model):
         "related_id",
         string="Related items",
     )
+    # Indexed by the (company_id, write_date) index of the search schema: a
+    # second, single-column index would only cost writes.
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company", required=True, default=lambda self: self.env.company
     )
     sensitive = fields.Boolean(help="Only knowledge managers can read sensitive items.")
     active = fields.Boolean(default=True)
@@ -161,21 +165,20 @@ class McpKnowledge(models.Model):
             return True
         if "active" in vals:
             vals["archived_at"] = False if vals["active"] else fields.Datetime.now()
-        versioned = set(vals) & set(VERSIONED_FIELDS)
-        if not versioned or self.env.context.get("mcp_knowledge_no_version"):
-            if "content" in vals or "name" in vals:
-                self._complete_derived_values(vals)
+        self._complete_derived_values(vals)
+        if not set(vals) & set(VERSIONED_FIELDS) or self.env.context.get(
+            "mcp_knowledge_no_version"
+        ):
             return super().write(vals)
         # Only items whose versioned values really change get a new version.
-        changed_items = self.filtered(lambda item: item._changes(vals))
-        if "content" in vals or "name" in vals:
-            self._complete_derived_values(vals)
+        changes = {item.id: item._changes(vals) for item in self}
+        changed_items = self.filtered(lambda item: changes[item.id])
         for item in changed_items:
-            changes = item._changes(vals)
             super(McpKnowledge, item).write(dict(vals, version=item.version + 1))
-            item._learn_vocabulary()
+            if set(changes[item.id]) & WORD_FIELDS:
+                item._learn_vocabulary()
             item._write_versions(
-                note=self.env.context.get("mcp_knowledge_change_note"), changed=changes
+                note=self.env.context.get("mcp_knowledge_change_note"), changed=changes[item.id]
             )
         self.env["mcp.knowledge.event"]._record("versioned", changed_items)
         rest = self - changed_items
@@ -201,7 +204,9 @@ class McpKnowledge(models.Model):
         """Words of these items join their company's vocabulary (typo correction)."""
         for item in self.sudo():
             words = text.vocabulary(item.name, item.topic, item.keywords, item.content)
-            search.learn_words(self.env.cr, item.company_id.id, words, "mcp_knowledge_word")
+            search.learn_words(
+                self.env.cr, item.company_id.id, words, self.env["mcp.knowledge.word"]._table
+            )
 
     def _changes(self, vals):
         """Names of the versioned fields ``vals`` would change on this item."""
@@ -413,21 +418,7 @@ class McpKnowledge(models.Model):
 
     def _store_new_version(self, clean):
         self.ensure_one()
-        vals = {}
-        for key, field in (("title", "name"), ("content", "content"), ("topic", "topic")):
-            if key in clean:
-                vals[field] = clean[key] or False
-        if "confidence" in clean:
-            vals["confidence"] = clean["confidence"]
-        if "tags" in clean:
-            tags = self.env["mcp.knowledge.tag"]._ensure(clean["tags"], self.company_id)
-            vals["tag_ids"] = [(6, 0, tags.ids)]
-        for key in ("language", "sensitive"):
-            if key in clean:
-                vals[key] = clean[key]
-        vals.update(self._source_values(clean.get("source")))
-        if "related_ids" in clean:
-            vals["related_ids"] = [(6, 0, list(clean["related_ids"] or []))]
+        vals = self._field_values(clean, self.company_id)
         changed = self._changes(vals)
         # Unchanged text must not be re-derived (hash, signature, cached vector).
         vals = {k: v for k, v in vals.items() if k not in VERSIONED_FIELDS or k in changed}
@@ -444,20 +435,33 @@ class McpKnowledge(models.Model):
 
     @api.model
     def _record_values(self, clean, company):
-        tags = self.env["mcp.knowledge.tag"]._ensure(clean.get("tags") or [], company)
-        vals = {
-            "name": clean["title"].strip(),
-            "content": clean["content"],
-            "knowledge_type": clean["knowledge_type"],
-            "topic": (clean.get("topic") or "").strip() or False,
-            "tag_ids": [(6, 0, tags.ids)],
-            "confidence": clean.get("confidence", 0.8),
-            "expires_at": self._expiry_for(clean, clean["knowledge_type"]),
-            "language": clean.get("language") or False,
-            "sensitive": bool(clean.get("sensitive")),
-            "related_ids": [(6, 0, list(clean.get("related_ids") or []))],
-            "company_id": company.id,
-        }
+        vals = self._field_values(clean, company)
+        vals.update(
+            knowledge_type=clean["knowledge_type"],
+            expires_at=self._expiry_for(clean, clean["knowledge_type"]),
+            company_id=company.id,
+        )
+        return vals
+
+    @api.model
+    def _field_values(self, clean, company):
+        """Field values for the store() keys present in ``clean`` (absent ones: untouched)."""
+        vals = {}
+        for key, field in (("title", "name"), ("topic", "topic")):
+            if key in clean:
+                vals[field] = (clean[key] or "").strip() or False
+        for key in ("content", "language"):
+            if key in clean:
+                vals[key] = clean[key] or False
+        if "confidence" in clean:
+            vals["confidence"] = clean["confidence"]
+        if "sensitive" in clean:
+            vals["sensitive"] = bool(clean["sensitive"])
+        if "tags" in clean:
+            tags = self.env["mcp.knowledge.tag"]._ensure(clean["tags"] or [], company)
+            vals["tag_ids"] = [(6, 0, tags.ids)]
+        if "related_ids" in clean:
+            vals["related_ids"] = [(6, 0, list(clean["related_ids"] or []))]
         vals.update(self._source_values(clean.get("source")))
         return vals
 
@@ -536,8 +540,10 @@ class McpKnowledge(models.Model):
         # With embeddings, re-rank a wider lexical shortlist.
         shortlist = max(limit * 3, 30) if client else limit
         vocabulary = None
-        if search.has_trigram(self.env.cr):
-            vocabulary = search.Vocabulary(tuple(self.env.companies.ids), "mcp_knowledge_word")
+        if self._has_trigram():
+            vocabulary = search.Vocabulary(
+                tuple(self.env.companies.ids), self.env["mcp.knowledge.word"]._table
+            )
         ranked = search.search(
             self.env.cr,
             self._readable_relation(domain),
@@ -577,6 +583,13 @@ class McpKnowledge(models.Model):
         if not 0 <= min_confidence <= 1:
             raise ValidationError(_("min_confidence must be between 0 and 1."))
         return query.strip(), types, tags, limit, min_confidence
+
+    @api.model
+    @tools.ormcache()
+    def _has_trigram(self):
+        # Asked once per registry, not once per search: extensions do not come
+        # and go while Odoo runs (installing one means an upgrade anyway).
+        return search.has_trigram(self.env.cr)
 
     @api.model
     def _ranking_weights(self):

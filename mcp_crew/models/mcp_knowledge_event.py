@@ -6,6 +6,7 @@ import zlib
 
 from odoo import SUPERUSER_ID, api, fields, models
 
+from .. import after_commit
 from ..runtime import get_engine
 from ..services.errors import RedisUnavailable
 from ..services.knowledge import events as event_stream
@@ -66,12 +67,12 @@ class McpKnowledgeEvent(models.Model):
         self._publish_after_commit(set(items.sudo().mapped("company_id").ids))
 
     def _publish_after_commit(self, company_ids):
-        postcommit = self.env.cr.postcommit
-        pending = postcommit.data.get("mcp_crew.knowledge_events")
-        if pending is None:
-            pending = postcommit.data["mcp_crew.knowledge_events"] = set()
-            postcommit.add(functools.partial(_publish_in_new_cursor, self.env.registry, pending))
-        pending.update(company_ids)
+        after_commit.collect(
+            self.env.cr,
+            "mcp_crew.knowledge_events",
+            functools.partial(_publish_in_new_cursor, self.env.registry),
+            company_ids,
+        )
 
     @api.model
     def _publish_pending(self, company_ids=None):

@@ -1,11 +1,11 @@
 import datetime
-import functools
 import logging
 import time
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import after_commit
 from ..error_mapping import engine_errors
 from ..runtime import get_engine
 from ..services import errors
@@ -171,17 +171,10 @@ class McpServer(models.Model):
         return [(server._cache_scope(), server.id) for server in self.sudo()]
 
     def _forget_after_commit(self, addresses):
-        # After commit: a rolled-back edit must not evict a still-valid catalog,
-        # and other workers must not re-cache the old one before the edit is visible.
-        # One callback per transaction, however many edits (server and params) ask.
-        if not addresses:
-            return
-        postcommit = self.env.cr.postcommit
-        pending = postcommit.data.get("mcp_crew.forget")
-        if pending is None:
-            pending = postcommit.data["mcp_crew.forget"] = set()
-            postcommit.add(functools.partial(_forget, pending))
-        pending.update(addresses)
+        # A rolled-back edit must not evict a still-valid catalog, and other
+        # workers must not re-cache the old one before the edit is visible.
+        if addresses:
+            after_commit.collect(self.env.cr, "mcp_crew.forget", _forget, addresses)
 
     # -- actions ------------------------------------------------------------
 
