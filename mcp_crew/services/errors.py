@@ -72,3 +72,7 @@ class EmbeddingsUnavailable(McpCrewError):
 
 class InvalidRequest(McpCrewError):
     """A request is malformed (empty message, bad tool command); nothing was run."""
+
+
+class LlmUnavailable(McpCrewError):
+    """The LLM is not configured, could not be reached or answered something unusable."""

@@ -240,6 +240,13 @@ class FakeOpenAI:
                 "missing_vectors": missing_vectors,
             }
 
+    def reset(self):
+        """Forget recorded requests, queued replies and failures (between tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._chat_queue.clear()
+        self.set_failure()
+
     def requests_to(self, path):
         """The recorded requests whose path ends with ``path``."""
         with self._lock:

@@ -1,0 +1,303 @@
+"""Crews run with CrewAI, their MCP tools behind one gate.
+
+The adapter describes a crew in plain values (:class:`CrewSpec`, agents,
+tasks, the tools each agent may use) and hands over a :class:`ToolGate`; this
+module builds the CrewAI objects, runs the crew against an OpenAI-compatible
+LLM and returns the answer with the token usage.
+
+Every tool call an agent makes goes through ``ToolGate.call``: the adapter
+validates, asks for approval, calls the MCP server over the addon's own pooled
+sessions (never ``Agent(mcps=...)``, which reconnects per call) and records an
+audit step. CrewAI may run tool calls in parallel threads; the gate serialises
+them, so the adapter's database cursor is only ever used by one thread.
+
+CrewAI is imported on first use (about 3 s and 150 MiB), with its telemetry and
+version check switched off before the import.
+"""
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+import warnings
+
+from . import redaction
+from .errors import LlmUnavailable, McpCrewError
+
+_logger = logging.getLogger(__name__)
+
+PROCESSES = ("sequential", "hierarchical")
+_CREWAI_ENVIRONMENT = {
+    "CREWAI_DISABLE_TELEMETRY": "true",
+    "CREWAI_DISABLE_VERSION_CHECK": "true",
+    "OTEL_SDK_DISABLED": "true",
+    "CREWAI_TRACING_ENABLED": "false",
+}
+# OpenAI function names: letters, digits, "_" and "-", at most 64.
+_TOOL_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_crewai = None
+_import_lock = threading.Lock()
+
+
+@dataclasses.dataclass(frozen=True)
+class LlmSettings:
+    model: str
+    base_url: str = ""
+    api_key: str = ""
+    timeout: float = 60.0
+    temperature: float = 0.2
+    max_tokens: int = 0
+
+    def validate(self):
+        if not self.model:
+            raise LlmUnavailable("no LLM model is configured")
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolSpec:
+    """A discovered MCP tool as agents see it; ``ident`` is the adapter's key."""
+
+    ident: str
+    name: str
+    description: str
+    input_schema: dict
+
+    @property
+    def function_name(self):
+        """A name every OpenAI-compatible API accepts, unique per ``ident``."""
+        safe = _TOOL_NAME_UNSAFE.sub("_", self.name).strip("_") or "tool"
+        suffix = hashlib.sha1(self.ident.encode()).hexdigest()[:6]
+        return "%s_%s" % (safe[:57], suffix)
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentSpec:
+    role: str
+    goal: str
+    backstory: str
+    tools: tuple = ()  # ToolSpec.ident values
+    allow_delegation: bool = False
+    max_iterations: int = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSpec:
+    description: str
+    expected_output: str
+    agent: int  # index into CrewSpec.agents
+    context: tuple = ()  # indexes of earlier tasks whose output this one reads
+
+
+@dataclasses.dataclass(frozen=True)
+class CrewSpec:
+    name: str
+    agents: tuple
+    tasks: tuple
+    process: str = "sequential"
+
+    def validate(self):
+        if self.process not in PROCESSES:
+            raise McpCrewError("crew %s: unknown process %r" % (self.name, self.process))
+        if not self.agents or not self.tasks:
+            raise McpCrewError("crew %s needs at least one agent and one task" % self.name)
+        for index, task in enumerate(self.tasks):
+            if not 0 <= task.agent < len(self.agents):
+                raise McpCrewError("crew %s: task %d has no agent" % (self.name, index + 1))
+            if any(not 0 <= earlier < index for earlier in task.context):
+                raise McpCrewError(
+                    "crew %s: task %d may only read earlier tasks" % (self.name, index + 1)
+                )
+
+
+@dataclasses.dataclass(frozen=True)
+class CrewResult:
+    answer: str
+    usage: dict
+    task_outputs: tuple
+
+
+class ToolGate:
+    """The one door between agents and MCP tools.
+
+    Subclasses implement :meth:`execute`, returning the text the agent reads.
+    Once :meth:`pause` is called (an approval is pending) every further call is
+    refused with a message that tells the agent to stop.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.paused_reason = None
+
+    def call(self, tool, arguments):
+        with self._lock:
+            if self.paused_reason:
+                return "Not run: %s. Stop now and report that." % self.paused_reason
+            try:
+                return self.execute(tool, arguments)
+            except McpCrewError as err:
+                # The agent reads the failure and may try something else.
+                return "Tool %s failed: %s" % (tool.name, err)
+
+    def execute(self, tool, arguments):
+        raise NotImplementedError
+
+    def pause(self, reason):
+        self.paused_reason = reason
+
+
+def crewai():
+    """The crewai module, imported once with its network side effects off."""
+    global _crewai
+    if _crewai is None:
+        with _import_lock:
+            if _crewai is None:
+                for name, value in _CREWAI_ENVIRONMENT.items():
+                    os.environ.setdefault(name, value)
+                # CrewAI warns about its own internals on every run; not ours to act on.
+                warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"crewai\b")
+                import crewai as module  # noqa: PLC0415 - deliberately lazy, see module doc
+
+                # Said on every call to a model LiteLLM does not know: noise.
+                logging.getLogger("crewai.llms.base_llm").addFilter(
+                    lambda record: "approximate input token count" not in record.getMessage()
+                )
+                _crewai = module
+    return _crewai
+
+
+def run_crew(spec, tools, llm_settings, inputs, gate):
+    """Run ``spec`` with ``inputs`` (a dict interpolated into task texts).
+
+    ``tools``: the :class:`ToolSpec` objects agents may use, by ident.
+    Raises :class:`LlmUnavailable` when the LLM cannot be reached or answers
+    garbage; the message never contains the API key.
+    """
+    spec.validate()
+    llm_settings.validate()
+    redaction.protect(llm_settings.api_key)
+    module = crewai()
+    llm = _build_llm(module, llm_settings)
+    by_ident = {tool.ident: tool for tool in tools}
+    agents = [
+        module.Agent(
+            role=agent.role,
+            goal=agent.goal,
+            backstory=agent.backstory,
+            tools=[
+                _gated_tool(by_ident[ident], gate) for ident in agent.tools if ident in by_ident
+            ],
+            allow_delegation=agent.allow_delegation,
+            max_iter=agent.max_iterations,
+            # A failed LLM call ends the run: each retry would cost another timeout.
+            max_retry_limit=0,
+            llm=llm,
+            verbose=False,
+        )
+        for agent in spec.agents
+    ]
+    tasks = []
+    for task in spec.tasks:
+        tasks.append(
+            module.Task(
+                description=task.description,
+                expected_output=task.expected_output,
+                agent=agents[task.agent],
+                context=[tasks[index] for index in task.context] or None,
+            )
+        )
+    crew_kwargs = {}
+    if spec.process == "hierarchical":
+        crew_kwargs["manager_llm"] = llm
+    crew = module.Crew(
+        agents=agents,
+        tasks=tasks,
+        process=module.Process(spec.process),
+        memory=False,
+        verbose=False,
+        **crew_kwargs,
+    )
+    try:
+        output = crew.kickoff(inputs=inputs)
+    except McpCrewError:
+        raise
+    except Exception as err:  # noqa: BLE001 - CrewAI/LiteLLM raise anything; map once here
+        raise LlmUnavailable(_safe_reason(err, llm_settings)) from err
+    return CrewResult(
+        answer=str(output.raw or "").strip(),
+        usage=_usage(crew.usage_metrics),
+        task_outputs=tuple(str(task.raw or "") for task in output.tasks_output),
+    )
+
+
+def _build_llm(module, settings):
+    model = settings.model if "/" in settings.model else "openai/%s" % settings.model
+    kwargs = {
+        "model": model,
+        "temperature": settings.temperature,
+        "timeout": settings.timeout,
+        # Never retry behind the run's back: the caller's timeout must hold.
+        "max_retries": 0,
+        # Any non-empty key: local OpenAI-compatible servers often need none.
+        "api_key": settings.api_key or "not-needed",
+    }
+    if settings.base_url:
+        kwargs["base_url"] = settings.base_url
+    if settings.max_tokens:
+        kwargs["max_tokens"] = settings.max_tokens
+    return module.LLM(**kwargs)
+
+
+def _gated_tool(tool, gate):
+    from crewai.tools import BaseTool  # noqa: PLC0415 - lazy, like crewai()
+    from crewai.utilities.pydantic_schema_utils import (  # noqa: PLC0415
+        create_model_from_schema,
+    )
+
+    schema = dict(tool.input_schema or {"type": "object", "properties": {}})
+    schema.setdefault("type", "object")
+    schema.setdefault("properties", {})
+    args_model = create_model_from_schema(schema, model_name="Args_%s" % tool.function_name)
+
+    class GatedMcpTool(BaseTool):
+        def _run(self, **kwargs):
+            # Drop what the model left out instead of sending explicit nulls.
+            arguments = {key: value for key, value in kwargs.items() if value is not None}
+            return gate.call(tool, arguments)
+
+    return GatedMcpTool(
+        name=tool.function_name,
+        description=tool.description or tool.name,
+        args_schema=args_model,
+    )
+
+
+def _usage(metrics):
+    if metrics is None:
+        return {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "requests": 0}
+    return {
+        "prompt_tokens": int(metrics.prompt_tokens or 0),
+        "completion_tokens": int(metrics.completion_tokens or 0),
+        "total_tokens": int(metrics.total_tokens or 0),
+        "requests": int(metrics.successful_requests or 0),
+    }
+
+
+def _safe_reason(err, settings):
+    reason = "%s: %s" % (type(err).__name__, err)
+    if settings.api_key:
+        reason = reason.replace(settings.api_key, "***")
+    return "the LLM call failed (%s)" % reason[:500]
+
+
+def tool_result_text(result, limit=4000):
+    """What an agent reads of an engine ``call_tool`` result."""
+    if result.get("structured_content") is not None:
+        body = json.dumps(result["structured_content"], ensure_ascii=False, default=str)
+    else:
+        body = result.get("text") or json.dumps(result.get("content"), ensure_ascii=False)
+    if result.get("is_error"):
+        body = "The tool reported an error: %s" % body
+    return body if len(body) <= limit else body[:limit] + " […]"
