@@ -7,7 +7,9 @@ import pytest
 
 from mcp_crew.services import errors, router
 
-DATA = json.loads((pathlib.Path(__file__).parent / "data" / "routing.json").read_text())
+DATA = json.loads(
+    (pathlib.Path(__file__).parent.parent / "mcp_crew" / "tests" / "routing_cases.json").read_text()
+)
 
 
 def target(spec):
@@ -175,3 +177,14 @@ def test_terms_are_stemmed_in_the_message_language():
     assert router.terms("The products were returned", "en") == ("product", "return")
     both = router.terms("produtos", "simple")
     assert "produt" in both and "produto" in both
+
+
+def test_a_tool_named_in_plain_words_is_chosen_without_a_command():
+    """Adapters give each tool its own name as a routing keyword."""
+    targets = [target(spec) for spec in DATA["targets"] if spec["kind"] == "crew"]
+    targets.append(router.Target("tool", "1:add", "add", "Add two integers", keywords=("add",)))
+    decision = router.Router(targets).route("please add two integers")
+    assert (decision.kind, decision.ident) == ("tool", "1:add")
+    assert decision.arguments == {}  # the adapter asks for them
+    # The same words without the tool's name stay below the tool threshold.
+    assert router.Router(targets).route("two integers").kind == "llm_required"
