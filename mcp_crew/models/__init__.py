@@ -1,5 +1,6 @@
 from . import (
     mcp_catalog_mixin,
+    mcp_crew,
     mcp_knowledge,
     mcp_knowledge_event,
     mcp_knowledge_tag,
@@ -7,8 +8,12 @@ from . import (
     mcp_knowledge_word,
     mcp_prompt,
     mcp_resource,
+    mcp_run,
+    mcp_run_execute,
+    mcp_run_step,
     mcp_server,
     mcp_server_param,
     mcp_tool,
+    res_company,
     res_config_settings,
 )

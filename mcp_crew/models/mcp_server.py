@@ -258,6 +258,11 @@ class McpServer(models.Model):
         Arguments are validated against the tool's input schema first; switched
         off or vanished tools are refused.
         """
+        with engine_errors():
+            return self._call_tool(name, arguments)
+
+    def _call_tool(self, name, arguments):
+        """:meth:`call_tool` raising the engine's errors (for the run gate)."""
         self.ensure_one()
         self.check_access_rights("read")
         self.check_access_rule("read")
@@ -267,13 +272,11 @@ class McpServer(models.Model):
             .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
         )
         if record and not record.active:
-            raise UserError(
+            raise errors.ToolDisabled(
                 _("Tool %(tool)s of %(server)s is switched off.", tool=name, server=self.name)
             )
-        engine = get_engine()
-        with engine_errors():
-            spec = self._engine_spec()
-            return engine.call_tool(spec, name, arguments, tool=self._find_tool(spec, name))
+        spec = self._engine_spec()
+        return get_engine().call_tool(spec, name, arguments, tool=self._find_tool(spec, name))
 
     def _find_tool(self, spec, name):
         for tool in self._catalog_view(spec)["catalog"]["tools"]:

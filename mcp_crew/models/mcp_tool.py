@@ -2,6 +2,8 @@ import json
 
 from odoo import api, fields, models
 
+from ..services import crew_runner, router
+
 
 class McpTool(models.Model):
     _name = "mcp.tool"
@@ -16,6 +18,9 @@ class McpTool(models.Model):
     destructive_hint = fields.Boolean("Destructive", readonly=True)
     idempotent_hint = fields.Boolean("Idempotent", readonly=True)
     open_world_hint = fields.Boolean("Open world", readonly=True)
+    requires_approval = fields.Boolean(
+        help="An approver must approve each call, as for tools the server marks destructive.",
+    )
 
     _sql_constraints = [
         ("server_name_unique", "unique(server_id, name)", "A tool name is unique per server."),
@@ -56,3 +61,41 @@ class McpTool(models.Model):
                 "open_world": self.open_world_hint,
             },
         }
+
+    def _needs_approval(self):
+        """Marked destructive by the server's annotations or by an admin.
+
+        Only declared annotations count: the MCP default for a tool without any
+        is "may be destructive", which would put every such tool behind approval.
+        """
+        self.ensure_one()
+        declared_destructive = (
+            self.annotations_declared and self.destructive_hint and not self.read_only_hint
+        )
+        return self.requires_approval or declared_destructive
+
+    def _schema(self):
+        return json.loads(self.input_schema or "{}")
+
+    def _required_arguments(self):
+        return list(self._schema().get("required") or [])
+
+    def _routing_target(self):
+        self.ensure_one()
+        return router.Target(
+            kind="tool",
+            ident="%s:%s" % (self.server_id.id, self.name),
+            name=self.name,
+            description=" ".join(filter(None, (self.title, self.description))),
+            # Naming the tool is the strongest sign a request wants it.
+            keywords=(self.name.replace("_", " "),),
+        )
+
+    def _tool_spec(self):
+        self.ensure_one()
+        return crew_runner.ToolSpec(
+            ident=str(self.id),
+            name=self.name,
+            description=self.description or self.title or self.name,
+            input_schema=self._schema(),
+        )

@@ -99,6 +99,47 @@ class ResConfigSettings(models.TransientModel):
         "Embeddings API key", config_parameter="mcp_crew.embeddings_api_key"
     )
 
+    mcp_crew_llm_model = fields.Char(
+        "LLM model",
+        config_parameter="mcp_crew.llm_model",
+        help="Model name on an OpenAI-compatible server (e.g. gpt-4o-mini, or a local "
+        "model); empty = no LLM: knowledge answers, tool commands and intents only. "
+        "odoo.conf [mcp_crew] llm_model / MCP_CREW_LLM_MODEL win over this.",
+    )
+    mcp_crew_llm_base_url = fields.Char(
+        "LLM base URL",
+        config_parameter="mcp_crew.llm_base_url",
+        help="Any OpenAI-compatible endpoint, including local ones (e.g. "
+        "http://localhost:11434/v1); empty = the provider's default.",
+    )
+    mcp_crew_llm_api_key = fields.Char(
+        "LLM API key",
+        config_parameter="mcp_crew.llm_api_key",
+        help="Prefer odoo.conf [mcp_crew] llm_api_key or MCP_CREW_LLM_API_KEY in production.",
+    )
+    mcp_crew_llm_timeout = fields.Float(
+        "LLM timeout (s)", config_parameter="mcp_crew.llm_timeout", default=60.0
+    )
+    mcp_crew_llm_price_prompt = fields.Float(
+        "Price per million prompt tokens", config_parameter="mcp_crew.llm_price_prompt"
+    )
+    mcp_crew_llm_price_completion = fields.Float(
+        "Price per million completion tokens", config_parameter="mcp_crew.llm_price_completion"
+    )
+    mcp_crew_monthly_token_quota = fields.Integer(
+        related="company_id.mcp_crew_monthly_token_quota", readonly=False
+    )
+    mcp_crew_approval_ttl_minutes = fields.Integer(
+        "Approval requests expire after (min)",
+        config_parameter="mcp_crew.approval_ttl_minutes",
+        default=60,
+    )
+    mcp_crew_max_message_length = fields.Integer(
+        "Longest request (characters)",
+        config_parameter="mcp_crew.max_message_length",
+        default=4000,
+    )
+
     def _compute_mcp_crew_redis(self):
         engine = get_engine()
         reachable = engine.l2.ping()

@@ -6,4 +6,13 @@ except ModuleNotFoundError as err:
     if err.name != "odoo":
         raise
 else:
-    from . import test_knowledge, test_knowledge_multi_company, test_mcp_server, test_multi_company
+    from . import (
+        test_ask_http,
+        test_crew_runs,
+        test_knowledge,
+        test_knowledge_multi_company,
+        test_mcp_server,
+        test_multi_company,
+        test_run_multi_company,
+        test_runs,
+    )

@@ -1,0 +1,234 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services import crew_runner, router
+from .mcp_knowledge import KNOWLEDGE_TYPES
+
+
+def _lines(value):
+    """Non-empty, stripped lines (or comma-separated items) of a text field."""
+    parts = (value or "").replace(",", "\n").splitlines()
+    return tuple(part.strip() for part in parts if part.strip())
+
+
+class McpCrew(models.Model):
+    """A team of agents and the tasks they work through for one kind of request.
+
+    A crew without a company is shared by every company (the default crews);
+    the tools its agents use are always those of the company asking.
+    """
+
+    _name = "mcp.crew"
+    _description = "Crew"
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        help="Stable identifier for integrations: ask(..., {'crew': code}).", index=True
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Empty: the crew serves every company."
+    )
+    description = fields.Text(
+        required=True,
+        translate=True,
+        help="What the crew does; the router compares requests with it.",
+    )
+    process = fields.Selection(
+        [("sequential", "Sequential"), ("hierarchical", "Hierarchical (a manager delegates)")],
+        default="sequential",
+        required=True,
+    )
+    routing_keywords = fields.Text(
+        help="Words or phrases, one per line or comma-separated, in any language, that send "
+        "a request to this crew."
+    )
+    example_requests = fields.Text(help="Typical requests, one per line.")
+    agent_ids = fields.One2many("mcp.agent", "crew_id", "Agents", copy=True)
+    task_ids = fields.One2many("mcp.task", "crew_id", "Tasks", copy=True)
+    run_ids = fields.One2many("mcp.run", "crew_id", "Runs")
+    run_count = fields.Integer(compute="_compute_run_count")
+
+    _sql_constraints = [
+        ("code_company_unique", "unique(code, company_id)", "A crew code is unique per company."),
+    ]
+
+    def _compute_run_count(self):
+        counts = {
+            group["crew_id"][0]: group["crew_id_count"]
+            for group in self.env["mcp.run"].read_group(
+                [("crew_id", "in", self.ids)], ["crew_id"], ["crew_id"]
+            )
+        }
+        for crew in self:
+            crew.run_count = counts.get(crew.id, 0)
+
+    @api.constrains("task_ids", "agent_ids")
+    def _check_tasks(self):
+        for crew in self:
+            for task in crew.task_ids:
+                if task.agent_id.crew_id != crew:
+                    raise ValidationError(
+                        _(
+                            "Task %(task)s must use an agent of crew %(crew)s.",
+                            task=task.name,
+                            crew=crew.name,
+                        )
+                    )
+
+    def _routing_target(self):
+        self.ensure_one()
+        return router.Target(
+            kind="crew",
+            ident=str(self.id),
+            name=self.name,
+            description=self.description or "",
+            keywords=_lines(self.routing_keywords),
+            examples=tuple(
+                line.strip() for line in (self.example_requests or "").splitlines() if line.strip()
+            ),
+        )
+
+    def _crew_spec(self, tools):
+        """The engine's :class:`~.services.crew_runner.CrewSpec`; ``tools`` the company's
+        usable :class:`ToolSpec` objects by ``mcp.tool`` id."""
+        self.ensure_one()
+        agents = self.agent_ids.sorted("sequence")
+        index = {agent.id: position for position, agent in enumerate(agents)}
+        tasks = self.task_ids.sorted("sequence")
+        task_index = {task.id: position for position, task in enumerate(tasks)}
+        return crew_runner.CrewSpec(
+            name=self.name,
+            process=self.process,
+            agents=tuple(agent._agent_spec(tools) for agent in agents),
+            tasks=tuple(
+                crew_runner.TaskSpec(
+                    description=task.description,
+                    expected_output=task.expected_output,
+                    agent=index.get(task.agent_id.id, -1),
+                    context=tuple(
+                        sorted(
+                            task_index[context.id]
+                            for context in task.context_task_ids
+                            if context.id in task_index
+                        )
+                    ),
+                )
+                for task in tasks
+            ),
+        )
+
+    def action_view_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("mcp_crew.mcp_run_action")
+        action["domain"] = [("crew_id", "=", self.id)]
+        return action
+
+
+class McpAgent(models.Model):
+    _name = "mcp.agent"
+    _description = "Crew agent"
+    _order = "crew_id, sequence, id"
+
+    crew_id = fields.Many2one("mcp.crew", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="crew_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    role = fields.Char(required=True, translate=True)
+    goal = fields.Text(required=True, translate=True)
+    backstory = fields.Text(translate=True)
+    use_all_tools = fields.Boolean(
+        default=False,
+        help="Use every enabled tool of the asking company's MCP servers instead of a list.",
+    )
+    tool_ids = fields.Many2many(
+        "mcp.tool",
+        string="Tools",
+        domain="[('server_id.active', '=', True)]",
+        help="Tools from the discovered catalog this agent may call.",
+    )
+    knowledge_types = fields.Char(
+        help="Knowledge types the agent reads before working, comma-separated "
+        "(e.g. product_info, market_data). Empty: none."
+    )
+    allow_delegation = fields.Boolean()
+    max_iterations = fields.Integer(default=8)
+
+    @api.constrains("knowledge_types")
+    def _check_knowledge_types(self):
+        known = {key for key, _label in KNOWLEDGE_TYPES}
+        for agent in self:
+            unknown = set(_lines(agent.knowledge_types)) - known
+            if unknown:
+                raise ValidationError(
+                    _(
+                        "Unknown knowledge types: %(types)s. Known: %(known)s.",
+                        types=", ".join(sorted(unknown)),
+                        known=", ".join(sorted(known)),
+                    )
+                )
+
+    @api.constrains("max_iterations")
+    def _check_max_iterations(self):
+        if any(not 1 <= agent.max_iterations <= 50 for agent in self):
+            raise ValidationError(_("An agent's maximum iterations must be between 1 and 50."))
+
+    def _agent_spec(self, tools):
+        self.ensure_one()
+        if self.use_all_tools:
+            idents = tuple(tools)
+        else:
+            idents = tuple(str(tool.id) for tool in self.tool_ids if str(tool.id) in tools)
+        return crew_runner.AgentSpec(
+            role=self.role,
+            goal=self.goal,
+            backstory=self.backstory or "",
+            tools=idents,
+            allow_delegation=self.allow_delegation,
+            max_iterations=self.max_iterations,
+        )
+
+
+class McpTask(models.Model):
+    _name = "mcp.task"
+    _description = "Crew task"
+    _order = "crew_id, sequence, id"
+
+    crew_id = fields.Many2one("mcp.crew", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="crew_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    description = fields.Text(
+        required=True,
+        translate=True,
+        help="What to do. {request} is replaced by the user's message, {context} by the "
+        "record and knowledge context.",
+    )
+    expected_output = fields.Text(required=True, translate=True)
+    agent_id = fields.Many2one(
+        "mcp.agent", required=True, ondelete="restrict", domain="[('crew_id', '=', crew_id)]"
+    )
+    context_task_ids = fields.Many2many(
+        "mcp.task",
+        "mcp_task_context_rel",
+        "task_id",
+        "context_task_id",
+        string="Reads the output of",
+        domain="[('crew_id', '=', crew_id), ('id', '!=', id)]",
+    )
+
+    @api.constrains("context_task_ids", "sequence")
+    def _check_context_order(self):
+        for task in self:
+            later = task.context_task_ids.filtered(
+                lambda other, task=task: (
+                    (other.sequence, other.id) >= (task.sequence, task.id)
+                    or other.crew_id != task.crew_id
+                )
+            )
+            if later:
+                raise ValidationError(
+                    _("Task %(task)s can only read earlier tasks of its crew.", task=task.name)
+                )

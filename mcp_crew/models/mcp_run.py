@@ -1,0 +1,408 @@
+import contextlib
+import datetime
+import json
+import logging
+import threading
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+from ..services import answers
+from .mcp_run_step import arguments_key
+
+_logger = logging.getLogger(__name__)
+
+RUN_STATES = [
+    ("running", "Running"),
+    ("waiting_approval", "Waiting for approval"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("rejected", "Rejected"),
+    ("refused", "Refused (quota)"),
+]
+CHANNELS = [("chat", "Chat"), ("chatter", "Chatter"), ("jsonrpc", "JSON-RPC"), ("cron", "Cron")]
+ROUTE_KINDS = [
+    ("crew", "Crew"),
+    ("tool", "Direct tool call"),
+    ("intent", "Business intent"),
+    ("knowledge", "Knowledge answer"),
+    ("llm_required", "Needs an LLM"),
+]
+CONTEXT_KEYS = {"crew", "channel", "model", "res_id", "language"}
+DEFAULT_MAX_MESSAGE = 4000
+# A run picked by a worker that died is failed after this long.
+STALE_PICK = datetime.timedelta(hours=1)
+
+
+def _testing():
+    """Odoo tests run in one transaction that must not be committed."""
+    return getattr(threading.current_thread(), "testing", False)
+
+
+class McpRun(models.Model):
+    """One natural-language request and everything done to answer it."""
+
+    _name = "mcp.run"
+    _description = "Crew run"
+    _order = "id desc"
+    _rec_name = "display_title"
+
+    display_title = fields.Char(compute="_compute_display_title")
+    message = fields.Text(required=True, readonly=True)
+    requester_id = fields.Many2one(
+        "res.users", required=True, readonly=True, index=True, default=lambda self: self.env.user
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    channel = fields.Selection(CHANNELS, required=True, readonly=True, default="jsonrpc")
+    res_model = fields.Char("Record model", readonly=True)
+    res_id = fields.Many2oneReference("Record", model_field="res_model", readonly=True)
+    record_name = fields.Char(readonly=True)
+    language = fields.Char(readonly=True)
+    state = fields.Selection(
+        RUN_STATES, required=True, readonly=True, default="running", index=True
+    )
+    route_kind = fields.Selection(ROUTE_KINDS, readonly=True)
+    route_name = fields.Char(readonly=True)
+    route_confidence = fields.Float(readonly=True, digits=(4, 3))
+    route_details = fields.Text(readonly=True, help="The router's decision, as JSON.")
+    crew_id = fields.Many2one("mcp.crew", readonly=True, index=True, ondelete="set null")
+    answer = fields.Text(readonly=True)
+    error = fields.Text(readonly=True)
+    step_ids = fields.One2many("mcp.run.step", "run_id", "Steps", readonly=True)
+    knowledge_ids = fields.Many2many("mcp.knowledge", string="Knowledge used", readonly=True)
+    extracted_knowledge_id = fields.Many2one("mcp.knowledge", readonly=True, ondelete="set null")
+    prompt_tokens = fields.Integer(readonly=True)
+    completion_tokens = fields.Integer(readonly=True)
+    total_tokens = fields.Integer(readonly=True, group_operator="sum")
+    cost = fields.Float(
+        readonly=True,
+        digits=(12, 6),
+        group_operator="sum",
+        help="Estimated from the token prices in the settings.",
+    )
+    duration_ms = fields.Float(readonly=True, digits=(12, 1), group_operator="avg")
+    finished_at = fields.Datetime(readonly=True)
+    # Background work: queued until a worker picks it (see _cron_process_runs).
+    queued = fields.Boolean(readonly=True, index=True)
+    picked_at = fields.Datetime(readonly=True)
+
+    @api.depends("message")
+    def _compute_display_title(self):
+        for run in self:
+            text = " ".join((run.message or "").split())
+            run.display_title = "#%s %s" % (
+                run.id or "",
+                text[:60] + ("…" if len(text) > 60 else ""),
+            )
+
+    # -- the entry point ---------------------------------------------------------
+
+    @api.model
+    def ask(self, message, context=None):
+        """Answer a natural-language request; the one implementation behind the
+        chat, the chatter, ``/mcp_crew/ask`` and ``/jsonrpc`` ``execute_kw``.
+
+        ``context``: ``crew`` (id or code, skips routing), ``model`` and
+        ``res_id`` (the record the request is about), ``channel``.
+
+        Returns ``{run_id, status, answer, route, crew, steps, knowledge_used,
+        usage}``. Work that needs an LLM continues in the background: the
+        status is then ``running`` and progress and the answer reach the
+        requester on the bus (``mcp_crew/run``).
+        """
+        clean = self._validate_ask(message, context)
+        if not self.env.user.has_group("mcp_crew.group_mcp_crew_user"):
+            raise AccessError(_("You need the MCP Crew user group to ask the crew."))
+        run = self.sudo().create(clean)
+        run = run.with_env(self.env(su=False)).sudo(False)
+        run._start()
+        return run._result()
+
+    @api.model
+    def _validate_ask(self, message, context):
+        if not isinstance(message, str):
+            raise ValidationError(_("The message must be text."))
+        message = message.strip()
+        if not message:
+            raise ValidationError(_("The message is empty."))
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("mcp_crew.max_message_length", DEFAULT_MAX_MESSAGE)
+        )
+        if len(message) > limit:
+            raise ValidationError(
+                _(
+                    "The message is too long (%(length)s characters; at most %(limit)s).",
+                    length=len(message),
+                    limit=limit,
+                )
+            )
+        if context is None:
+            context = {}
+        if not isinstance(context, dict):
+            raise ValidationError(_("The context must be a dictionary."))
+        unknown = set(context) - CONTEXT_KEYS
+        if unknown:
+            raise ValidationError(
+                _(
+                    "Unknown context keys: %(keys)s. Allowed: %(allowed)s.",
+                    keys=", ".join(sorted(map(str, unknown))),
+                    allowed=", ".join(sorted(CONTEXT_KEYS)),
+                )
+            )
+        values = {
+            "message": message,
+            "requester_id": self.env.uid,
+            "company_id": self.env.company.id,
+            "channel": self._validate_channel(context.get("channel")),
+        }
+        values.update(self._validate_record_context(context.get("model"), context.get("res_id")))
+        if context.get("crew") not in (None, False, ""):
+            values["crew_id"] = self._find_crew(context["crew"]).id
+        return values
+
+    @api.model
+    def _validate_channel(self, channel):
+        if channel in (None, False, ""):
+            return "jsonrpc"
+        if channel not in dict(CHANNELS):
+            raise ValidationError(_("Unknown channel %(channel)s.", channel=channel))
+        return channel
+
+    @api.model
+    def _validate_record_context(self, model, res_id):
+        if not model and not res_id:
+            return {}
+        if not isinstance(model, str) or model not in self.env:
+            raise ValidationError(_("Unknown model %(model)s.", model=model))
+        if not isinstance(res_id, int) or isinstance(res_id, bool) or res_id <= 0:
+            raise ValidationError(_("The record id must be a positive integer."))
+        record = self.env[model].browse(res_id).exists()
+        if not record:
+            raise ValidationError(
+                _("Record %(model)s,%(id)s does not exist.", model=model, id=res_id)
+            )
+        # The requester's own rights decide: no reading through the crew.
+        record.check_access_rights("read")
+        record.check_access_rule("read")
+        return {"res_model": model, "res_id": res_id, "record_name": record.display_name}
+
+    @api.model
+    def _find_crew(self, crew):
+        Crew = self.env["mcp.crew"]
+        if isinstance(crew, int) and not isinstance(crew, bool):
+            found = Crew.browse(crew).exists()
+            found = found.filtered_domain(self._crew_domain())
+        elif isinstance(crew, str):
+            found = Crew.search(self._crew_domain() + [("code", "=", crew)], limit=1)
+        else:
+            raise ValidationError(_("The crew must be an id or a code."))
+        if not found:
+            raise ValidationError(_("Unknown crew %(crew)s.", crew=crew))
+        return found
+
+    @api.model
+    def _crew_domain(self):
+        return [("company_id", "in", [False, self.env.company.id])]
+
+    # -- the result shape ---------------------------------------------------------
+
+    def _result(self):
+        self.ensure_one()
+        details = json.loads(self.route_details or "{}")
+        return {
+            "run_id": self.id,
+            "status": self.state,
+            "answer": self.answer or "",
+            "error": self.error or "",
+            "route": {
+                "kind": self.route_kind or "",
+                "name": self.route_name or "",
+                "confidence": self.route_confidence,
+                "language": self.language or "",
+                "reason": details.get("reason", ""),
+                "candidates": details.get("candidates", []),
+            },
+            "crew": {"id": self.crew_id.id, "name": self.crew_id.name} if self.crew_id else None,
+            "steps": [step._summary() for step in self.sudo().step_ids],
+            "knowledge_used": [
+                {"id": item.id, "title": item.name, "type": item.knowledge_type}
+                for item in self.sudo().knowledge_ids
+            ],
+            "usage": {
+                "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens,
+                "total_tokens": self.total_tokens,
+                "cost": self.cost,
+            },
+        }
+
+    def get_results(self):
+        """The :meth:`ask` shape of runs the caller can read (polling, JSON-RPC)."""
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        return [run._result() for run in self]
+
+    # -- writing a run (always through these) --------------------------------------
+
+    def _set(self, **values):
+        self.sudo().write(values)
+
+    def _add_step(self, **values):
+        """Append a step; numbered in order, never edited afterwards."""
+        self.ensure_one()
+        values.setdefault("sequence", len(self.sudo().step_ids) + 1)
+        if "arguments" in values and not isinstance(values["arguments"], str):
+            values["arguments"] = arguments_key(values["arguments"])
+        step = self.env["mcp.run.step"].sudo().create(dict(values, run_id=self.id))
+        self._notify_requester()
+        return step
+
+    def _finish(self, state, answer=None, error=None):
+        started = self.create_date or fields.Datetime.now()
+        values = {
+            "state": state,
+            "finished_at": fields.Datetime.now(),
+            "duration_ms": (fields.Datetime.now() - started).total_seconds() * 1000,
+            "queued": False,
+        }
+        if answer is not None:
+            values["answer"] = answer
+        if error is not None:
+            values["error"] = error
+            values.setdefault("answer", answers.failure(error, self.language))
+        self._set(**values)
+        self._notify_requester()
+
+    def _notify_requester(self):
+        """Push the run's current shape to its requester (``mcp_crew/run``).
+
+        In the background the run commits only when it stops, so progress goes
+        out through a short transaction of its own to reach the chat now.
+        """
+        messages = [(run.requester_id.partner_id.id, run._result()) for run in self]
+        if self.env.context.get("mcp_crew_background"):
+            with self.pool.cursor() as cr:
+                self._send_to_bus(self.env(cr=cr), messages)
+        else:
+            self._send_to_bus(self.env, messages)
+
+    @api.model
+    def _send_to_bus(self, env, messages):
+        bus = env["bus.bus"].sudo()
+        for partner_id, payload in messages:
+            bus._sendone(env["res.partner"].browse(partner_id), "mcp_crew/run", payload)
+
+    def _notification(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # -- background work ------------------------------------------------------------
+
+    def _enqueue(self):
+        self._set(queued=True, picked_at=False, state="running")
+        self.env.ref("mcp_crew.ir_cron_mcp_process_runs").sudo()._trigger()
+
+    @api.model
+    def _cron_process_runs(self, limit=5):
+        """Run queued work, each run in a transaction of its own.
+
+        Picking is one ``UPDATE … FOR UPDATE SKIP LOCKED`` committed at once,
+        so several cron workers share the queue without taking a run twice;
+        a run's changes are then committed together when it stops (done,
+        failed, or waiting for approval) — never half-written.
+        """
+        self._expire_approvals()
+        self._fail_stale_runs()
+        with self._own_transaction() as env:
+            env.cr.execute(
+                "UPDATE mcp_run SET queued = false, picked_at = now() at time zone 'UTC' "
+                "WHERE id IN (SELECT id FROM mcp_run WHERE queued ORDER BY id LIMIT %s "
+                "FOR UPDATE SKIP LOCKED) RETURNING id",
+                (limit,),
+            )
+            ids = sorted(row[0] for row in env.cr.fetchall())
+            env["mcp.run"].browse(ids).invalidate_recordset(["queued", "picked_at"])
+        for run_id in ids:
+            try:
+                with self._own_transaction() as env:
+                    run = env["mcp.run"].browse(run_id)
+                    # Decided here: CrewAI calls tools from threads of its own.
+                    run.with_user(run.requester_id).with_company(run.company_id).with_context(
+                        mcp_crew_background=not _testing()
+                    )._continue()
+            except Exception as err:  # noqa: BLE001 - one bad run must not stop the queue
+                if _testing():
+                    raise
+                _logger.exception("mcp_crew: run %s failed", run_id)
+                with self._own_transaction() as env:
+                    env["mcp.run"].browse(run_id)._finish("failed", error=str(err))
+        if len(ids) == limit:
+            self.env.ref("mcp_crew.ir_cron_mcp_process_runs").sudo()._trigger()
+        return len(ids)
+
+    @contextlib.contextmanager
+    def _own_transaction(self):
+        """A new cursor, committed on success (tests share theirs instead)."""
+        if _testing():
+            yield self.env
+            return
+        with self.pool.cursor() as cr:
+            yield self.env(cr=cr)
+
+    @api.model
+    def _expire_approvals(self):
+        expired = (
+            self.env["mcp.run.step"]
+            .sudo()
+            .search(
+                [
+                    ("status", "=", "pending_approval"),
+                    ("approval_deadline", "<", fields.Datetime.now()),
+                ]
+            )
+        )
+        expired.write({"status": "expired"})
+        for run in expired.mapped("run_id"):
+            run._finish("failed", error=_("The approval request expired."))
+
+    @api.model
+    def _fail_stale_runs(self):
+        stale = self.sudo().search(
+            [
+                ("state", "=", "running"),
+                ("queued", "=", False),
+                ("picked_at", "<", fields.Datetime.now() - STALE_PICK),
+            ]
+        )
+        for run in stale:
+            run._finish("failed", error=_("The worker running this request stopped."))
+
+    # -- usage ------------------------------------------------------------------------
+
+    @api.model
+    def _month_usage(self, company):
+        """Tokens the company's runs used this calendar month (UTC)."""
+        start = fields.Datetime.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        self.flush_model(["total_tokens"])
+        self.env.cr.execute(
+            "SELECT COALESCE(SUM(total_tokens), 0) FROM mcp_run "
+            "WHERE company_id = %s AND create_date >= %s",
+            (company.id, start),
+        )
+        return self.env.cr.fetchone()[0]

@@ -1,0 +1,191 @@
+"""Crew runs with an LLM: CrewAI against the loopback OpenAI-compatible server
+(scripted replies, the only fake), tools on a real MCP server through the gate."""
+
+import json
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .fake_openai import FakeOpenAI
+from .test_runs import RunCase
+
+SECRET = "sk-crew-test-7f3a9c2e11"
+
+
+@tagged("post_install", "-at_install", "mcp_crew")
+class TestCrewRuns(RunCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeOpenAI().start()
+        cls.addClassCleanup(cls.fake.stop)
+        params = cls.env["ir.config_parameter"]
+        params.set_param("mcp_crew.llm_model", "fake-chat")
+        params.set_param("mcp_crew.llm_base_url", cls.fake.base_url)
+        params.set_param("mcp_crew.llm_api_key", SECRET)
+        params.set_param("mcp_crew.llm_timeout", "5")
+        params.set_param("mcp_crew.llm_price_prompt", "2.0")
+        params.set_param("mcp_crew.llm_price_completion", "8.0")
+        cls.crew = cls.env["mcp.crew"].create(
+            {
+                "name": "Calculator",
+                "code": "calculator",
+                "company_id": cls.company_a.id,
+                "description": "Adds numbers and deletes records.",
+            }
+        )
+        cls.agent = cls.env["mcp.agent"].create(
+            {
+                "crew_id": cls.crew.id,
+                "name": "Clerk",
+                "role": "Clerk",
+                "goal": "Answer with the tools",
+                "tool_ids": [(6, 0, [cls.tool["add"].id, cls.tool["delete_record"].id])],
+            }
+        )
+        cls.env["mcp.task"].create(
+            {
+                "crew_id": cls.crew.id,
+                "name": "Answer",
+                "agent_id": cls.agent.id,
+                "description": "Do what is asked: {request}",
+                "expected_output": "A short answer",
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.fake.reset()
+
+    def queue_tool_call(self, tool, arguments, call_id="call_1"):
+        name = tool._tool_spec().function_name
+        self.fake.queue_chat(
+            {
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": name, "arguments": json.dumps(arguments)},
+                    }
+                ]
+            }
+        )
+
+    def ask_crew(self, message):
+        result = self.ask(message, {"crew": "calculator"})
+        # An LLM conversation never holds the request: queued for a worker.
+        self.assertEqual(result["status"], "running")
+        self.assertEqual(result["crew"]["name"], "Calculator")
+        run = self.run_of(result)
+        self.assertTrue(run.queued)
+        self.assertEqual(self.fake.requests_to("/chat/completions"), [])
+        return run
+
+    def chat_requests(self):
+        return [r["json"] for r in self.fake.requests_to("/chat/completions")]
+
+    def test_crew_calls_a_real_tool_through_the_gate_and_records_everything(self):
+        run = self.ask_crew("Quanto é 2 + 40?")
+        self.queue_tool_call(self.tool["add"], {"a": 2, "b": 40})
+        self.fake.queue_chat({"content": "2 + 40 = 42"})
+        self.assertEqual(self.Run._cron_process_runs(), 1)
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.answer, "2 + 40 = 42")
+        step = run.step_ids.filtered(lambda s: s.kind == "tool")
+        self.assertEqual((step.name, step.status, step.agent_role), ("add", "ok", "Calculator"))
+        self.assertEqual(json.loads(step.arguments), {"a": 2, "b": 40})
+        self.assertEqual(json.loads(step.result_summary), {"sum": 42})
+        # The model read the real server's answer.
+        tool_message = self.chat_requests()[1]["messages"][-1]
+        self.assertEqual(
+            (tool_message["role"], json.loads(tool_message["content"])), ("tool", {"sum": 42})
+        )
+        # Usage and estimated cost (prices per million tokens).
+        self.assertGreater(run.prompt_tokens, 0)
+        self.assertEqual(run.total_tokens, run.prompt_tokens + run.completion_tokens)
+        self.assertAlmostEqual(
+            run.cost, (run.prompt_tokens * 2.0 + run.completion_tokens * 8.0) / 1e6, places=9
+        )
+        # What the crew concluded became knowledge, with the run as its source.
+        item = run.extracted_knowledge_id
+        self.assertEqual(
+            (item.knowledge_type, item.source_kind, item.res_model, item.res_id),
+            ("conversation_summary", "run", "mcp.run", run.id),
+        )
+        self.assertIn("2 + 40 = 42", item.content)
+        # Progress and the answer were pushed to the requester.
+        statuses = [
+            m["payload"]["status"]
+            for m in self.bus_messages(self.user)
+            if m["payload"].get("run_id") == run.id
+        ]
+        self.assertEqual(statuses[0], "running")
+        self.assertEqual(statuses[-1], "done")
+
+    def test_approval_blocks_the_crew_then_resumes_it(self):
+        run = self.ask_crew("Delete record 7")
+        self.queue_tool_call(self.tool["delete_record"], {"record_id": 7})
+        self.fake.queue_chat({"content": "Deleting record 7 needs approval."})
+        self.Run._cron_process_runs()
+        self.assertEqual(run.state, "waiting_approval")
+        step = run.step_ids.filtered(lambda s: s.kind == "tool")
+        self.assertEqual(step.status, "pending_approval")
+        self.assertFalse(step.result_summary)
+        step.with_user(self.approver).action_approve()
+        # Resumed: the approved call runs first, then the crew continues knowing it.
+        self.fake.queue_chat({"content": "Record 7 was deleted."})
+        self.Run._cron_process_runs()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.answer, "Record 7 was deleted.")
+        self.assertEqual((step.status, step.result_summary), ("ok", "deleted 7"))
+        resumed_prompt = json.dumps(self.chat_requests()[-1]["messages"])
+        self.assertIn("Already done (approved): delete_record", resumed_prompt)
+        self.assertEqual(len(run.step_ids.filtered(lambda s: s.kind == "tool")), 1)
+
+    def test_a_rejected_approval_stops_the_crew(self):
+        run = self.ask_crew("Delete record 8")
+        self.queue_tool_call(self.tool["delete_record"], {"record_id": 8})
+        self.fake.queue_chat({"content": "Needs approval."})
+        self.Run._cron_process_runs()
+        calls = len(self.chat_requests())
+        run.step_ids.filtered(lambda s: s.kind == "tool").with_user(self.approver).action_reject()
+        self.assertEqual(run.state, "rejected")
+        self.assertEqual(self.Run._cron_process_runs(), 0)
+        self.assertEqual(len(self.chat_requests()), calls)  # the LLM heard nothing more
+
+    def test_a_failing_llm_fails_the_run_without_leaking_the_key(self):
+        run = self.ask_crew("Quanto é 1 + 1?")
+        self.fake.set_failure(status=401)  # the fake echoes the Authorization header
+        try:
+            # CrewAI logs the failed response (redacted) at ERROR level.
+            with mute_logger("root", "crewai.flow.runtime"):
+                self.Run._cron_process_runs()
+        finally:
+            self.fake.set_failure()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("LLM call failed", run.error)
+        self.assertNotIn(SECRET, run.error)
+        self.assertNotIn(SECRET, run.answer)
+
+    def test_routed_crew_requests_go_to_the_background(self):
+        result = self.ask("Compare os preços de arruelas entre fornecedores")
+        self.assertEqual((result["status"], result["route"]["kind"]), ("running", "crew"))
+        self.assertEqual(result["crew"]["name"], "Product research")
+        self.assertIn("Product research", result["answer"])
+
+    def test_monthly_quota_refuses_new_llm_runs(self):
+        self.company_a.mcp_crew_monthly_token_quota = 100
+        first = self.ask_crew("Quanto é 2 + 2?")
+        self.queue_tool_call(self.tool["add"], {"a": 2, "b": 2})
+        self.fake.queue_chat(
+            {"content": "4"},
+            usage={"prompt_tokens": 90, "completion_tokens": 20, "total_tokens": 110},
+        )
+        self.Run._cron_process_runs()
+        self.assertGreaterEqual(first.total_tokens, 100)
+        self.assertEqual(self.Run._month_usage(self.company_a), first.total_tokens)
+        refused = self.ask("Quanto é 3 + 3?", {"crew": "calculator"})
+        self.assertEqual(refused["status"], "refused")
+        self.assertIn("100", refused["answer"])
+        # Paths without an LLM still work.
+        self.assertEqual(self.ask('/tool add {"a": 3, "b": 3}')["status"], "done")

@@ -1,0 +1,109 @@
+"""Crews, agents, tasks, runs and steps with two companies and two users."""
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+from odoo.tests.common import new_test_user
+
+from .test_runs import RunCase
+
+
+@tagged("post_install", "-at_install", "mcp_crew")
+class TestRunMultiCompany(RunCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Runs Company B"})
+        cls.user_b = new_test_user(
+            cls.env,
+            login="run_user_b",
+            groups="mcp_crew.group_mcp_crew_approver",
+            company_id=cls.company_b.id,
+            company_ids=[(6, 0, cls.company_b.ids)],
+        )
+        cls.server_b = cls.create_stdio_server("catalog b", company=cls.company_b)
+        cls.server_b.with_company(cls.company_b).action_discover()
+        cls.crew_a = cls.env["mcp.crew"].create(
+            {
+                "name": "A only",
+                "code": "a_only",
+                "company_id": cls.company_a.id,
+                "description": "Crew of company A.",
+            }
+        )
+        cls.agent_a = cls.env["mcp.agent"].create(
+            {
+                "crew_id": cls.crew_a.id,
+                "name": "A",
+                "role": "A",
+                "goal": "A",
+            }
+        )
+        cls.task_a = cls.env["mcp.task"].create(
+            {
+                "crew_id": cls.crew_a.id,
+                "name": "A",
+                "agent_id": cls.agent_a.id,
+                "description": "A",
+                "expected_output": "A",
+            }
+        )
+        cls.run_a = cls.Run.browse(
+            cls.Run.with_user(cls.approver).ask('/tool delete_record {"record_id": 1}')["run_id"]
+        )
+        cls.run_b = cls.Run.browse(
+            cls.Run.with_user(cls.user_b).ask('/tool add {"a": 1, "b": 2}')["run_id"]
+        )
+
+    def test_each_company_sees_only_its_runs_steps_and_crews(self):
+        self.assertEqual(self.run_a.company_id, self.company_a)
+        self.assertEqual(self.run_b.company_id, self.company_b)
+        for model, record_a in (
+            ("mcp.run", self.run_a),
+            ("mcp.run.step", self.run_a.step_ids),
+            ("mcp.crew", self.crew_a),
+            ("mcp.agent", self.agent_a),
+            ("mcp.task", self.task_a),
+        ):
+            with self.subTest(model=model):
+                visible_b = self.env[model].with_user(self.user_b).search([])
+                self.assertFalse(visible_b & record_a)
+                with self.assertRaises(AccessError):
+                    record_a.with_user(self.user_b).read([])
+        # Shared default crews serve both companies.
+        shared = self.env.ref("mcp_crew.crew_product_research")
+        self.assertIn(shared, self.env["mcp.crew"].with_user(self.user_b).search([]))
+
+    def test_results_and_approvals_do_not_cross_companies(self):
+        with self.assertRaises(AccessError):
+            self.run_a.with_user(self.user_b).get_results()
+        step_a = self.run_a.step_ids.filtered(lambda s: s.status == "pending_approval")
+        self.assertTrue(step_a)
+        # user_b is an approver, but of company B.
+        with self.assertRaises(AccessError):
+            step_a.with_user(self.user_b).action_approve()
+        self.assertEqual(step_a.status, "pending_approval")
+
+    def test_company_b_cannot_use_company_a_crews_or_tools(self):
+        with self.assertRaisesRegex(ValidationError, "Unknown crew a_only"):
+            self.Run.with_user(self.user_b).ask("hi", {"crew": "a_only"})
+        with self.assertRaisesRegex(ValidationError, "Unknown crew"):
+            self.Run.with_user(self.user_b).ask("hi", {"crew": self.crew_a.id})
+        # "/tool <server A id>:echo" names A's tool: B's router does not know it.
+        result = self.Run.with_user(self.user_b).ask('/tool %s:echo {"text": "x"}' % self.server.id)
+        self.assertEqual(result["status"], "failed")
+        self.assertIn("no tool named", result["error"])
+        # The intent lists only B's servers.
+        answer = self.Run.with_user(self.user_b).ask("which tools are available?")["answer"]
+        self.assertIn("catalog b:", answer)
+        self.assertNotIn("catalog:", answer)
+
+    def test_users_see_only_their_own_runs_approvers_all_of_their_company(self):
+        run_user = self.Run.browse(self.ask('/tool add {"a": 5, "b": 5}')["run_id"])
+        self.assertNotIn(self.run_a, self.Run.with_user(self.user).search([]))
+        self.assertIn(run_user, self.Run.with_user(self.user).search([]))
+        self.assertIn(run_user, self.Run.with_user(self.approver).search([]))
+
+    def test_usage_and_quota_are_per_company(self):
+        self.run_a.sudo().write({"total_tokens": 500})
+        self.assertEqual(self.Run._month_usage(self.company_a), 500)
+        self.assertEqual(self.Run._month_usage(self.company_b), 0)
