@@ -170,6 +170,15 @@ def test_typo_corrected_from_the_company_vocabulary(cr):
     assert run(cr, "parafuzo", vocabulary=None) == []
 
 
+def test_correction_floor_decides_when_typos_are_corrected(cr):
+    exact = add(cr, "Parafuso sextavado", "Rosca métrica.")
+    near = add(cr, "Parafuzo", "Grafia antiga, com z.")  # makes "parafuzo" a known word
+    both = ids(run(cr, "parafuso parafuxo"))  # fewer than limit: corrected, both found
+    assert set(both) == {exact, near}
+    # One full-text match is enough when the caller says so: no correction.
+    assert ids(run(cr, "parafuso parafuxo", correct_below=1)) == [exact]
+
+
 def test_known_words_are_not_corrected(cr):
     add(cr, "Arruela lisa", "Arruela de pressão.")
     cr.execute("SELECT count(*) FROM mcp_knowledge_word WHERE word = 'arruela'")

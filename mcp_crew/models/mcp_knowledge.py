@@ -514,8 +514,13 @@ class McpKnowledge(models.Model):
     # -- search ---------------------------------------------------------------
 
     @api.model
-    def search_knowledge(self, query, types=None, tags=None, limit=10, min_confidence=0):
+    def search_knowledge(
+        self, query, types=None, tags=None, limit=10, min_confidence=0, correct_below=None
+    ):
         """Ranked items readable by the user, best first, each explaining its rank.
+
+        Query words the company's vocabulary does not know are corrected when
+        full text finds fewer than ``correct_below`` items (default ``limit``).
 
         Returns dicts: ``id, title, content, snippet, knowledge_type, topic,
         tags, confidence, language, version, expires_at, updated_at, source,
@@ -551,6 +556,7 @@ class McpKnowledge(models.Model):
             limit=shortlist,
             weights=self._ranking_weights(),
             vocabulary=vocabulary,
+            correct_below=correct_below,
         )
         if client and ranked:
             ranked = self._rerank_by_embeddings(client, query, ranked)

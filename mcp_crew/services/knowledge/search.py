@@ -371,21 +371,25 @@ def _rank(cr, relation, ids, lexemes, terms, limit, weights):
     return cr.fetchall()
 
 
-def search(cr, relation, query, limit=10, weights=RankingWeights(), vocabulary=None):
+def search(
+    cr, relation, query, limit=10, weights=RankingWeights(), vocabulary=None, correct_below=None
+):
     """Rank the rows of ``relation`` against ``query``.
 
     Returns up to ``limit`` dicts ``{id, score, scores: {text, trigram,
     confidence, recency}, snippet}``, best first. An empty query (or one made
     of stop words only) ranks by confidence and recency alone. ``vocabulary``
     (a :class:`Vocabulary`, needs pg_trgm) enables typo correction and the
-    title similarity score; without it both are skipped.
+    title similarity score; without it both are skipped. ``correct_below``
+    (default ``limit``): typo correction runs when full text finds fewer
+    candidates than this — 1 when any match will do.
 
     Short statements, each with a plan that stays cheap at any size:
 
     1. full-text candidates, newest first, at most ``weights.candidate_limit``:
        a broad query (a word in most items) walks the (company, write_date)
        index and stops early, a narrow one reads the GIN index;
-    2. only when they are fewer than ``limit``: corrections of the unknown
+    2. only when they are fewer than ``correct_below``: corrections of the unknown
        words from the vocabulary's trigram index, and full text again with them;
     3. the scores of the candidates, computed once each.
     """
@@ -397,7 +401,7 @@ def search(cr, relation, query, limit=10, weights=RankingWeights(), vocabulary=N
     else:
         lexemes = _or_queries(cr, query)
         ids = _text_candidates(cr, relation, lexemes, weights)
-        if terms and len(ids) < limit:
+        if terms and len(ids) < (limit if correct_below is None else correct_below):
             corrections = _corrections(cr, vocabulary, terms, weights)
             if corrections:
                 lexemes = _or_queries(cr, " ".join([query] + corrections))
