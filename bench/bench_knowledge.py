@@ -22,13 +22,12 @@ Not part of the test suite: it prints figures, it asserts nothing.
 
 import collections
 import io
-import os
 import random
-import statistics
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from odoo_support import ensure_database, report, setup_odoo
+
 DB_PREFIX = "mcp_crew_bench_kb_"
 SIZES = (10_000, 100_000)
 QUERIES = 300
@@ -125,54 +124,6 @@ class Corpus:
             position = self.rng.randrange(1, len(longest))
             words[words.index(longest)] = longest[:position] + "x" + longest[position + 1 :]
         return " ".join(words)
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
-def report(label, samples, baseline=None):
-    median = statistics.median(samples)
-    line = "%-46s median %7.2f ms  p95 %7.2f ms" % (
-        label,
-        median * 1e3,
-        percentile(samples, 0.95) * 1e3,
-    )
-    if baseline is not None:
-        line += "  ratio %.2fx (p95 %.2fx)" % (
-            median / statistics.median(baseline),
-            percentile(samples, 0.95) / percentile(baseline, 0.95),
-        )
-    print(line, flush=True)
-
-
-def setup_odoo(odoo_args):
-    """Odoo from ODOO_ROOT (a source tree) or the environment, configured by odoo-bin options."""
-    if os.environ.get("ODOO_ROOT"):
-        sys.path.insert(0, os.environ["ODOO_ROOT"])
-    import odoo  # noqa: PLC0415 - only importable under Odoo's Python
-
-    odoo.tools.config.parse_config(odoo_args)
-    paths = odoo.tools.config["addons_path"].split(",")
-    if ROOT not in paths:
-        odoo.tools.config["addons_path"] = ",".join(paths + [ROOT])
-    odoo.modules.module.initialize_sys_path()
-    return odoo
-
-
-def ensure_database(odoo, db):
-    with odoo.sql_db.db_connect("postgres").cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,))
-        exists = bool(cr.fetchone())
-    if not exists:
-        print("creating database %s with mcp_crew (a minute)..." % db, flush=True)
-        odoo.service.db._create_empty_database(db)
-        odoo.tools.config["init"] = {"mcp_crew": 1}
-        odoo.tools.config["without_demo"] = "all"
-    registry = odoo.modules.registry.Registry.new(db, update_module=not exists)
-    odoo.tools.config["init"] = {}
-    return registry
 
 
 def companies_and_users(odoo, registry):

@@ -119,8 +119,8 @@ class McpRun(models.Model):
         clean = self._validate_ask(message, context)
         if not self.env.user.has_group("mcp_crew.group_mcp_crew_user"):
             raise AccessError(_("You need the MCP Crew user group to ask the crew."))
-        run = self.sudo().create(clean)
-        run = run.with_env(self.env(su=False)).sudo(False)
+        # Created as superuser (users may not write runs), then run as the caller.
+        run = self.sudo().create(clean).with_env(self.env)
         run._start()
         return run._result()
 
@@ -262,7 +262,8 @@ class McpRun(models.Model):
         if "arguments" in values and not isinstance(values["arguments"], str):
             values["arguments"] = arguments_key(values["arguments"])
         step = self.env["mcp.run.step"].sudo().create(dict(values, run_id=self.id))
-        self._notify_requester()
+        if self.env.context.get("mcp_crew_background"):
+            self._notify_requester()  # progress; an inline run is pushed once, finished
         return step
 
     def _finish(self, state, answer=None, error=None):
@@ -288,17 +289,33 @@ class McpRun(models.Model):
         out through a short transaction of its own to reach the chat now.
         """
         messages = [(run.requester_id.partner_id.id, run._result()) for run in self]
-        if self.env.context.get("mcp_crew_background"):
+        if self.env.context.get("mcp_crew_own_cursor"):
             with self.pool.cursor() as cr:
                 self._send_to_bus(self.env(cr=cr), messages)
         else:
             self._send_to_bus(self.env, messages)
 
     @api.model
-    def _send_to_bus(self, env, messages):
+    def _send_to_bus(self, env, messages, notification_type="mcp_crew/run"):
         bus = env["bus.bus"].sudo()
         for partner_id, payload in messages:
-            bus._sendone(env["res.partner"].browse(partner_id), "mcp_crew/run", payload)
+            bus._sendone(env["res.partner"].browse(partner_id), notification_type, payload)
+
+    def _notify_approvers(self, step):
+        """Tell the company's approvers a call waits for them (``mcp_crew/approval``)."""
+        group = self.env.ref("mcp_crew.group_mcp_crew_approver").sudo()
+        approvers = group.users.filtered(lambda user: self.company_id in user.company_ids)
+        payload = {
+            "run_id": self.id,
+            "step": step._summary(),
+            "message": self.message,
+            "requester": self.requester_id.name,
+        }
+        self._send_to_bus(
+            self.env,
+            [(partner.id, payload) for partner in approvers.partner_id],
+            "mcp_crew/approval",
+        )
 
     def _notification(self, message):
         return {
@@ -344,7 +361,7 @@ class McpRun(models.Model):
                     run = env["mcp.run"].browse(run_id)
                     # Decided here: CrewAI calls tools from threads of its own.
                     run.with_user(run.requester_id).with_company(run.company_id).with_context(
-                        mcp_crew_background=not _testing()
+                        mcp_crew_background=True, mcp_crew_own_cursor=not _testing()
                     )._continue()
             except Exception as err:  # noqa: BLE001 - one bad run must not stop the queue
                 if _testing():

@@ -82,7 +82,7 @@ class McpRun(models.Model):
             "llm_required": self._answer_llm_required,
         }[decision.kind]
         handler(decision, knowledge)
-        if self.state != "running" or not self.queued:
+        if not self.queued:  # stored datetimes have whole seconds: measure here
             self._set(duration_ms=(time.perf_counter() - started) * 1000)
         return None
 
@@ -197,8 +197,10 @@ class McpRun(models.Model):
     def _search_knowledge(self, query, types=None):
         started = time.perf_counter()
         try:
+            # Typos are corrected only when nothing matched: any real match
+            # tells the router what it needs.
             results = self.env["mcp.knowledge"].search_knowledge(
-                query[:1000], types=types, limit=KNOWLEDGE_LIMIT
+                query[:1000], types=types, limit=KNOWLEDGE_LIMIT, correct_below=1
             )
         except Exception as err:  # noqa: BLE001 - a search failure must not lose the run
             _logger.warning("mcp_crew: knowledge search failed for run %s: %s", self.id, err)
@@ -342,11 +344,12 @@ class McpRun(models.Model):
                     .sudo()
                     .get_param("mcp_crew.approval_ttl_minutes", 60)
                 )
-                self._add_step(
+                step = self._add_step(
                     status="pending_approval",
                     approval_deadline=fields.Datetime.now() + datetime.timedelta(minutes=ttl),
                     **step_values,
                 )
+                self._notify_approvers(step)
                 return {"status": "pending_approval", "text": "", "is_error": False, "error": ""}
             return self._execute_tool(tool, arguments, step=earlier)
         return self._execute_tool(tool, arguments, step_values=step_values)

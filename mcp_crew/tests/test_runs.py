@@ -230,6 +230,14 @@ class TestApprovals(RunCase):
         self.assertEqual(step.status, "pending_approval")
         self.assertTrue(step.approval_deadline)
         self.assertFalse(step.result_summary)  # nothing ran
+        # The company's approvers heard about it.
+        waiting = [
+            m["payload"]
+            for m in self.bus_messages(self.approver)
+            if m["type"] == "mcp_crew/approval"
+        ]
+        self.assertEqual(waiting[-1]["step"]["id"], step.id)
+        self.assertEqual(waiting[-1]["requester"], self.user.name)
         with self.assertRaises(AccessError):
             step.with_user(self.user).action_approve()
         step.with_user(self.approver).action_approve()

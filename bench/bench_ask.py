@@ -1,0 +1,386 @@
+"""``mcp.run.ask`` latency on the paths that need no LLM, against a running
+Odoo with 2 workers, at 1, 10 and 50 concurrent clients.
+
+Needs Odoo 16 (run it with Odoo's Python) and PostgreSQL + Redis:
+
+    ODOO_ROOT=/path/to/odoo ODOO_BIN=/path/to/odoo-bin \\
+        /path/to/odoo-venv/bin/python bench/bench_ask.py -c /path/to/odoo.conf
+
+It creates (or reuses) the database ``mcp_crew_bench_ask`` with mcp_crew,
+a user with an API key, 2,000 knowledge items and the SDK-built catalog MCP
+server over stdio, then starts ``odoo-bin --workers 2`` on it and measures,
+each client a thread with its own keep-alive HTTP session:
+
+- baseline: ``/jsonrpc`` ``execute_kw`` ``res.partner.search_read`` of one
+  record with the same API key (Odoo's own cost of an authenticated call);
+- ``ask`` of a question the knowledge base answers (``/jsonrpc`` ``execute_kw``);
+- ``ask`` of a direct tool command, ``/tool add`` (a real MCP call);
+- the web client's ``/mcp_crew/ask`` with a session cookie (knowledge answer).
+
+With ``haproxy`` on the PATH every figure is measured twice: straight to
+Odoo, and through HAProxy holding at most one request per worker (``maxconn
+2``) and queueing the rest — how prefork Odoo is run in production, since its
+own accept queue is only 8 connections per worker and a burst of 50 clients
+overflows it (dropped SYNs come back after a 1 s retransmit, or reset).
+
+Then one crew request with an LLM (the loopback scripted OpenAI-compatible
+server) to show that the request returns at once and the answer arrives
+from the background cron worker.
+
+Not part of the test suite: it prints figures, it asserts nothing.
+"""
+
+import concurrent.futures
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+from odoo_support import ROOT, ensure_database, percentile, setup_odoo
+
+DB = "mcp_crew_bench_ask"
+LOGIN, PASSWORD = "bench_asker", "bench_asker_pw"
+CONCURRENCY = (1, 10, 50)
+REQUESTS = {1: 200, 10: 600, 50: 1000}
+KNOWLEDGE_ITEMS = 2000
+QUESTIONS = (
+    "Qual é o prazo de devolução dos produtos?",
+    "What is the warranty of the hydraulic pump?",
+    "Qual o prazo de entrega para São Paulo?",
+)
+sys.path.insert(0, os.path.join(ROOT, "mcp_crew", "tests"))
+from fake_openai import FakeOpenAI  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(odoo, registry):
+    """User, API key, knowledge and the MCP server; returns (uid, api key)."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        user = env["res.users"].search([("login", "=", LOGIN)])
+        if not user:
+            user = env["res.users"].create(
+                {
+                    "name": "Bench Asker",
+                    "login": LOGIN,
+                    "password": PASSWORD,
+                    "groups_id": [
+                        (
+                            6,
+                            0,
+                            [
+                                env.ref("mcp_crew.group_mcp_crew_user").id,
+                                env.ref("base.group_user").id,
+                            ],
+                        )
+                    ],
+                }
+            )
+        env["res.users.apikeys"].search([("user_id", "=", user.id)]).unlink()
+        api_key = env["res.users.apikeys"].with_user(user)._generate(None, "bench")
+        for name in ("llm_model", "llm_base_url", "llm_api_key"):
+            env["ir.config_parameter"].set_param("mcp_crew.%s" % name, False)
+        Knowledge = env["mcp.knowledge"]
+        if Knowledge.search_count([]) < KNOWLEDGE_ITEMS:
+            load_knowledge(Knowledge)
+        if not env["mcp.server"].search([("name", "=", "catalog")]):
+            server = env["mcp.server"].create(
+                {
+                    "name": "catalog",
+                    "transport": "stdio",
+                    "command": sys.executable,
+                    "args_text": "%s\nstdio"
+                    % os.path.join(ROOT, "mcp_crew", "tests", "catalog_server.py"),
+                    "kind": "database",
+                    "timeout": 10,
+                }
+            )
+            server.action_discover()
+        return user.id, api_key
+
+
+def load_knowledge(Knowledge):
+    rng = random.Random(3)
+    facts = [
+        (
+            "Prazo de devolução",
+            "Clientes podem devolver produtos em até 30 dias com a nota fiscal.",
+        ),
+        ("Hydraulic pump warranty", "The BH-200 hydraulic pump has a 24 month warranty."),
+        ("Prazo de entrega em São Paulo", "Entregas na capital paulista levam 2 dias úteis."),
+    ]
+    words = (
+        "parafuso porca arruela cabo motor bomba válvula sensor painel caixa lote "
+        "bolt nut washer cable engine pump valve sensor panel box batch"
+    ).split()
+    for index in range(KNOWLEDGE_ITEMS - len(facts)):
+        title = "Item %d %s" % (index, " ".join(rng.sample(words, 3)))
+        facts.append((title, " ".join(rng.choices(words, k=40))))
+    for title, content in facts:
+        Knowledge.store({"title": title, "content": content, "knowledge_type": "general_fact"})
+
+
+def start_odoo(odoo_args, port):
+    odoo_bin = os.environ.get("ODOO_BIN", "odoo-bin")
+    command = [
+        odoo_bin,
+        *odoo_args,
+        "-d",
+        DB,
+        "--db-filter",
+        "^%s$" % DB,
+        "--workers",
+        "2",
+        "--max-cron-threads",
+        "1",
+        "--http-port",
+        str(port),
+        "--gevent-port",
+        str(free_port()),
+        "--log-level",
+        "warn",
+        "--limit-time-real",
+        "600",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get("http://127.0.0.1:%d/web/login" % port, timeout=2).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("odoo did not start: %s" % process.stderr.read().decode()[-2000:])
+
+
+HAPROXY_CONFIG = """
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 120s
+    timeout server 120s
+    timeout queue 120s
+frontend ask
+    bind 127.0.0.1:%(port)d
+    default_backend odoo
+backend odoo
+    server odoo 127.0.0.1:%(odoo_port)d maxconn %(workers)d
+"""
+
+
+def start_haproxy(odoo_port, workers=2):
+    """HAProxy in front of Odoo, or None when it is not installed."""
+    if not shutil.which("haproxy"):
+        return None, None
+    port = free_port()
+    config = tempfile.NamedTemporaryFile("w", suffix=".cfg", delete=False)  # noqa: SIM115
+    with config:
+        config.write(HAPROXY_CONFIG % {"port": port, "odoo_port": odoo_port, "workers": workers})
+    process = subprocess.Popen(
+        ["haproxy", "-db", "-f", config.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            requests.get("http://127.0.0.1:%d/web/login" % port, timeout=2)
+            return process, "http://127.0.0.1:%d" % port
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    return None, None
+
+
+class Client:
+    def __init__(self, base, uid, api_key):
+        self.base, self.uid, self.api_key = base, uid, api_key
+        self.session = requests.Session()
+
+    def post(self, path, params):
+        response = self.session.post(
+            self.base + path,
+            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
+            timeout=60,
+        )
+        reply = response.json()
+        if response.status_code != 200 or "error" in reply:
+            raise RuntimeError(json.dumps(reply.get("error"))[:300])
+        return reply["result"]
+
+    def execute_kw(self, model, method, args, kwargs=None):
+        return self.post(
+            "/jsonrpc",
+            {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [DB, self.uid, self.api_key, model, method, args, kwargs or {}],
+            },
+        )
+
+    def login(self):
+        self.post("/web/session/authenticate", {"db": DB, "login": LOGIN, "password": PASSWORD})
+
+
+def scenarios():
+    def baseline(client, _n):
+        client.execute_kw("res.partner", "search_read", [[["id", "=", 1]]], {"fields": ["name"]})
+
+    def knowledge(client, n):
+        result = client.execute_kw("mcp.run", "ask", [QUESTIONS[n % len(QUESTIONS)]])
+        expect(result, "knowledge")
+
+    def tool(client, n):
+        result = client.execute_kw("mcp.run", "ask", ['/tool add {"a": %d, "b": 1}' % n])
+        expect(result, "tool")
+
+    def web_knowledge(client, n):
+        result = client.post("/mcp_crew/ask", {"message": QUESTIONS[n % len(QUESTIONS)]})
+        expect(result, "knowledge")
+
+    return (
+        ("baseline: execute_kw search_read (1 partner)", baseline, False),
+        ("ask via execute_kw: knowledge answer", knowledge, False),
+        ("ask via execute_kw: direct tool call", tool, False),
+        ("ask via /mcp_crew/ask: knowledge answer", web_knowledge, True),
+    )
+
+
+def expect(result, route):
+    if result["status"] != "done" or result["route"]["kind"] != route:
+        raise RuntimeError(
+            "unexpected answer: %s %s %s"
+            % (result["status"], result["route"]["kind"], result.get("error"))
+        )
+
+
+def measure(base, uid, api_key, call, needs_login, concurrency):
+    clients = [Client(base, uid, api_key) for _ in range(concurrency)]
+    for client in clients:
+        if needs_login:
+            client.login()
+        call(client, 0)  # warm the connection and the worker
+    total = REQUESTS[concurrency]
+    latencies, errors = [], []
+
+    def worker(index):
+        client = clients[index]
+        for n in range(index, total, concurrency):
+            started = time.perf_counter()
+            try:
+                call(client, n)
+            except Exception as err:  # noqa: BLE001 - counted and reported
+                errors.append(str(err))
+                continue
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return latencies, errors, total / elapsed
+
+
+def crew_in_background(odoo, registry, base, uid, api_key):
+    with FakeOpenAI() as fake, registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
+        env["ir.config_parameter"].set_param("mcp_crew.llm_base_url", fake.base_url)
+        cr.commit()
+        registry.signal_changes()  # the workers' cached parameters are stale now
+        fake.queue_chat({"content": "Arruelas: o fornecedor A é 8% mais barato."})
+        client = Client(base, uid, api_key)
+        started = time.perf_counter()
+        result = client.execute_kw(
+            "mcp.run", "ask", ["Compare os preços de arruelas entre fornecedores"]
+        )
+        returned = time.perf_counter() - started
+        while result["status"] == "running" and time.perf_counter() - started < 120:
+            time.sleep(0.2)
+            result = client.execute_kw("mcp.run", "get_results", [[result["run_id"]]])[0]
+        answered = time.perf_counter() - started
+        for name in ("llm_model", "llm_base_url"):
+            env["ir.config_parameter"].set_param("mcp_crew.%s" % name, False)
+        cr.commit()
+        registry.signal_changes()
+    print("\ncrew request with an LLM (scripted loopback server):")
+    print(
+        "  ask returned in %.0f ms with status running; crew %s"
+        % (returned * 1000, result["crew"]["name"] if result["crew"] else "-")
+    )
+    print(
+        "  background answer after %.2f s: status %s, answer %r, tokens %d"
+        % (answered, result["status"], result["answer"][:60], result["usage"]["total_tokens"])
+    )
+
+
+def run_table(base, uid, api_key, concurrency):
+    print(
+        "%d concurrent client(s), %d requests per scenario:" % (concurrency, REQUESTS[concurrency])
+    )
+    baseline = None
+    for label, call, needs_login in scenarios():
+        latencies, errors, rate = measure(base, uid, api_key, call, needs_login, concurrency)
+        median, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+        line = "  %-46s median %7.1f ms  p95 %7.1f ms  %6.0f req/s  errors %d" % (
+            label,
+            median * 1e3,
+            p95 * 1e3,
+            rate,
+            len(errors),
+        )
+        if baseline:
+            line += "  (%.2fx / p95 %.2fx baseline)" % (median / baseline[0], p95 / baseline[1])
+        else:
+            baseline = (median, p95)
+        print(line, flush=True)
+        for error in sorted(set(errors))[:3]:
+            print("    error: %s" % error)
+
+
+def main():
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return 0
+    odoo_args = sys.argv[1:]
+    odoo = setup_odoo(odoo_args)
+    registry = ensure_database(odoo, DB)
+    uid, api_key = prepare(odoo, registry)
+    port = free_port()
+    server = start_odoo(odoo_args + ["--addons-path", odoo.tools.config["addons_path"]], port)
+    base = "http://127.0.0.1:%d" % port
+    proxy, proxied = start_haproxy(port)
+    try:
+        print(
+            "odoo --workers 2 on %s; %d knowledge items; MCP server over stdio"
+            % (base, KNOWLEDGE_ITEMS)
+        )
+        fronts = [("straight to Odoo", base)]
+        if proxied:
+            fronts.append(("through HAProxy (maxconn 2 = workers, the rest queued)", proxied))
+        for front, url in fronts:
+            print("\n== %s" % front)
+            for concurrency in CONCURRENCY:
+                run_table(url, uid, api_key, concurrency)
+        crew_in_background(odoo, registry, base, uid, api_key)
+    finally:
+        if proxy:
+            proxy.terminate()
+        server.terminate()
+        server.wait(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
