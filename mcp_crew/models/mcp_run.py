@@ -121,7 +121,9 @@ class McpRun(models.Model):
             raise AccessError(_("You need the MCP Crew user group to ask the crew."))
         # Created as superuser (users may not write runs), then run as the caller.
         run = self.sudo().create(clean).with_env(self.env)
-        run._start()
+        # The caller gets this answer in the response: the bus is for changes
+        # made elsewhere (background work, approvals, expiry).
+        run.with_context(mcp_crew_inline=True)._start()
         return run._result()
 
     @api.model
@@ -263,7 +265,7 @@ class McpRun(models.Model):
             values["arguments"] = arguments_key(values["arguments"])
         step = self.env["mcp.run.step"].sudo().create(dict(values, run_id=self.id))
         if self.env.context.get("mcp_crew_background"):
-            self._notify_requester()  # progress; an inline run is pushed once, finished
+            self._notify_requester()  # progress
         return step
 
     def _finish(self, state, answer=None, error=None):
@@ -288,6 +290,8 @@ class McpRun(models.Model):
         In the background the run commits only when it stops, so progress goes
         out through a short transaction of its own to reach the chat now.
         """
+        if self.env.context.get("mcp_crew_inline"):
+            return
         messages = [(run.requester_id.partner_id.id, run._result()) for run in self]
         if self.env.context.get("mcp_crew_own_cursor"):
             with self.pool.cursor() as cr:
