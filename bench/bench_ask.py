@@ -17,6 +17,11 @@ each client a thread with its own keep-alive HTTP session:
 - ``ask`` of a direct tool command, ``/tool add`` (a real MCP call);
 - the web client's ``/mcp_crew/ask`` with a session cookie (knowledge answer).
 
+Each load is measured back to back (every client sends its next request as
+soon as it has the answer: the server's saturation point) and, at 50
+clients, with clients that pause about a second between requests, as users
+of a chat do.
+
 With ``haproxy`` on the PATH every figure is measured twice: straight to
 Odoo, and through HAProxy holding at most one request per worker (``maxconn
 2``) and queueing the rest — how prefork Odoo is run in production, since its
@@ -48,6 +53,9 @@ from odoo_support import ROOT, ensure_database, percentile, setup_odoo
 DB = "mcp_crew_bench_ask"
 LOGIN, PASSWORD = "bench_asker", "bench_asker_pw"
 CONCURRENCY = (1, 10, 50)
+# Clients that pause between requests, as users do (a JMeter-style timer):
+# 50 clients with ~1 s think time offer ~50 requests/s.
+PACED_CLIENTS, PACED_THINK, PACED_REQUESTS = 50, 1.0, 20
 REQUESTS = {1: 200, 10: 600, 50: 1000}
 KNOWLEDGE_ITEMS = 2000
 QUESTIONS = (
@@ -95,6 +103,11 @@ def prepare(odoo, registry):
         Knowledge = env["mcp.knowledge"]
         if Knowledge.search_count([]) < KNOWLEDGE_ITEMS:
             load_knowledge(Knowledge)
+            cr.commit()
+            cr._cnx.autocommit = True  # VACUUM cannot run in a transaction
+            for table in ("mcp_knowledge", "mcp_knowledge_word"):
+                cr.execute("VACUUM ANALYZE %s" % table)  # planner statistics for the new rows
+            cr._cnx.autocommit = False
         if not env["mcp.server"].search([("name", "=", "catalog")]):
             server = env["mcp.server"].create(
                 {
@@ -265,13 +278,13 @@ def expect(result, route):
         )
 
 
-def measure(base, uid, api_key, call, needs_login, concurrency):
+def measure(base, uid, api_key, call, needs_login, concurrency, think=0.0):
     clients = [Client(base, uid, api_key) for _ in range(concurrency)]
     for client in clients:
         if needs_login:
             client.login()
         call(client, 0)  # warm the connection and the worker
-    total = REQUESTS[concurrency]
+    total = REQUESTS[concurrency] if not think else concurrency * PACED_REQUESTS
     latencies, errors = [], []
 
     def worker(index):
@@ -284,6 +297,8 @@ def measure(base, uid, api_key, call, needs_login, concurrency):
                 errors.append(str(err))
                 continue
             latencies.append(time.perf_counter() - started)
+            if think:
+                time.sleep(think * random.uniform(0.5, 1.5))
 
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
@@ -325,13 +340,20 @@ def crew_in_background(odoo, registry, base, uid, api_key):
     )
 
 
-def run_table(base, uid, api_key, concurrency):
-    print(
-        "%d concurrent client(s), %d requests per scenario:" % (concurrency, REQUESTS[concurrency])
-    )
+def run_table(base, uid, api_key, concurrency, think=0.0):
+    if think:
+        print(
+            "%d concurrent clients, each pausing ~%.1f s between requests, %d requests per "
+            "scenario:" % (concurrency, think, concurrency * PACED_REQUESTS)
+        )
+    else:
+        print(
+            "%d concurrent client(s), back to back, %d requests per scenario:"
+            % (concurrency, REQUESTS[concurrency])
+        )
     baseline = None
     for label, call, needs_login in scenarios():
-        latencies, errors, rate = measure(base, uid, api_key, call, needs_login, concurrency)
+        latencies, errors, rate = measure(base, uid, api_key, call, needs_login, concurrency, think)
         median, p95 = statistics.median(latencies), percentile(latencies, 0.95)
         line = "  %-46s median %7.1f ms  p95 %7.1f ms  %6.0f req/s  errors %d" % (
             label,
@@ -373,6 +395,7 @@ def main():
             print("\n== %s" % front)
             for concurrency in CONCURRENCY:
                 run_table(url, uid, api_key, concurrency)
+            run_table(url, uid, api_key, PACED_CLIENTS, PACED_THINK)
         crew_in_background(odoo, registry, base, uid, api_key)
     finally:
         if proxy:

@@ -65,19 +65,6 @@ class McpCrew(models.Model):
         for crew in self:
             crew.run_count = counts.get(crew.id, 0)
 
-    @api.constrains("task_ids", "agent_ids")
-    def _check_tasks(self):
-        for crew in self:
-            for task in crew.task_ids:
-                if task.agent_id.crew_id != crew:
-                    raise ValidationError(
-                        _(
-                            "Task %(task)s must use an agent of crew %(crew)s.",
-                            task=task.name,
-                            crew=crew.name,
-                        )
-                    )
-
     def _routing_target(self):
         self.ensure_one()
         return router.Target(
@@ -218,6 +205,18 @@ class McpTask(models.Model):
         string="Reads the output of",
         domain="[('crew_id', '=', crew_id), ('id', '!=', id)]",
     )
+
+    @api.constrains("agent_id", "crew_id")
+    def _check_agent(self):
+        for task in self:
+            if task.agent_id.crew_id != task.crew_id:
+                raise ValidationError(
+                    _(
+                        "Task %(task)s must use an agent of crew %(crew)s.",
+                        task=task.name,
+                        crew=task.crew_id.name,
+                    )
+                )
 
     @api.constrains("context_task_ids", "sequence")
     def _check_context_order(self):

@@ -54,7 +54,6 @@ class McpRun(models.Model):
         """Route the new run and answer it now, or queue it for the background."""
         self.ensure_one()
         started = time.perf_counter()
-        command = None
         try:
             command = router.parse_tool_command(self.message)
         except errors.InvalidRequest as err:
@@ -62,7 +61,7 @@ class McpRun(models.Model):
         knowledge = [] if command or self.crew_id else self._search_knowledge(self.message)
         llm = self._llm_settings()
         if self.crew_id:
-            decision = self._forced_crew_decision()
+            decision = self._forced_crew_decision(llm_available=llm is not None)
         else:
             try:
                 decision = self._router().route(
@@ -86,9 +85,9 @@ class McpRun(models.Model):
             self._set(duration_ms=(time.perf_counter() - started) * 1000)
         return None
 
-    def _forced_crew_decision(self):
+    def _forced_crew_decision(self, llm_available):
         language = router.analyse(self.message)[0]
-        kind = "crew" if self._llm_settings() else "llm_required"
+        kind = "crew" if llm_available else "llm_required"
         return router.Decision(
             kind,
             str(self.crew_id.id),
@@ -255,6 +254,8 @@ class McpRun(models.Model):
     def _answer_llm_required(self, decision, knowledge):
         if decision.ident:
             answer = answers.text("llm_required_crew", decision.language, decision.name)
+        elif self._llm_settings():
+            answer = answers.text("no_crew_matches", decision.language)
         else:
             answer = answers.text("llm_required", decision.language)
         self._finish("done", answer=answer)

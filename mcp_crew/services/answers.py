@@ -34,6 +34,12 @@ TEXTS = {
         "en": "Neither the knowledge base nor a tool answers this request; it needs an LLM, "
         "and none is configured (Settings › MCP Crew).",
     },
+    "no_crew_matches": {
+        "pt": "Nenhuma equipe corresponde a este pedido. Reformule-o, escolha uma equipe "
+        '(contexto {"crew": código}) ou acrescente palavras-chave de roteamento a uma equipe.',
+        "en": "No crew matches this request. Rephrase it, choose a crew (context "
+        '{"crew": code}) or add routing keywords to a crew.',
+    },
     "queued": {
         "pt": 'A equipe "%s" está trabalhando no pedido; a resposta chegará aqui.',
         "en": 'Crew "%s" is working on the request; the answer will arrive here.',

@@ -9,6 +9,7 @@ else:
     from . import (
         test_ask_http,
         test_crew_runs,
+        test_crews,
         test_knowledge,
         test_knowledge_multi_company,
         test_mcp_server,

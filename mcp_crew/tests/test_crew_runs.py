@@ -173,6 +173,11 @@ class TestCrewRuns(RunCase):
         self.assertEqual(result["crew"]["name"], "Product research")
         self.assertIn("Product research", result["answer"])
 
+    def test_with_an_llm_an_unmatched_request_says_no_crew_matches(self):
+        result = self.ask("Write me a poem about the sea")
+        self.assertEqual((result["status"], result["route"]["kind"]), ("done", "llm_required"))
+        self.assertIn("No crew matches this request", result["answer"])
+
     def test_monthly_quota_refuses_new_llm_runs(self):
         self.company_a.mcp_crew_monthly_token_quota = 100
         first = self.ask_crew("Quanto é 2 + 2?")

@@ -1,0 +1,104 @@
+"""Crews, agents and tasks as records, and the CrewAI spec built from them."""
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import McpCrewCase
+
+
+@tagged("post_install", "-at_install", "mcp_crew")
+class TestCrewRecords(McpCrewCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.crew = cls.env["mcp.crew"].create({"name": "Two steps", "description": "Tests."})
+        cls.researcher, cls.writer = cls.env["mcp.agent"].create(
+            [
+                {
+                    "crew_id": cls.crew.id,
+                    "name": "R",
+                    "role": "Researcher",
+                    "goal": "Find",
+                    "sequence": 1,
+                    "knowledge_types": "product_info, market_data",
+                },
+                {
+                    "crew_id": cls.crew.id,
+                    "name": "W",
+                    "role": "Writer",
+                    "goal": "Write",
+                    "sequence": 2,
+                    "allow_delegation": True,
+                },
+            ]
+        )
+        cls.find = cls.env["mcp.task"].create(
+            {
+                "crew_id": cls.crew.id,
+                "name": "Find",
+                "sequence": 1,
+                "agent_id": cls.researcher.id,
+                "description": "Find facts about {request}",
+                "expected_output": "Facts",
+            }
+        )
+        cls.write = cls.env["mcp.task"].create(
+            {
+                "crew_id": cls.crew.id,
+                "name": "Write",
+                "sequence": 2,
+                "agent_id": cls.writer.id,
+                "description": "Write it up",
+                "expected_output": "A text",
+                "context_task_ids": [(6, 0, cls.find.ids)],
+            }
+        )
+
+    def test_spec_follows_the_records(self):
+        server = self.create_stdio_server("spec server")
+        server.action_discover()
+        add = server.tool_ids.filtered(lambda tool: tool.name == "add")
+        self.researcher.tool_ids = add
+        tools = {str(tool.id): tool._tool_spec() for tool in server.tool_ids}
+        spec = self.crew._crew_spec(tools)
+        self.assertEqual(spec.process, "sequential")
+        self.assertEqual([agent.role for agent in spec.agents], ["Researcher", "Writer"])
+        self.assertEqual(spec.agents[0].tools, (str(add.id),))
+        self.assertEqual(spec.agents[1].tools, ())
+        self.assertTrue(spec.agents[1].allow_delegation)
+        self.assertEqual([(task.agent, task.context) for task in spec.tasks], [(0, ()), (1, (0,))])
+        spec.validate()
+        self.writer.use_all_tools = True
+        self.assertEqual(set(self.crew._crew_spec(tools).agents[1].tools), set(tools))
+        self.assertEqual(tools[str(add.id)].input_schema["required"], ["a", "b"])
+
+    def test_invalid_crews_are_refused(self):
+        with self.assertRaisesRegex(ValidationError, "Unknown knowledge types: recipes"):
+            self.researcher.knowledge_types = "product_info, recipes"
+        other = self.env["mcp.crew"].create({"name": "Other", "description": "x"})
+        stranger = self.env["mcp.agent"].create(
+            {"crew_id": other.id, "name": "S", "role": "S", "goal": "S"}
+        )
+        with self.assertRaisesRegex(ValidationError, "must use an agent of crew"):
+            self.find.agent_id = stranger
+        with self.assertRaisesRegex(ValidationError, "can only read earlier tasks"):
+            self.find.context_task_ids = self.write
+        with self.assertRaisesRegex(ValidationError, "between 1 and 50"):
+            self.writer.max_iterations = 0
+
+    def test_default_crews_are_shared_and_complete(self):
+        crews = self.env["mcp.crew"].search(
+            [
+                (
+                    "code",
+                    "in",
+                    ["product_research", "customer_service", "data_analysis", "odoo_operations"],
+                )
+            ]
+        )
+        self.assertEqual(len(crews), 4)
+        for crew in crews:
+            self.assertFalse(crew.company_id)
+            self.assertTrue(crew.agent_ids and crew.task_ids and crew.example_requests)
+            crew._crew_spec({}).validate()
+            self.assertTrue(crew._routing_target().keywords)
