@@ -111,14 +111,14 @@ class McpRun(models.Model):
         ``context``: ``crew`` (id or code, skips routing), ``model`` and
         ``res_id`` (the record the request is about), ``channel``.
 
-        Returns ``{run_id, status, answer, route, crew, steps, knowledge_used,
-        usage}``. Work that needs an LLM continues in the background: the
+        Returns ``{run_id, status, answer, error, route, crew, steps,
+        knowledge_used, usage}``. Work that needs an LLM continues in the background: the
         status is then ``running`` and progress and the answer reach the
         requester on the bus (``mcp_crew/run``).
         """
-        clean = self._validate_ask(message, context)
         if not self.env.user.has_group("mcp_crew.group_mcp_crew_user"):
             raise AccessError(_("You need the MCP Crew user group to ask the crew."))
+        clean = self._validate_ask(message, context)
         # Created as superuser (users may not write runs), then run as the caller.
         run = self.sudo().create(clean).with_env(self.env)
         # The caller gets this answer in the response: the bus is for changes
