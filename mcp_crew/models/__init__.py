@@ -1,6 +1,7 @@
 from . import (
     mcp_catalog_mixin,
     mcp_crew,
+    mcp_endpoint,
     mcp_knowledge,
     mcp_knowledge_event,
     mcp_knowledge_tag,

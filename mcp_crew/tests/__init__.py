@@ -12,6 +12,7 @@ else:
         test_crews,
         test_knowledge,
         test_knowledge_multi_company,
+        test_mcp_endpoint,
         test_mcp_server,
         test_multi_company,
         test_run_multi_company,
