@@ -40,7 +40,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,7 @@ import tempfile
 import time
 
 import requests
-from odoo_support import ROOT, ensure_database, percentile, setup_odoo
+from odoo_support import ROOT, ensure_database, free_port, percentile, setup_odoo, start_odoo
 
 DB = "mcp_crew_bench_ask"
 LOGIN, PASSWORD = "bench_asker", "bench_asker_pw"
@@ -65,12 +64,6 @@ QUESTIONS = (
 )
 sys.path.insert(0, os.path.join(ROOT, "mcp_crew", "tests"))
 from fake_openai import FakeOpenAI  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prepare(odoo, registry):
@@ -143,40 +136,6 @@ def load_knowledge(Knowledge):
         facts.append((title, " ".join(rng.choices(words, k=40))))
     for title, content in facts:
         Knowledge.store({"title": title, "content": content, "knowledge_type": "general_fact"})
-
-
-def start_odoo(odoo_args, port):
-    odoo_bin = os.environ.get("ODOO_BIN", "odoo-bin")
-    command = [
-        odoo_bin,
-        *odoo_args,
-        "-d",
-        DB,
-        "--db-filter",
-        "^%s$" % DB,
-        "--workers",
-        "2",
-        "--max-cron-threads",
-        "1",
-        "--http-port",
-        str(port),
-        "--gevent-port",
-        str(free_port()),
-        "--log-level",
-        "warn",
-        "--limit-time-real",
-        "600",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get("http://127.0.0.1:%d/web/login" % port, timeout=2).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit("odoo did not start: %s" % process.stderr.read().decode()[-2000:])
 
 
 HAPROXY_CONFIG = """
@@ -380,7 +339,7 @@ def main():
     registry = ensure_database(odoo, DB)
     uid, api_key = prepare(odoo, registry)
     port = free_port()
-    server = start_odoo(odoo_args + ["--addons-path", odoo.tools.config["addons_path"]], port)
+    server = start_odoo(odoo_args + ["--addons-path", odoo.tools.config["addons_path"]], DB, port)
     base = "http://127.0.0.1:%d" % port
     proxy, proxied = start_haproxy(port)
     try:

@@ -2,8 +2,13 @@
 database with mcp_crew installed, and the figures they print."""
 
 import os
+import socket
 import statistics
+import subprocess
 import sys
+import time
+
+import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,3 +59,44 @@ def ensure_database(odoo, db):
     registry = odoo.modules.registry.Registry.new(db, update_module=not exists)
     odoo.tools.config["init"] = {}
     return registry
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_odoo(odoo_args, db, port, workers=2):
+    """``odoo-bin`` (``ODOO_BIN``) serving ``db`` with ``workers``; waits until it answers."""
+    odoo_bin = os.environ.get("ODOO_BIN", "odoo-bin")
+    command = [
+        odoo_bin,
+        *odoo_args,
+        "-d",
+        db,
+        "--db-filter",
+        "^%s$" % db,
+        "--workers",
+        str(workers),
+        "--max-cron-threads",
+        "1",
+        "--http-port",
+        str(port),
+        "--gevent-port",
+        str(free_port()),
+        "--log-level",
+        "warn",
+        "--limit-time-real",
+        "600",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get("http://127.0.0.1:%d/web/login" % port, timeout=2).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("odoo did not start: %s" % process.stderr.read().decode()[-2000:])

@@ -19,6 +19,7 @@ incomplete or malformed is reported by :func:`validate`, not raised.
 """
 
 import dataclasses
+import math
 import re
 from email.header import decode_header, make_header
 from email.utils import parseaddr
@@ -151,9 +152,7 @@ _PHONE_IN_TEXT = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
 # Signature lines shaped "Label: value".
 _LABELED_LINE = re.compile(r"^\s*([^\W\d_][^\W\d_ .]*(?: [^\W\d_]+)?)\.?\s*:\s*(.+?)\s*$")
 _SIGNATURE_LABELS = {
-    "phone": frozenset(
-        "tel tel. telefone fone phone cel celular mobile whatsapp whats wpp".split()
-    ),
+    "phone": frozenset("tel telefone fone phone cel celular mobile whatsapp whats wpp".split()),
     "company": frozenset("empresa company organizacao organization".split()),
     "job_title": frozenset("cargo title funcao position".split()) | {"job title"},
 }
@@ -173,10 +172,12 @@ _LABELED_PHONE_DIGITS = 8
 
 # ---------------------------------------------------------------------------
 # results
+
+
 def _require_non_negative_number(value, name):
+    # Defined before the dataclasses below: their __post_init__ runs at import time.
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise InvalidRequest("%s must be a non-negative number" % name)
-
 
 
 class Transformation(NamedTuple):
@@ -347,7 +348,9 @@ def normalize(raw, source, mappings=None, *, country_code=DEFAULT_COUNTRY_CODE):
     _fill_from_header(found, log)
     _fill_from_signature(found, log)
     cleaners = _cleaners(country_code)
-    values = {field: _clean(field, found.get(field), cleaners[field], log) for field in CONTACT_FIELDS}
+    values = {
+        field: _clean(field, found.get(field), cleaners[field], log) for field in CONTACT_FIELDS
+    }
     return NormalizedContact(source=source, transformations=tuple(log), **values)
 
 
@@ -823,7 +826,7 @@ def _domain_of(email):
 
 
 def score_lead(contact, weights=DEFAULT_LEAD_WEIGHTS):
-    """Score 0–100: ``round(Σ weightᵢ × factorᵢ)`` clamped to [0, 100].
+    """Score 0–100: ``Σ weightᵢ × factorᵢ`` rounded half up, clamped to [0, 100].
 
     Factors, each in [0, 1]:
 
@@ -857,7 +860,8 @@ def score_lead(contact, weights=DEFAULT_LEAD_WEIGHTS):
     components = {
         name: round(getattr(weights, name) * factor, 2) for name, factor in factors.items()
     }
-    score = max(0, min(100, round(sum(components.values()))))
+    # Half up, not Python's half-to-even: 79.5 points should reach the 80 band.
+    score = max(0, min(100, math.floor(sum(components.values()) + 0.5)))
     return LeadScore(score=score, components=components)
 
 
@@ -896,4 +900,3 @@ def workflow_for(score, bands=DEFAULT_BANDS):
     if score >= bands.discovery_call:
         return WORKFLOWS["discovery_call"]
     return WORKFLOWS["nurture"]
-

@@ -1,0 +1,203 @@
+"""``tools/call odoo_search_read`` on Odoo's ``/mcp`` against the same search
+through ``/jsonrpc`` ``execute_kw``, in the same run, same user, same API key.
+
+Needs Odoo 16 (run it with Odoo's Python) and PostgreSQL + Redis:
+
+    ODOO_ROOT=/path/to/odoo ODOO_BIN=/path/to/odoo-bin \\
+        /path/to/odoo-venv/bin/python bench/bench_mcp.py -c /path/to/odoo.conf
+
+It creates (or reuses) ``mcp_crew_bench_mcp`` with 500 partners, starts
+``odoo-bin --workers 2`` and reads 80 partners (6 fields) per call, one
+client, alternating blocks of each path so drift hits both alike:
+
+- baseline: ``execute_kw res.partner search_read`` (what an integration uses today);
+- ``/mcp`` ``tools/call`` as a raw JSON-RPC POST (what any MCP host sends);
+- the same through the official MCP SDK client (one initialized session).
+
+Not part of the test suite: it prints figures, it asserts nothing.
+"""
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+
+import httpx
+import requests
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from odoo_support import ensure_database, free_port, percentile, setup_odoo, start_odoo
+
+DB = "mcp_crew_bench_mcp"
+LOGIN = "bench_mcp"
+PARTNERS = 500
+LIMIT = 80
+FIELDS = ["name", "email", "phone", "city", "company_id", "is_company"]
+BLOCKS, PER_BLOCK = 10, 30
+
+
+def prepare(odoo, registry):
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        user = env["res.users"].search([("login", "=", LOGIN)])
+        if not user:
+            groups = [
+                "base.group_user",
+                "base.group_partner_manager",
+                "mcp_crew.group_mcp_crew_user",
+            ]
+            user = env["res.users"].create(
+                {
+                    "name": "Bench MCP",
+                    "login": LOGIN,
+                    "groups_id": [(6, 0, [env.ref(xmlid).id for xmlid in groups])],
+                }
+            )
+        env["res.users.apikeys"].search([("user_id", "=", user.id)]).unlink()
+        api_key = env["res.users.apikeys"].with_user(user)._generate(None, "bench")
+        existing = env["res.partner"].search_count([("name", "like", "Bench partner")])
+        env["res.partner"].create(
+            [
+                {
+                    "name": "Bench partner %04d" % i,
+                    "email": "p%04d@example.com" % i,
+                    "phone": "+55 11 5555-%04d" % i,
+                    "city": "São Paulo",
+                    "is_company": i % 3 == 0,
+                }
+                for i in range(existing, PARTNERS)
+            ]
+        )
+        return user.id, api_key
+
+
+def execute_kw(session, base, uid, api_key):
+    response = session.post(
+        base + "/jsonrpc",
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [
+                    DB,
+                    uid,
+                    api_key,
+                    "res.partner",
+                    "search_read",
+                    [[["name", "like", "Bench partner"]]],
+                    {"fields": FIELDS, "limit": LIMIT},
+                ],
+            },
+        },
+        timeout=30,
+    )
+    rows = response.json()["result"]
+    assert len(rows) == LIMIT
+    return rows
+
+
+def mcp_raw(session, base, api_key):
+    response = session.post(
+        base + "/mcp",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {
+                "name": "odoo_search_read",
+                "arguments": {
+                    "model": "res.partner",
+                    "domain": [["name", "like", "Bench partner"]],
+                    "fields": FIELDS,
+                    "limit": LIMIT,
+                },
+            },
+        },
+        headers={"Authorization": "Bearer %s" % api_key, "Accept": "application/json"},
+        timeout=30,
+    )
+    result = response.json()["result"]
+    assert not result["isError"] and result["structuredContent"]["count"] == LIMIT
+    return result
+
+
+async def sdk_timings(base, api_key, count):
+    headers = {"Authorization": "Bearer %s" % api_key}
+    arguments = {
+        "model": "res.partner",
+        "domain": [["name", "like", "Bench partner"]],
+        "fields": FIELDS,
+        "limit": LIMIT,
+    }
+    timings = []
+    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+        async with streamable_http_client(base + "/mcp", http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1]) as session:
+                await session.initialize()
+                for _ in range(count):
+                    started = time.perf_counter()
+                    result = await session.call_tool("odoo_search_read", arguments)
+                    timings.append(time.perf_counter() - started)
+                    assert not result.isError
+    return timings
+
+
+def timed(call, count):
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def line(label, samples, baseline=None):
+    median, p95 = statistics.median(samples), percentile(samples, 0.95)
+    text = "  %-44s median %6.2f ms  p95 %6.2f ms" % (label, median * 1e3, p95 * 1e3)
+    if baseline:
+        text += "  ratio %.2fx (p95 %.2fx)" % (
+            median / statistics.median(baseline),
+            p95 / percentile(baseline, 0.95),
+        )
+    print(text, flush=True)
+
+
+def main():
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return 0
+    odoo_args = sys.argv[1:]
+    odoo = setup_odoo(odoo_args)
+    registry = ensure_database(odoo, DB)
+    uid, api_key = prepare(odoo, registry)
+    port = free_port()
+    server = start_odoo(odoo_args + ["--addons-path", odoo.tools.config["addons_path"]], DB, port)
+    base = "http://127.0.0.1:%d" % port
+    try:
+        session = requests.Session()
+        payload = len(json.dumps(execute_kw(session, base, uid, api_key)))
+        mcp_raw(session, base, api_key)
+        baseline, raw = [], []
+        for _ in range(BLOCKS):
+            baseline += timed(lambda: execute_kw(session, base, uid, api_key), PER_BLOCK)
+            raw += timed(lambda: mcp_raw(session, base, api_key), PER_BLOCK)
+        sdk = asyncio.run(sdk_timings(base, api_key, BLOCKS * PER_BLOCK))
+        print(
+            "odoo --workers 2; search_read of %d partners x %d fields (%d bytes of rows); "
+            "%d calls each, one client\n" % (LIMIT, len(FIELDS), payload, BLOCKS * PER_BLOCK)
+        )
+        line("baseline: /jsonrpc execute_kw search_read", baseline)
+        line("/mcp tools/call odoo_search_read (raw POST)", raw, baseline)
+        line("/mcp tools/call through the MCP SDK client", sdk, baseline)
+    finally:
+        server.terminate()
+        server.wait(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
