@@ -35,8 +35,8 @@ apply to the request are dropped and the remaining weights rescaled to sum to
     An explicit preferred time replaces that guess instead of fighting it.
 ``earliness`` (always)
     ``max(0, 1 - days_ahead / horizon)`` where ``days_ahead`` is fractional and
-    counted from the first possible start (``max(now, window_start)``), and the
-    horizon shrinks with urgency (low 20, normal 10, high 5, urgent 3 days).
+    counted from the earliest feasible slot, and the horizon shrinks with
+    urgency (low 20, normal 10, high 5, urgent 3 days).
 ``compactness`` (always)
     Share of the slot's edges (before and after, for each attendee) that leave
     either no gap or a gap of at least 30 min in that attendee's free time: a
@@ -61,9 +61,12 @@ UTC = dt.timezone.utc
 MIDNIGHT = dt.time(0, 0)
 ONE_DAY = dt.timedelta(days=1)
 ZERO = dt.timedelta(0)
+MINUTE = dt.timedelta(minutes=1)
 
-# Guards a tool call against asking for years of 1-minute slots.
+# Bound the work a single (possibly LLM-built) request can ask for: about
+# half a second at most, e.g. 92 days in 5-minute steps.
 MAX_WINDOW = dt.timedelta(days=92)
+MAX_GRID_STEPS = 30_000
 # A free gap shorter than this is too short for another meeting.
 MIN_USEFUL_GAP = dt.timedelta(minutes=30)
 # Distance at which a preferred time stops earning points.
@@ -101,7 +104,7 @@ _BASE_WEIGHTS = {
     Urgency.HIGH: {"preference": 20, "time_of_day": 15, "earliness": 55, "compactness": 10},
     Urgency.URGENT: {"preference": 10, "time_of_day": 10, "earliness": 75, "compactness": 5},
 }
-# Days after the first possible start at which earliness is worth nothing.
+# Days after the earliest feasible slot at which earliness is worth nothing.
 _EARLINESS_HORIZON_DAYS = {
     Urgency.LOW: 20,
     Urgency.NORMAL: 10,
@@ -141,12 +144,10 @@ def _coerce_enum(enum_cls, value, what):
         return enum_cls(value)
     except ValueError:
         choices = ", ".join(member.value for member in enum_cls)
-        raise InvalidRequest(
-            "unknown %s %r; expected one of %s" % (what, value, choices)
-        ) from None
+        raise InvalidRequest("unknown %s %r; expected one of %s" % (what, value, choices)) from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def zone(name):
     """The :class:`zoneinfo.ZoneInfo` called ``name``; :class:`InvalidRequest` if unknown."""
     _require(isinstance(name, str) and name, "timezone must be a name, got %r" % (name,))
@@ -286,6 +287,12 @@ class SchedulingRequest:
         _require(
             self.window_end - self.window_start <= MAX_WINDOW,
             "the search window may span at most %d days" % MAX_WINDOW.days,
+        )
+        _require(
+            (self.window_end - self.window_start) / dt.timedelta(minutes=self.step_minutes)
+            <= MAX_GRID_STEPS,
+            "at most %d slot starts per search: use a larger step or a shorter window"
+            % MAX_GRID_STEPS,
         )
         object.__setattr__(self, "preferred_times", _preferred_times(self.preferred_times))
         if self.part_of_day is not None:
@@ -469,8 +476,9 @@ class _Plan:
     request: SchedulingRequest
     reference_tz: zoneinfo.ZoneInfo
     weights: dict
-    earliest: dt.datetime
     free: tuple  # per attendee: (spans, span starts for bisect)
+    candidates: tuple  # feasible grid starts, in time order
+    earliest: dt.datetime  # where earliness counts from
     preferred_instants: tuple
     preferred_clocks: tuple  # minutes after midnight
 
@@ -501,13 +509,18 @@ def _plan(request):
     for attendee in request.attendees:
         spans = _free_spans(attendee, lo, hi, buffer)
         free.append((spans, [start for start, _ in spans]))
+    reference_tz = request.reference_timezone
+    bound = max(request.now, request.window_start).astimezone(UTC)
+    candidates = tuple(_candidate_starts(request, reference_tz, free, bound))
     prefs = request.preferred_times
     return _Plan(
         request=request,
-        reference_tz=request.reference_timezone,
+        reference_tz=reference_tz,
         weights=_weights(request),
-        earliest=max(request.now, request.window_start).astimezone(UTC),
         free=tuple(free),
+        candidates=candidates,
+        # the earliest feasible slot, so a perfect first slot can score 100
+        earliest=candidates[0] if candidates else bound,
         preferred_instants=tuple(p.astimezone(UTC) for p in prefs if isinstance(p, dt.datetime)),
         preferred_clocks=tuple(
             p.hour * 60 + p.minute for p in prefs if not isinstance(p, dt.datetime)
@@ -516,7 +529,8 @@ def _plan(request):
 
 
 def _closeness(distance, horizon):
-    return max(0.0, 1.0 - distance / horizon)
+    # clamped above too: a checked off-grid slot may precede the first grid start
+    return min(1.0, max(0.0, 1.0 - distance / horizon))
 
 
 def _hours(delta):
@@ -567,7 +581,7 @@ def _earliness_quality(plan, start, end):
     urgency = plan.request.urgency
     days_ahead = (start - plan.earliest) / ONE_DAY
     quality = _closeness(days_ahead, _EARLINESS_HORIZON_DAYS[urgency])
-    return quality, "%.1f days after the first possible start (urgency %s)" % (
+    return quality, "%.1f days after the earliest feasible slot (urgency %s)" % (
         days_ahead,
         urgency.value,
     )
@@ -580,7 +594,7 @@ def _compactness_quality(plan, start, end):
         for gap in (start - span_start, span_end - end):
             if ZERO < gap < MIN_USEFUL_GAP:
                 short_gaps += 1
-    minutes = MIN_USEFUL_GAP.seconds // 60
+    minutes = MIN_USEFUL_GAP // MINUTE
     quality = 1.0 - short_gaps / (2 * len(plan.free))
     if short_gaps:
         return quality, "leaves %d gap(s) shorter than %d min" % (short_gaps, minutes)
@@ -605,15 +619,15 @@ def _scored_slot(plan, start, end):
     return Slot(start, end, round(sum(components.values()), 2), components, reasons)
 
 
-def _candidate_starts(plan):
-    """Grid starts where a meeting fits every attendee's free time, the window and ``now``."""
-    request = plan.request
-    common = functools.reduce(_intersect, (spans for spans, _ in plan.free))
-    bounds = [(plan.earliest, request.window_end.astimezone(UTC))]
+def _candidate_starts(request, reference_tz, free, bound):
+    """Grid starts where a meeting fits every attendee's free time, the window and ``now``
+    (``bound`` is the later of the last two)."""
+    common = functools.reduce(_intersect, (spans for spans, _ in free))
+    bounds = [(bound, request.window_end.astimezone(UTC))]
     duration = dt.timedelta(minutes=request.duration_minutes)
     step = dt.timedelta(minutes=request.step_minutes)
     for span_start, span_end in _intersect(common, bounds):
-        start = _align_up(span_start, step, plan.reference_tz)
+        start = _align_up(span_start, step, reference_tz)
         while start + duration <= span_end:
             yield start
             start += step
@@ -635,7 +649,7 @@ def propose_slots(request):
     """
     plan = _plan(request)
     duration = dt.timedelta(minutes=request.duration_minutes)
-    slots = [_scored_slot(plan, start, start + duration) for start in _candidate_starts(plan)]
+    slots = [_scored_slot(plan, start, start + duration) for start in plan.candidates]
     slots.sort(key=_rank_key)
     return slots[: request.max_results]
 
@@ -677,7 +691,7 @@ def _busy_conflicts(slot, attendee, buffer):
         if interval.label:
             message += ": %s" % interval.label
         if buffer and not _overlaps(slot.start, slot.end, interval.start, interval.end):
-            message += " and needs %d min between meetings" % (buffer.seconds // 60)
+            message += " and needs %d min between meetings" % (buffer // MINUTE)
         result.append(Conflict(attendee, CONFLICT_BUSY, interval, message))
     return result
 
