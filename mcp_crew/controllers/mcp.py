@@ -1,6 +1,7 @@
 import logging
 
 from odoo import http
+from odoo.exceptions import AccessDenied
 from odoo.http import request
 
 from ..models.mcp_endpoint import OdooBackend
@@ -60,10 +61,16 @@ class McpServerController(http.Controller):
 
 
 def _authenticate(authorization):
+    """The active user behind a bearer API key, or None."""
     scheme, _, key = authorization.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         return None
-    return request.env["res.users.apikeys"]._check_credentials(scope=API_KEY_SCOPE, key=key.strip())
+    try:
+        uid = request.env["res.users.apikeys"]._mcp_check_credentials(API_KEY_SCOPE, key.strip())
+    except AccessDenied:
+        return None
+    user = request.env["res.users"].sudo().browse(uid)
+    return uid if user.active else None
 
 
 def _http(reply):

@@ -17,4 +17,5 @@ from . import (
     mcp_tool,
     res_company,
     res_config_settings,
+    res_users_apikeys,
 )

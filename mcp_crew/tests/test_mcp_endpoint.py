@@ -246,3 +246,6 @@ class TestMcpEndpoint(HttpCase):
         response = self.post(ping, key=self.keys[self.no_group])
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.post(ping, key=self.keys[self.user_a]).json()["result"], {})
+        # A revoked key stops working at once, although keys are remembered.
+        self.env["res.users.apikeys"].search([("user_id", "=", self.user_a.id)]).unlink()
+        self.assertEqual(self.post(ping, key=self.keys[self.user_a]).status_code, 401)
