@@ -6,6 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVERYTHING := tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js
 EVERYTHING_VERSION := 2026.8.31
+# Every Odoo addon of the repository: the core and its glue modules.
+ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
 .PHONY: test setup services engine-test lint odoo-test bench clean
 
@@ -31,10 +33,10 @@ engine-test:
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 lint:
-	$(PY) tools/check_addon.py mcp_crew
+	for addon in $(ADDONS); do $(PY) tools/check_addon.py $$addon || exit 1; done
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/isort --check-only --diff .
-	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory mcp_crew
+	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory $(ADDONS)
 
 # Runs only where an Odoo 16 is importable: ODOO_BIN points at odoo-bin (with
 # the Python that runs it, e.g. a venv's launcher) or `odoo` is on the path.

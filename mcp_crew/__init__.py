@@ -6,4 +6,4 @@ except ModuleNotFoundError as err:
     if err.name != "odoo":
         raise
 else:
-    from . import controllers, models
+    from . import controllers, models, wizard

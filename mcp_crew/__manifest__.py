@@ -21,6 +21,7 @@
         "views/mcp_prompt_views.xml",
         "views/mcp_knowledge_views.xml",
         "views/mcp_crew_views.xml",
+        "views/mcp_register_odoo_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_crew_menus.xml",
     ],

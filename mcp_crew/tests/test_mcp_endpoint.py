@@ -8,6 +8,7 @@ import httpx
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
@@ -249,3 +250,29 @@ class TestMcpEndpoint(HttpCase):
         # A revoked key stops working at once, although keys are remembered.
         self.env["res.users.apikeys"].search([("user_id", "=", self.user_a.id)]).unlink()
         self.assertEqual(self.post(ping, key=self.keys[self.user_a]).status_code, 401)
+
+    def test_this_odoo_registers_as_an_mcp_server_and_crews_can_call_it(self):
+        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        with self.assertRaises(AccessError):  # managers only
+            self.env["mcp.register.odoo"].with_user(self.user_a).create({"api_key": "x"})
+        manager = new_test_user(
+            self.env, login="mcp_reg_manager", groups="mcp_crew.group_mcp_crew_manager"
+        )
+        wizard = self.env["mcp.register.odoo"].with_user(manager)
+        with self.assertRaisesRegex(UserError, "not valid"):
+            wizard.create({"api_key": "nope"}).action_register()
+        self.assertFalse(self.env["mcp.server"].search([("kind", "=", "erp")]))
+        action = wizard.create({"api_key": self.keys[self.user_a]}).action_register()
+        server = self.env["mcp.server"].browse(action["res_id"])
+        self.assertEqual(
+            (server.kind, server.transport, server.state), ("erp", "streamable_http", "ok")
+        )
+        self.assertEqual(server.url, self.base_url() + "/mcp")
+        self.assertIn("odoo_search_read", server.tool_ids.mapped("name"))
+        write_tool = server.tool_ids.filtered(lambda tool: tool.name == "odoo_write")
+        self.assertTrue(write_tool.destructive_hint)
+        # The engine calls it like any server, as user A.
+        result = server.call_tool(
+            "odoo_count", {"model": "res.partner", "domain": [["name", "=", "Acme Only A"]]}
+        )
+        self.assertEqual(result["structured_content"], {"count": 1})

@@ -1,0 +1,1 @@
+from . import mcp_register_odoo
