@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install mcp_crew on a fresh database of an existing Odoo 16 and run its tests.
+# Install mcp_crew and its glue modules on a fresh database of an existing Odoo 16
+# and run their tests (the glue modules pull in sale_stock, crm and calendar).
 # ODOO_BIN: the odoo-bin to use (default: `odoo` on PATH); skipped when neither exists.
 # ODOO_ADDONS_PATH: Odoo's own addons paths; ODOO_ARGS: extra arguments (-c odoo.conf, db options).
 set -euo pipefail
@@ -10,11 +11,13 @@ if [ -z "$odoo_bin" ]; then
     exit 0
 fi
 db="mcp_crew_test_$$"
+modules=$(cd "$root" && ls -d mcp_crew*/__manifest__.py | xargs -n1 dirname | paste -sd, -)
+tags=$(echo "$modules" | sed 's/[^,]*/\/&/g')
 addons="${ODOO_ADDONS_PATH:+$ODOO_ADDONS_PATH,}$root"
 log=$(mktemp)
 trap 'dropdb --if-exists -h 127.0.0.1 -U "${PGUSER:-$(whoami)}" "$db" >/dev/null 2>&1 || true; rm -f "$log"' EXIT
 # shellcheck disable=SC2086
-"$odoo_bin" ${ODOO_ARGS:-} --addons-path="$addons" -d "$db" -i mcp_crew --test-enable \
-    --test-tags /mcp_crew --stop-after-init --http-port "${ODOO_TEST_PORT:-8169}" 2>&1 | tee "$log"
+"$odoo_bin" ${ODOO_ARGS:-} --addons-path="$addons" -d "$db" -i "$modules" --test-enable \
+    --test-tags "$tags" --stop-after-init --http-port "${ODOO_TEST_PORT:-8169}" 2>&1 | tee "$log"
 grep -q "odoo.tests.result: 0 failed, 0 error(s) of [1-9]" "$log" || {
     echo "Odoo tests failed or none ran" >&2; exit 1; }
