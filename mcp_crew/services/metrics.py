@@ -1,0 +1,262 @@
+"""Metrics all workers share, rendered in the Prometheus text format.
+
+Odoo runs several worker processes (and hosts); a scrape reaches one of
+them. So observations are summed in-process and flushed to one Redis hash per
+company, ``mcp_crew:{<db>:<company_id>}:metrics`` — the hash tag keeps a
+company's metrics on one shard — every few seconds and before each scrape.
+The hash fields are the sample names themselves
+(``mcp_crew_tool_calls_total{company="1",server="3",...}``), so rendering is
+a merge and a sort.
+
+Cardinality is bounded: each metric keeps at most ``max_series`` label sets
+per worker; beyond that the free-form labels (tool names) become ``_other``.
+With Redis down, observations wait in memory (bounded the same way) and a
+scrape shows this worker's share with ``mcp_crew_metrics_redis_up 0``.
+"""
+
+import collections
+import dataclasses
+import logging
+import threading
+import time
+
+from .errors import RedisUnavailable
+from .spec import CacheScope
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# Metrics live long enough for any scrape interval, and go when a database does.
+METRICS_TTL = 90 * 24 * 3600
+OTHER = "_other"
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    kind: str  # counter, histogram or gauge
+    help: str
+    labels: tuple
+    # Labels whose values are open-ended and collapse to "_other" past the bound.
+    free_labels: tuple = ()
+    buckets: tuple = DEFAULT_BUCKETS
+
+
+SPECS = {
+    spec.name: spec
+    for spec in (
+        MetricSpec(
+            "mcp_crew_tool_calls_total",
+            "counter",
+            "MCP tool calls by outcome (ok, tool_error, failed).",
+            ("company", "server", "tool", "outcome"),
+            ("tool",),
+        ),
+        MetricSpec(
+            "mcp_crew_tool_call_seconds",
+            "histogram",
+            "MCP tool call latency.",
+            ("company", "server", "tool"),
+            ("tool",),
+        ),
+        MetricSpec(
+            "mcp_crew_discovery_seconds",
+            "histogram",
+            "Catalog discovery duration by outcome.",
+            ("company", "server", "outcome"),
+        ),
+        MetricSpec(
+            "mcp_crew_cache_requests_total",
+            "counter",
+            "Catalog cache lookups by level (l1, l2) and result (hit, miss).",
+            ("company", "level", "result"),
+        ),
+        MetricSpec(
+            "mcp_crew_knowledge_operations_total",
+            "counter",
+            "Knowledge operations: stores by action (created, versioned, refreshed, "
+            "duplicate) and searches.",
+            ("company", "operation"),
+        ),
+        MetricSpec(
+            "mcp_crew_runs_total",
+            "counter",
+            "Runs finished, by route and status.",
+            ("company", "route", "status"),
+        ),
+    )
+}
+
+
+def sample_name(name, labels):
+    """``name{a="x",b="y"}`` with Prometheus escaping, labels in the given order."""
+    if not labels:
+        return name
+    parts = ",".join('%s="%s"' % (key, _escape(str(value))) for key, value in labels)
+    return "%s{%s}" % (name, parts)
+
+
+def _escape(value):
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class MetricsRecorder:
+    """Counts and histograms of one process, flushed to Redis."""
+
+    def __init__(self, l2, max_series=500, flush_interval=5.0, clock=time.monotonic):
+        self.l2 = l2
+        self.max_series = max_series
+        self.flush_interval = flush_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending = collections.defaultdict(float)  # (scope, field) -> delta
+        self._series = collections.defaultdict(set)  # metric -> label sets seen
+        self._last_flush = clock()
+
+    # -- recording --------------------------------------------------------------
+
+    def inc(self, name, scope, value=1.0, **labels):
+        """Add ``value`` to counter ``name`` of ``scope``'s company (a CacheScope)."""
+        spec = SPECS[name]
+        labels = self._bounded(spec, scope, labels)
+        self._add(scope, sample_name(name, labels), value)
+
+    def observe(self, name, scope, seconds, **labels):
+        spec = SPECS[name]
+        labels = self._bounded(spec, scope, labels)
+        for bound in spec.buckets:
+            if seconds <= bound:
+                self._add(scope, sample_name(name + "_bucket", labels + (("le", bound),)), 1)
+        self._add(scope, sample_name(name + "_bucket", labels + (("le", "+Inf"),)), 1)
+        self._add(scope, sample_name(name + "_sum", labels), seconds)
+        self._add(scope, sample_name(name + "_count", labels), 1)
+
+    def _bounded(self, spec, scope, labels):
+        values = dict(labels, company=scope.company_id)
+        ordered = tuple((key, values[key]) for key in spec.labels)
+        with self._lock:
+            seen = self._series[(scope.db, spec.name)]
+            if ordered not in seen and len(seen) >= self.max_series:
+                ordered = tuple(
+                    (key, OTHER if key in spec.free_labels else value) for key, value in ordered
+                )
+            seen.add(ordered)
+        return ordered
+
+    def _add(self, scope, field, value):
+        with self._lock:
+            self._pending[(scope, field)] += value
+        if self._clock() - self._last_flush >= self.flush_interval:
+            self.flush()
+
+    # -- sharing ------------------------------------------------------------------
+
+    def flush(self):
+        """Move pending observations to Redis; on failure they stay for the next try."""
+        with self._lock:
+            pending, self._pending = self._pending, collections.defaultdict(float)
+            self._last_flush = self._clock()
+        if not pending:
+            return True
+        by_scope = collections.defaultdict(dict)
+        for (scope, field), value in pending.items():
+            by_scope[scope][field] = value
+
+        def write(client):
+            pipe = client.pipeline(transaction=False)
+            for scope, fields in by_scope.items():
+                key = scope.key("metrics", "all")
+                for field, value in fields.items():
+                    pipe.hincrbyfloat(key, field, value)
+                pipe.expire(key, METRICS_TTL)
+            pipe.execute()
+
+        try:
+            self.l2.execute(write)
+        except RedisUnavailable:
+            with self._lock:  # keep them: counts must not be lost, only delayed
+                for item, value in pending.items():
+                    self._pending[item] += value
+            return False
+        return True
+
+    def snapshot(self, db):
+        """``({sample: value}, redis_up)`` of database ``db``: every worker's
+        flushed figures plus this worker's unflushed ones."""
+        redis_up = self.flush()
+        totals = collections.defaultdict(float)
+        if redis_up:
+            try:
+                totals.update(self.l2.execute(lambda client: _read_all(client, db)))
+            except RedisUnavailable:
+                redis_up = False
+        with self._lock:
+            for (scope, field), value in self._pending.items():
+                if scope.db == db:
+                    totals[field] += value
+        return dict(totals), redis_up
+
+
+def _read_all(client, db):
+    pattern = CacheScope(db, "*").key("metrics", "all")
+    totals = collections.defaultdict(float)
+    for key in client.scan_iter(match=pattern, count=500):
+        for field, value in client.hgetall(key).items():
+            totals[field.decode()] += float(value)
+    return totals
+
+
+def render(samples, gauges=(), redis_up=True):
+    """Prometheus text: ``samples`` from :meth:`MetricsRecorder.snapshot`, plus
+    ``gauges`` as ``(name, help, [(labels, value)])`` computed at scrape time."""
+    lines = []
+    by_metric = collections.defaultdict(list)
+    for sample, value in samples.items():
+        by_metric[_metric_of(sample)].append((sample, value))
+    for name in sorted(SPECS):
+        spec = SPECS[name]
+        if name not in by_metric:
+            continue
+        lines.append("# HELP %s %s" % (name, spec.help))
+        lines.append("# TYPE %s %s" % (name, spec.kind))
+        ordered = sorted(by_metric[name], key=lambda item: _sort_key(item[0]))
+        lines.extend(_format(sample, value) for sample, value in ordered)
+    gauges = list(gauges) + [
+        (
+            "mcp_crew_metrics_redis_up",
+            "1 if the shared metrics store answered.",
+            [((), 1 if redis_up else 0)],
+        ),
+    ]
+    for name, help_text, values in gauges:
+        lines.append("# HELP %s %s" % (name, help_text))
+        lines.append("# TYPE %s gauge" % name)
+        for labels, value in values:
+            lines.append(_format(sample_name(name, tuple(labels)), value))
+    return "\n".join(lines) + "\n"
+
+
+def _metric_of(sample):
+    base = sample.split("{", 1)[0]
+    for suffix in ("_bucket", "_sum", "_count"):
+        if base.endswith(suffix) and base[: -len(suffix)] in SPECS:
+            return base[: -len(suffix)]
+    return base
+
+
+def _sort_key(sample):
+    """Series together, histogram buckets in ascending ``le`` order."""
+    base, _, labels = sample.partition("{")
+    le = float("inf")
+    kept = []
+    for part in labels.rstrip("}").split(","):
+        if part.startswith("le="):
+            le = float(part[4:-1].replace("+Inf", "inf"))
+        else:
+            kept.append(part)
+    return (",".join(kept), base, le)
+
+
+def _format(sample, value):
+    number = int(value) if float(value).is_integer() else value
+    return "%s %s" % (sample, number)
