@@ -7,8 +7,10 @@ import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from conftest import stdio_spec
 from mcp_crew.services import metrics
 from mcp_crew.services.cache import JsonCodec, RedisL2
+from mcp_crew.services.errors import InvalidArguments
 from mcp_crew.services.spec import CacheScope
 
 
@@ -137,3 +139,26 @@ def test_a_scrape_shows_only_its_own_database(shared_redis, db):
     worker.inc("mcp_crew_runs_total", CacheScope(db + "_other", 1), route="crew", status="done")
     samples, _up = worker.snapshot(db)
     assert list(samples) == ['mcp_crew_runs_total{company="1",route="tool",status="done"}']
+
+
+def test_the_engine_counts_what_happened(engine, scope):
+    spec = stdio_spec(scope)
+    engine.get_catalog(spec)  # miss, miss, then a discovery
+    engine.get_catalog(spec)  # l1 hit
+    engine.call_tool(spec, "add", {"a": 1, "b": 2})
+    engine.call_tool(spec, "fail", {})
+    with pytest.raises(InvalidArguments):  # refused before any call: not counted
+        engine.call_tool(spec, "add", {"a": "x", "b": 2})
+    samples, _up = engine.metrics.snapshot(scope.db)
+    parsed = families(metrics.render(samples))
+    lookups = parsed["mcp_crew_cache_requests"]
+    # The second get_catalog and the three calls' tool lookups.
+    assert value(lookups, level="l1", result="hit") == 4
+    assert value(lookups, level="l1", result="miss") == 1
+    assert value(lookups, level="l2", result="miss") == 1
+    calls = parsed["mcp_crew_tool_calls"]
+    assert value(calls, tool="add", outcome="ok") == 1
+    assert value(calls, tool="fail", outcome="tool_error") == 1
+    discovery = parsed["mcp_crew_discovery_seconds"]
+    count = [s for s in discovery.samples if s.name.endswith("_count")]
+    assert [(s.labels["outcome"], s.value) for s in count] == [("ok", 1)]

@@ -26,6 +26,7 @@ from .circuit import BreakerRegistry
 from .errors import ServerUnavailable, ToolNotFound
 from .loop import EngineLoop
 from .mcp_client import SessionPool, probe
+from .metrics import MetricsRecorder
 from .validation import validate_arguments
 
 _logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class McpEngine:
             client=redis_client,
         )
         self.cache = TieredCache(L1Cache(settings.l1_max_entries), self.l2, settings.l1_ttl)
+        self.metrics = MetricsRecorder(self.l2)
         self.breakers = BreakerRegistry(
             settings.circuit_failure_threshold, settings.circuit_reset_timeout
         )
@@ -56,6 +58,7 @@ class McpEngine:
         self.pool = SessionPool(settings.session_idle_timeout, self._on_list_changed)
         self._refreshing = set()
         self._sweeper = self.loop.submit(self._sweep_idle_sessions())
+        self._metrics_flusher = self.loop.submit(self._flush_metrics_periodically())
 
     # -- catalogs -------------------------------------------------------------
 
@@ -65,6 +68,7 @@ class McpEngine:
         ``source`` is ``l1``, ``l2``, ``live`` or ``stale``.
         """
         cached, level = self.cache.get(spec.catalog_key())
+        self._count_lookup(spec, level)
         if cached is not None and cached.get("fingerprint") != spec.fingerprint:
             cached, level = None, None
         if not force and cached is not None and cached["fresh_until"] > time.time():
@@ -81,12 +85,15 @@ class McpEngine:
         """Discover now (breaker permitting) and cache the result."""
         breaker = self.breakers.get(spec)
         breaker.before_call()
+        started = time.perf_counter()
         try:
             entry = self._run(spec, self._discover_and_cache(spec))
         except ServerUnavailable:
             breaker.record_failure()
+            self._observe_discovery(spec, started, "failed")
             raise
         breaker.record_success()
+        self._observe_discovery(spec, started, "ok")
         return entry
 
     def refresh_many(self, specs):
@@ -106,14 +113,18 @@ class McpEngine:
                 allowed.append(spec)
         if allowed:
             timeout = max(spec.timeout for spec in allowed) * 2 + LOOP_GRACE
+            started = time.perf_counter()
             outcomes = self.loop.run(self._discover_many(allowed), timeout)
             for spec, outcome in zip(allowed, outcomes, strict=True):
                 breaker = self.breakers.get(spec)
+                # Parallel: each server's figure is the batch's wall time, an upper bound.
                 if isinstance(outcome, ServerUnavailable):
                     breaker.record_failure()
+                    self._observe_discovery(spec, started, "failed")
                     results[spec.server_id] = (None, outcome)
                 else:
                     breaker.record_success()
+                    self._observe_discovery(spec, started, "ok")
                     results[spec.server_id] = (outcome, None)
         return results
 
@@ -163,8 +174,10 @@ class McpEngine:
             )
         except ServerUnavailable:
             breaker.record_failure()
+            self._observe_call(spec, name, started, "failed")
             raise
         breaker.record_success()
+        self._observe_call(spec, name, started, "tool_error" if result.isError else "ok")
         return _result_to_dict(result, time.perf_counter() - started)
 
     def test_connection(self, spec):
@@ -173,10 +186,51 @@ class McpEngine:
 
     def close(self):
         self._sweeper.cancel()
+        self._metrics_flusher.cancel()
+        self.metrics.flush()
         try:
             self.loop.run(self.pool.close_all(), 10)
         finally:
             self.loop.stop()
+
+    # -- metrics --------------------------------------------------------------
+
+    def _count_lookup(self, spec, level):
+        self.metrics.inc(
+            "mcp_crew_cache_requests_total",
+            spec.scope,
+            level="l1",
+            result="hit" if level == "l1" else "miss",
+        )
+        if level != "l1":
+            self.metrics.inc(
+                "mcp_crew_cache_requests_total",
+                spec.scope,
+                level="l2",
+                result="hit" if level == "l2" else "miss",
+            )
+
+    def _observe_discovery(self, spec, started, outcome):
+        self.metrics.observe(
+            "mcp_crew_discovery_seconds",
+            spec.scope,
+            time.perf_counter() - started,
+            server=spec.server_id,
+            outcome=outcome,
+        )
+
+    def _observe_call(self, spec, name, started, outcome):
+        elapsed = time.perf_counter() - started
+        self.metrics.inc(
+            "mcp_crew_tool_calls_total",
+            spec.scope,
+            server=spec.server_id,
+            tool=name,
+            outcome=outcome,
+        )
+        self.metrics.observe(
+            "mcp_crew_tool_call_seconds", spec.scope, elapsed, server=spec.server_id, tool=name
+        )
 
     # -- internals ------------------------------------------------------------
 
@@ -248,6 +302,12 @@ class McpEngine:
             )
         except Exception:  # noqa: BLE001 - a hook failure must not kill the loop task
             _logger.exception("mcp_crew: catalog-changed hook failed for %s", spec.label)
+
+    async def _flush_metrics_periodically(self):
+        """An idle worker's last observations still reach Redis within the interval."""
+        while True:
+            await asyncio.sleep(self.metrics.flush_interval)
+            await asyncio.get_running_loop().run_in_executor(None, self.metrics.flush)
 
     async def _sweep_idle_sessions(self):
         while True:
