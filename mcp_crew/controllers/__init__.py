@@ -1,1 +1,1 @@
-from . import main, mcp
+from . import main, mcp, metrics

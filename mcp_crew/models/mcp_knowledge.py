@@ -6,9 +6,11 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import escape_psql
 
+from ..runtime import get_engine
 from ..services.errors import EmbeddingsUnavailable
 from ..services.knowledge import embeddings, search, text
 from ..services.knowledge.privacy import mask_identifiers
+from ..services.spec import CacheScope
 
 _logger = logging.getLogger(__name__)
 
@@ -279,6 +281,12 @@ class McpKnowledge(models.Model):
         Returns ``{"id", "action", "version"}``; ``action`` is ``created``,
         ``versioned``, ``refreshed`` or ``duplicate``.
         """
+        result = self._store(vals)
+        company = self.browse(result["id"]).company_id
+        self._count_operation(company, result["action"])
+        return result
+
+    def _store(self, vals):
         clean = self._validate_store_vals(vals)
         company = clean.pop("company")
         target = self._store_target(clean, company)
@@ -504,6 +512,11 @@ class McpKnowledge(models.Model):
         )
 
     @api.model
+    def _count_operation(self, company, operation):
+        scope = CacheScope(self.env.cr.dbname, company.id)
+        get_engine().metrics.inc("mcp_crew_knowledge_operations_total", scope, operation=operation)
+
+    @api.model
     def _knowledge_param_float(self, name, default):
         value = self.env["ir.config_parameter"].sudo().get_param("mcp_crew.%s" % name)
         try:
@@ -531,6 +544,7 @@ class McpKnowledge(models.Model):
         query, types, tags, limit, min_confidence = self._validate_search_args(
             query, types, tags, limit, min_confidence
         )
+        self._count_operation(self.env.company, "search")
         domain = [
             ("confidence", ">=", min_confidence),
             "|",

@@ -7,7 +7,9 @@ import threading
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from ..runtime import get_engine
 from ..services import answers
+from ..services.spec import CacheScope
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
@@ -283,6 +285,13 @@ class McpRun(models.Model):
             values.setdefault("answer", answers.failure(error, self.language))
         self._set(**values)
         self._notify_requester()
+        for run in self:
+            get_engine().metrics.inc(
+                "mcp_crew_runs_total",
+                CacheScope(self.env.cr.dbname, run.company_id.id),
+                route=run.route_kind or "none",
+                status=state,
+            )
 
     def _notify_requester(self):
         """Push the run's current shape to its requester (``mcp_crew/run``).

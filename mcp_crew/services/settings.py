@@ -42,6 +42,8 @@ class EngineSettings:
     circuit_reset_timeout: float = 30.0
     # Idle pooled sessions (and their stdio processes) are closed after this.
     session_idle_timeout: float = 600.0
+    # Bearer token of /mcp_crew/metrics; empty = the endpoint is off. A secret.
+    metrics_token: str = ""
 
     @classmethod
     def from_sources(cls, conf_section=None, environ=None):

@@ -17,6 +17,26 @@ from .processes import PrivateRedis, free_port, wait_for_port
 CATALOG_SERVER = os.path.join(os.path.dirname(__file__), "catalog_server.py")
 
 
+@contextlib.contextmanager
+def private_redis_engine(**settings_values):
+    """The process engine on a Redis this test may stop; yields the PrivateRedis.
+
+    Short retry interval, so a restarted Redis is used again within 0.2 s.
+    """
+    redis_server = PrivateRedis().start()
+    settings = EngineSettings(
+        redis_url=redis_server.url, redis_retry_interval=0.2, **settings_values
+    )
+    engine = McpEngine(settings)
+    previous, runtime._engine = runtime._engine, engine
+    try:
+        yield redis_server
+    finally:
+        runtime._engine = previous
+        engine.close()
+        redis_server.stop()
+
+
 class McpCrewCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -60,19 +80,5 @@ class McpCrewCase(TransactionCase):
         wait_for_port(port, process=process)
         return "http://127.0.0.1:%d/mcp" % port, process
 
-    @contextlib.contextmanager
-    def private_redis_engine(self):
-        """The process engine on a Redis this test may stop; yields the PrivateRedis.
-
-        Short retry interval, so a restarted Redis is used again within 0.2 s.
-        """
-        redis_server = PrivateRedis().start()
-        settings = EngineSettings(redis_url=redis_server.url, redis_retry_interval=0.2)
-        engine = McpEngine(settings)
-        previous, runtime._engine = runtime._engine, engine
-        try:
-            yield redis_server
-        finally:
-            runtime._engine = previous
-            engine.close()
-            redis_server.stop()
+    # Also usable by HttpCase tests, which cannot inherit this class.
+    private_redis_engine = staticmethod(private_redis_engine)
