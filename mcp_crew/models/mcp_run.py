@@ -8,7 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..runtime import get_engine
-from ..services import answers
+from ..services import answers, redaction
 from ..services.spec import CacheScope
 from .mcp_run_step import arguments_key
 
@@ -125,7 +125,8 @@ class McpRun(models.Model):
         run = self.sudo().create(clean).with_env(self.env)
         # The caller gets this answer in the response: the bus is for changes
         # made elsewhere (background work, approvals, expiry).
-        run.with_context(mcp_crew_inline=True)._start()
+        with redaction.log_context(run=run.id, company=run.company_id.id):
+            run.with_context(mcp_crew_inline=True)._start()
         return run._result()
 
     @api.model
@@ -373,9 +374,10 @@ class McpRun(models.Model):
                 with self._own_transaction() as env:
                     run = env["mcp.run"].browse(run_id)
                     # Decided here: CrewAI calls tools from threads of its own.
-                    run.with_user(run.requester_id).with_company(run.company_id).with_context(
-                        mcp_crew_background=True, mcp_crew_own_cursor=not _testing()
-                    )._continue()
+                    with redaction.log_context(run=run.id, company=run.company_id.id):
+                        run.with_user(run.requester_id).with_company(run.company_id).with_context(
+                            mcp_crew_background=True, mcp_crew_own_cursor=not _testing()
+                        )._continue()
             except Exception as err:  # noqa: BLE001 - one bad run must not stop the queue
                 if _testing():
                     raise

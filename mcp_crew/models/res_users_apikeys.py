@@ -1,6 +1,8 @@
 from odoo import models, tools
 from odoo.exceptions import AccessDenied
 
+from ..services import redaction
+
 
 class ResUsersApikeys(models.Model):
     _inherit = "res.users.apikeys"
@@ -16,6 +18,7 @@ class ResUsersApikeys(models.Model):
         uid = self._check_credentials(scope=scope, key=key)
         if not uid:
             raise AccessDenied()
+        redaction.protect(key)  # a working key: never in a log line from now on
         return uid
 
     def unlink(self):

@@ -19,8 +19,9 @@ import asyncio
 import concurrent.futures
 import logging
 import time
+from urllib.parse import urlsplit
 
-from . import discovery
+from . import discovery, redaction
 from .cache import JsonCodec, L1Cache, RedisL2, TieredCache
 from .circuit import BreakerRegistry
 from .errors import ServerUnavailable, ToolNotFound
@@ -50,6 +51,8 @@ class McpEngine:
         )
         self.cache = TieredCache(L1Cache(settings.l1_max_entries), self.l2, settings.l1_ttl)
         self.metrics = MetricsRecorder(self.l2)
+        redaction.protect(settings.metrics_token)
+        redaction.protect(urlsplit(settings.redis_url or "").password)
         self.breakers = BreakerRegistry(
             settings.circuit_failure_threshold, settings.circuit_reset_timeout
         )

@@ -9,8 +9,10 @@ tracebacks and log lines.
 import dataclasses
 import hashlib
 import json
+import re
 from urllib.parse import urlsplit
 
+from . import redaction
 from .errors import ConfigurationError
 
 TRANSPORTS = ("stdio", "streamable_http", "sse")
@@ -30,6 +32,9 @@ class CacheScope:
 
     def key(self, kind, ident):
         return "mcp_crew:%s:%s:%s" % (self.hash_tag, kind, ident)
+
+
+_CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|password|cookie|session", re.I)
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -68,6 +73,13 @@ class ServerSpec:
             raise ConfigurationError("MCP server %s: the timeout must be positive" % self.label)
         if not self.cache_ttl or self.cache_ttl <= 0:
             raise ConfigurationError("MCP server %s: the cache TTL must be positive" % self.label)
+        # Environment values and credential headers are secrets wherever they end up.
+        for _name, value in self.env:
+            redaction.protect(value)
+        for name, value in self.headers:
+            if _CREDENTIAL_HEADER.search(name):
+                redaction.protect(value)
+                redaction.protect(value.split(" ", 1)[-1])  # "Bearer <token>": the token too
 
     @property
     def label(self):

@@ -18,4 +18,5 @@ else:
         test_multi_company,
         test_run_multi_company,
         test_runs,
+        test_secret_logs,
     )

@@ -10,6 +10,7 @@ import math
 
 import requests
 
+from .. import redaction
 from ..errors import EmbeddingsUnavailable
 
 _logger = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ class EmbeddingClient:
         self.url = base_url.rstrip("/") + "/embeddings"
         self.model = model
         self.api_key = api_key
+        redaction.protect(api_key)
         self.timeout = timeout
         self.session = session or requests.Session()
 
