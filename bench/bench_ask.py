@@ -47,7 +47,7 @@ import tempfile
 import time
 
 import requests
-from odoo_support import ROOT, ensure_database, free_port, percentile, setup_odoo, start_odoo
+from odoo_support import ROOT, free_port, percentile, start_bench
 
 DB = "mcp_crew_bench_ask"
 LOGIN, PASSWORD = "bench_asker", "bench_asker_pw"
@@ -334,12 +334,7 @@ def main():
     if {"-h", "--help"} & set(sys.argv[1:]):
         print(__doc__)
         return 0
-    odoo_args = sys.argv[1:]
-    odoo = setup_odoo(odoo_args)
-    registry = ensure_database(odoo, DB)
-    uid, api_key = prepare(odoo, registry)
-    port = free_port()
-    server = start_odoo(odoo_args + ["--addons-path", odoo.tools.config["addons_path"]], DB, port)
+    odoo, registry, (uid, api_key), server, port = start_bench(sys.argv[1:], DB, prepare)
     base = "http://127.0.0.1:%d" % port
     proxy, proxied = start_haproxy(port)
     try:

@@ -27,7 +27,7 @@ import httpx
 import requests
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from odoo_support import ensure_database, free_port, percentile, setup_odoo, start_odoo
+from odoo_support import percentile, start_bench
 
 DB = "mcp_crew_bench_mcp"
 LOGIN = "bench_mcp"
@@ -170,12 +170,7 @@ def main():
     if {"-h", "--help"} & set(sys.argv[1:]):
         print(__doc__)
         return 0
-    odoo_args = sys.argv[1:]
-    odoo = setup_odoo(odoo_args)
-    registry = ensure_database(odoo, DB)
-    uid, api_key = prepare(odoo, registry)
-    port = free_port()
-    server = start_odoo(odoo_args + ["--addons-path", odoo.tools.config["addons_path"]], DB, port)
+    _odoo, _registry, (uid, api_key), server, port = start_bench(sys.argv[1:], DB, prepare)
     base = "http://127.0.0.1:%d" % port
     try:
         session = requests.Session()

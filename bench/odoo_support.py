@@ -100,3 +100,17 @@ def start_odoo(odoo_args, db, port, workers=2):
             time.sleep(0.5)
     process.kill()
     raise SystemExit("odoo did not start: %s" % process.stderr.read().decode()[-2000:])
+
+
+def start_bench(argv, db, prepare):
+    """Odoo set-up from ``argv`` (odoo-bin options), the database ``db`` with
+    ``prepare(odoo, registry)``'s data, and ``odoo-bin --workers 2`` serving it.
+
+    Returns ``(odoo, registry, prepared, server process, port)``.
+    """
+    odoo = setup_odoo(argv)
+    registry = ensure_database(odoo, db)
+    prepared = prepare(odoo, registry)
+    port = free_port()
+    server = start_odoo(argv + ["--addons-path", odoo.tools.config["addons_path"]], db, port)
+    return odoo, registry, prepared, server, port

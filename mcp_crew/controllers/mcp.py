@@ -50,7 +50,8 @@ class McpServerController(http.Controller):
         request.update_env(
             user=uid,
             context={
-                "allowed_company_ids": user.sudo().company_ids.ids,
+                # The default company first: it is env.company, where records are created.
+                "allowed_company_ids": (user.sudo().company_id | user.sudo().company_ids).ids,
                 "lang": user.sudo().lang,
             },
         )

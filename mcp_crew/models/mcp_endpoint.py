@@ -29,7 +29,7 @@ DEFAULT_ALLOWED_METHODS = (
     "crm.lead.action_set_lost",
     "res.partner.toggle_active",
 )
-_READ_ONLY = {
+READ_ONLY = {
     "readOnlyHint": True,
     "destructiveHint": False,
     "idempotentHint": True,
@@ -37,7 +37,8 @@ _READ_ONLY = {
 }
 
 
-def _schema(properties, required=()):
+def tool_schema(properties, required=()):
+    """A closed input schema (unknown arguments are refused); for glue modules too."""
     return {
         "type": "object",
         "properties": properties,
@@ -75,24 +76,24 @@ class McpEndpoint(models.AbstractModel):
             {
                 "name": "odoo_list_models",
                 "description": "List the Odoo models you may read, with their labels.",
-                "inputSchema": _schema(
+                "inputSchema": tool_schema(
                     {"search": {"type": "string", "description": "Filter on model name or label"}}
                 ),
-                "annotations": _READ_ONLY,
+                "annotations": READ_ONLY,
                 "handler": "_tool_list_models",
             },
             {
                 "name": "odoo_describe_model",
                 "description": "Describe a model's fields: label, type, relation, "
                 "required, readonly, selection values.",
-                "inputSchema": _schema({"model": _MODEL}, ["model"]),
-                "annotations": _READ_ONLY,
+                "inputSchema": tool_schema({"model": _MODEL}, ["model"]),
+                "annotations": READ_ONLY,
                 "handler": "_tool_describe_model",
             },
             {
                 "name": "odoo_search_read",
                 "description": "Search records with a domain and read fields.",
-                "inputSchema": _schema(
+                "inputSchema": tool_schema(
                     {
                         "model": _MODEL,
                         "domain": _DOMAIN,
@@ -108,20 +109,20 @@ class McpEndpoint(models.AbstractModel):
                     },
                     ["model"],
                 ),
-                "annotations": _READ_ONLY,
+                "annotations": READ_ONLY,
                 "handler": "_tool_search_read",
             },
             {
                 "name": "odoo_count",
                 "description": "Count the records matching a domain.",
-                "inputSchema": _schema({"model": _MODEL, "domain": _DOMAIN}, ["model"]),
-                "annotations": _READ_ONLY,
+                "inputSchema": tool_schema({"model": _MODEL, "domain": _DOMAIN}, ["model"]),
+                "annotations": READ_ONLY,
                 "handler": "_tool_count",
             },
             {
                 "name": "odoo_read_group",
                 "description": "Group records and aggregate fields (sums, counts) per group.",
-                "inputSchema": _schema(
+                "inputSchema": tool_schema(
                     {
                         "model": _MODEL,
                         "domain": _DOMAIN,
@@ -141,13 +142,13 @@ class McpEndpoint(models.AbstractModel):
                     },
                     ["model", "groupby"],
                 ),
-                "annotations": _READ_ONLY,
+                "annotations": READ_ONLY,
                 "handler": "_tool_read_group",
             },
             {
                 "name": "odoo_create",
                 "description": "Create a record; returns its id and display name.",
-                "inputSchema": _schema(
+                "inputSchema": tool_schema(
                     {"model": _MODEL, "values": {"type": "object"}}, ["model", "values"]
                 ),
                 "annotations": {
@@ -161,7 +162,7 @@ class McpEndpoint(models.AbstractModel):
             {
                 "name": "odoo_write",
                 "description": "Update records: the given fields are overwritten.",
-                "inputSchema": _schema(
+                "inputSchema": tool_schema(
                     {"model": _MODEL, "ids": _IDS, "values": {"type": "object"}},
                     ["model", "ids", "values"],
                 ),
@@ -177,7 +178,7 @@ class McpEndpoint(models.AbstractModel):
                 "name": "odoo_call_method",
                 "description": "Call an allow-listed business method on records "
                 "(e.g. sale.order action_confirm).",
-                "inputSchema": _schema(
+                "inputSchema": tool_schema(
                     {"model": _MODEL, "method": {"type": "string"}, "ids": _IDS},
                     ["model", "method", "ids"],
                 ),

@@ -14,6 +14,7 @@ import os
 import time
 
 from odoo import _, api, fields, models, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
 from ..services import answers, crew_runner, errors, router
@@ -219,11 +220,19 @@ class McpRun(models.Model):
         self._finish("done", answer=answers.knowledge(knowledge, decision.language))
 
     def _answer_intent(self, decision, knowledge):
-        answer = getattr(self, "_intent_%s" % decision.ident)(decision)
+        """Run the intent; one Odoo refuses fails the run with Odoo's reason
+        (the run and its failed step stay on record) instead of raising."""
+        try:
+            with self.env.cr.savepoint():
+                answer = getattr(self, "_intent_%s" % decision.ident)(decision)
+        except (AccessError, UserError, ValidationError) as err:
+            reason = err.args[0] if err.args else str(err)
+            self._add_step(kind="intent", name=decision.ident, status="error", error=reason)
+            return self._finish("failed", error=reason)
         self._add_step(
             kind="intent", name=decision.ident, status="ok", result_summary=answer[:TOOL_SUMMARY]
         )
-        self._finish("done", answer=answer)
+        return self._finish("done", answer=answer)
 
     def _intent_list_tools(self, decision):
         tools_by_server = {}

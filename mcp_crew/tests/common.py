@@ -1,10 +1,15 @@
 """Test helpers: real MCP servers (the SDK-built ``catalog_server.py``), a private
 Redis behind the process engine, and users."""
 
+import asyncio
 import contextlib
 import os
 import subprocess
 import sys
+
+import httpx
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from odoo.tests.common import TransactionCase, new_test_user
 
@@ -15,6 +20,28 @@ from ..services.settings import EngineSettings
 from .processes import PrivateRedis, free_port, wait_for_port
 
 CATALOG_SERVER = os.path.join(os.path.dirname(__file__), "catalog_server.py")
+
+
+def run_mcp_session(url, api_key, work, timeout=60):
+    """``await work(session)`` in an MCP SDK session (streamable HTTP) opened on
+    ``url`` with ``api_key`` as bearer token; shared by the glue modules' tests."""
+
+    async def main():
+        headers = {"Authorization": "Bearer %s" % api_key}
+        async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+            async with streamable_http_client(url, http_client=client) as streams:
+                async with ClientSession(streams[0], streams[1]) as session:
+                    await session.initialize()
+                    return await work(session)
+
+    return asyncio.run(asyncio.wait_for(main(), timeout))
+
+
+def call_mcp_tool(url, api_key, name, arguments):
+    async def work(session):
+        return await session.call_tool(name, arguments)
+
+    return run_mcp_session(url, api_key, work)
 
 
 @contextlib.contextmanager

@@ -1,16 +1,13 @@
 """Odoo as an MCP server: the official SDK client over streamable HTTP,
 authenticated with API keys, within each user's rights and companies."""
 
-import asyncio
 import json
-
-import httpx
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
+
+from .common import call_mcp_tool, run_mcp_session
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -53,22 +50,10 @@ class TestMcpEndpoint(HttpCase):
 
     def sdk(self, user, work):
         """Run ``work(session)`` in an initialized SDK session as ``user``."""
-
-        async def main():
-            headers = {"Authorization": "Bearer %s" % self.keys[user]}
-            async with httpx.AsyncClient(headers=headers, timeout=30) as client:
-                async with streamable_http_client(self.url(), http_client=client) as streams:
-                    async with ClientSession(streams[0], streams[1]) as session:
-                        await session.initialize()
-                        return await work(session)
-
-        return asyncio.run(asyncio.wait_for(main(), 60))
+        return run_mcp_session(self.url(), self.keys[user], work)
 
     def call(self, user, name, arguments):
-        async def work(session):
-            return await session.call_tool(name, arguments)
-
-        return self.sdk(user, work)
+        return call_mcp_tool(self.url(), self.keys[user], name, arguments)
 
     def post(self, payload, key=None):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}

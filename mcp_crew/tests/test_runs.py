@@ -209,7 +209,11 @@ class TestAskWithoutLlm(RunCase):
         misses = []
         for message, _kind, code in cases:
             decision = router.route(message, llm_available=True)
-            if (decision.kind, decision.ident) != ("crew", str(crews[code])):
+            routed = (decision.kind, decision.ident)
+            # Glue modules may answer an ERP operation themselves, without an LLM
+            # (mcp_crew_sale's create_sale_order): as right as the crew.
+            answered_by_intent = code == "odoo_operations" and decision.kind == "intent"
+            if routed != ("crew", str(crews[code])) and not answered_by_intent:
                 misses.append((message, code, decision.kind, decision.name))
         accuracy = 1 - len(misses) / len(cases)
         _logger.info(
