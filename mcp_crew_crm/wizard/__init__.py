@@ -1,0 +1,1 @@
+from . import mcp_crm_contact_wizard
