@@ -136,8 +136,13 @@ RUN chmod 644 /etc/odoo/odoo.conf \
     && mkdir -p /mnt/extra-addons \
     && chown odoo:odoo /var/lib/odoo
 
-# Last, so that editing the addon does not invalidate the layers above.
+# The demo MCP server (also run as its own compose service) and its set-up.
+COPY docker/mcp_demo_server.py docker/demo_setup.py /opt/mcp-demo/
+
+# Last, so that editing the addons does not invalidate the layers above.
 COPY mcp_crew /mnt/extra-addons/mcp_crew
+COPY mcp_crew_sale /mnt/extra-addons/mcp_crew_sale
+COPY mcp_crew_crm /mnt/extra-addons/mcp_crew_crm
 
 USER odoo
 WORKDIR /var/lib/odoo

@@ -17,6 +17,8 @@
 #       exported, so psql/pg_isready/dropdb read them too.
 #   ODOO_DB=mcp_crew                 database served
 #   ODOO_INIT_MODULES=mcp_crew       modules installed on first start
+#   ODOO_DEMO_SETUP                  a script run once in `odoo shell` after the
+#                                    first installation (the demo's MCP servers)
 #   ODOO_DB_WAIT_TIMEOUT=60          seconds to wait for PostgreSQL
 #   ODOO_RESET_DB                    see `odoo` mode above
 set -eu
@@ -30,6 +32,7 @@ export PGHOST PGPORT PGUSER PGPASSWORD
 : "${ODOO_INIT_MODULES:=mcp_crew}"
 : "${ODOO_DB_WAIT_TIMEOUT:=60}"
 : "${ODOO_RESET_DB:=}"
+: "${ODOO_DEMO_SETUP:=}"
 
 log() {
     echo "entrypoint: $*" >&2
@@ -79,6 +82,10 @@ if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
         # A subshell, because run_odoo execs.
         (run_odoo --database="$ODOO_DB" --init="$ODOO_INIT_MODULES" --stop-after-init)
         log "installation done"
+        if [ -n "$ODOO_DEMO_SETUP" ]; then
+            log "running $ODOO_DEMO_SETUP"
+            (run_odoo shell --database="$ODOO_DB" --no-http < "$ODOO_DEMO_SETUP")
+        fi
     fi
     run_odoo --database="$ODOO_DB" "$@"
 fi

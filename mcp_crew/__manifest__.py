@@ -25,6 +25,7 @@
         "views/res_config_settings_views.xml",
         "views/mcp_crew_menus.xml",
     ],
+    "demo": ["demo/mcp_crew_demo.xml"],
     "application": True,
     "installable": True,
 }
