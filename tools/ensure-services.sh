@@ -25,7 +25,7 @@ command -v redis-server >/dev/null || apt_install redis-server  # the tests star
 
 if ! port_open 5432; then
     command -v pg_ctlcluster >/dev/null || apt_install postgresql
-    version=$(ls /etc/postgresql | sort -V | tail -n1)
+    version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
     as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
     wait_port 5432
 fi

@@ -11,7 +11,7 @@ if [ -z "$odoo_bin" ]; then
     exit 0
 fi
 db="mcp_crew_test_$$"
-modules=$(cd "$root" && ls -d mcp_crew*/__manifest__.py | xargs -n1 dirname | paste -sd, -)
+modules=$(cd "$root" && for manifest in mcp_crew*/__manifest__.py; do dirname "$manifest"; done | paste -sd, -)
 tags=$(echo "$modules" | sed 's/[^,]*/\/&/g')
 addons="${ODOO_ADDONS_PATH:+$ODOO_ADDONS_PATH,}$root"
 log=$(mktemp)
