@@ -74,6 +74,12 @@ run_odoo() {
         --db_user="$PGUSER" --db_password="$PGPASSWORD" "$@"
 }
 
+# `odoo shell` wants its subcommand first, before any option.
+run_odoo_shell() {
+    exec odoo shell --db_host="$PGHOST" --db_port="$PGPORT" \
+        --db_user="$PGUSER" --db_password="$PGPASSWORD" "$@"
+}
+
 # Options only: serve the database.
 if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
     wait_for_postgres
@@ -84,7 +90,7 @@ if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
         log "installation done"
         if [ -n "$ODOO_DEMO_SETUP" ]; then
             log "running $ODOO_DEMO_SETUP"
-            (run_odoo shell --database="$ODOO_DB" --no-http < "$ODOO_DEMO_SETUP")
+            (run_odoo_shell --database="$ODOO_DB" --no-http < "$ODOO_DEMO_SETUP")
         fi
     fi
     run_odoo --database="$ODOO_DB" "$@"

@@ -62,6 +62,7 @@ def test_two_workers_are_summed_and_parsed_by_prometheus(shared_redis, db):
         if sample.name.endswith("_bucket")
     }
     assert (buckets["0.005"], buckets["0.025"], buckets["0.5"], buckets["+Inf"]) == (1, 2, 3, 3)
+    assert len(buckets) == len(metrics.DEFAULT_BUCKETS) + 1  # every bucket, even empty ones
     totals = {s.name: s.value for s in latency.samples if not s.name.endswith("_bucket")}
     assert totals == {
         "mcp_crew_tool_call_seconds_count": 3,

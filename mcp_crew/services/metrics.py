@@ -125,8 +125,9 @@ class MetricsRecorder:
         spec = SPECS[name]
         labels = self._bounded(spec, scope, labels)
         for bound in spec.buckets:
-            if seconds <= bound:
-                self._add(scope, sample_name(name + "_bucket", labels + (("le", bound),)), 1)
+            # Zero too: every series must carry every bucket for histogram_quantile().
+            hit = 1 if seconds <= bound else 0
+            self._add(scope, sample_name(name + "_bucket", labels + (("le", bound),)), hit)
         self._add(scope, sample_name(name + "_bucket", labels + (("le", "+Inf"),)), 1)
         self._add(scope, sample_name(name + "_sum", labels), seconds)
         self._add(scope, sample_name(name + "_count", labels), 1)
