@@ -6,6 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVERYTHING := tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js
 EVERYTHING_VERSION := 2026.8.31
+ESLINT := tests/.node/node_modules/.bin/eslint
+ESLINT_VERSION := 8.57.1
 # Every Odoo addon of the repository: the core and its glue modules.
 ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
@@ -13,7 +15,7 @@ ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
 test: setup services engine-test lint odoo-test
 
-setup: $(VENV)/.installed $(EVERYTHING)
+setup: $(VENV)/.installed $(EVERYTHING) $(ESLINT)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	tools/python310.sh $(VENV)
@@ -26,6 +28,11 @@ $(EVERYTHING):
 	cd tests/.node && npm install --no-audit --no-fund --silent \
 		@modelcontextprotocol/server-everything@$(EVERYTHING_VERSION)
 
+$(ESLINT):
+	tools/ensure-node.sh
+	mkdir -p tests/.node
+	cd tests/.node && npm install --no-audit --no-fund --silent eslint@$(ESLINT_VERSION)
+
 services:
 	tools/ensure-services.sh
 
@@ -37,6 +44,7 @@ lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/isort --check-only --diff .
 	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory $(ADDONS)
+	$(ESLINT) --max-warnings 0 --no-error-on-unmatched-pattern $(wildcard $(addsuffix /static,$(ADDONS)))
 
 # Runs only where an Odoo 16 is importable: ODOO_BIN points at odoo-bin (with
 # the Python that runs it, e.g. a venv's launcher) or `odoo` is on the path.

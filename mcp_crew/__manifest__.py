@@ -8,7 +8,7 @@
     "website": "https://github.com/mcp-crew/mcp_crew",
     "author": "mcp_crew",
     "license": "LGPL-3",
-    "depends": ["base", "mail", "bus"],
+    "depends": ["base", "mail", "bus", "web_tour"],
     "external_dependencies": {"python": ["mcp", "redis", "jsonschema", "snowballstemmer"]},
     "data": [
         "security/security.xml",
@@ -21,11 +21,23 @@
         "views/mcp_prompt_views.xml",
         "views/mcp_knowledge_views.xml",
         "views/mcp_crew_views.xml",
+        "views/mcp_dashboard_views.xml",
         "views/mcp_register_odoo_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_crew_menus.xml",
     ],
     "demo": ["demo/mcp_crew_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "mcp_crew/static/src/**/*",
+        ],
+        "web.qunit_suite_tests": [
+            "mcp_crew/static/tests/crew_chat_tests.js",
+        ],
+        "web.assets_tests": [
+            "mcp_crew/static/tests/tours/crew_chat_tour.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

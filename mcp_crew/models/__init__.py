@@ -1,4 +1,5 @@
 from . import (
+    mcp_cache_stats,
     mcp_catalog_mixin,
     mcp_crew,
     mcp_endpoint,

@@ -90,9 +90,24 @@ class McpRun(models.Model):
     )
     duration_ms = fields.Float(readonly=True, digits=(12, 1), group_operator="avg")
     finished_at = fields.Datetime(readonly=True)
+    # 1 for a run that answered, 0 otherwise (failed, rejected, refused, and
+    # still running or waiting): its average over a group is the success rate.
+    is_success = fields.Integer(
+        "Success rate",
+        compute="_compute_is_success",
+        store=True,
+        group_operator="avg",
+        help="1 for a run that answered (done), 0 otherwise; averaged in the "
+        "dashboards, it is the share of runs that succeeded.",
+    )
     # Background work: queued until a worker picks it (see _cron_process_runs).
     queued = fields.Boolean(readonly=True, index=True)
     picked_at = fields.Datetime(readonly=True)
+
+    @api.depends("state")
+    def _compute_is_success(self):
+        for run in self:
+            run.is_success = 1 if run.state == "done" else 0
 
     @api.depends("message")
     def _compute_display_title(self):
@@ -113,7 +128,7 @@ class McpRun(models.Model):
         ``context``: ``crew`` (id or code, skips routing), ``model`` and
         ``res_id`` (the record the request is about), ``channel``.
 
-        Returns ``{run_id, status, answer, error, route, crew, steps,
+        Returns ``{run_id, message, status, answer, error, route, crew, steps,
         knowledge_used, usage}``. Work that needs an LLM continues in the background: the
         status is then ``running`` and progress and the answer reach the
         requester on the bus (``mcp_crew/run``).
@@ -224,6 +239,7 @@ class McpRun(models.Model):
         details = json.loads(self.route_details or "{}")
         return {
             "run_id": self.id,
+            "message": self.message,
             "status": self.state,
             "answer": self.answer or "",
             "error": self.error or "",

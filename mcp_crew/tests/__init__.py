@@ -8,8 +8,10 @@ except ModuleNotFoundError as err:
 else:
     from . import (
         test_ask_http,
+        test_chat_ui,
         test_crew_runs,
         test_crews,
+        test_dashboards,
         test_knowledge,
         test_knowledge_multi_company,
         test_mcp_endpoint,

@@ -12,6 +12,7 @@ from .common import CATALOG_SERVER
 
 ANSWER_KEYS = {
     "run_id",
+    "message",
     "status",
     "answer",
     "error",
