@@ -139,6 +139,21 @@ export class CrewChatPanel extends Component {
             subtype_xmlid: "mail.mt_note",
         });
         run.posted = true;
+        await this.refreshChatter();
+    }
+
+    /** Show the new note in the record's chatter, which does not watch RPCs. */
+    async refreshChatter() {
+        const service = this.env.services.messaging;
+        if (!service) {
+            return;
+        }
+        const messaging = await service.get();
+        const thread = messaging.models["Thread"].insert({
+            id: this.record.id,
+            model: this.record.model,
+        });
+        await thread.fetchData(["messages"]);
     }
 
     routeLabel(run) {
