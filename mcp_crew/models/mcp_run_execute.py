@@ -24,6 +24,8 @@ from .mcp_run_step import arguments_key
 _logger = logging.getLogger(__name__)
 
 KNOWLEDGE_LIMIT = 3
+# Share of the best knowledge score an item needs to be part of the answer.
+RELEVANT_SHARE = 0.6
 TOOL_SUMMARY = 2000
 EXTRACTED_CONFIDENCE = 0.6
 
@@ -216,6 +218,9 @@ class McpRun(models.Model):
         return results
 
     def _answer_from_knowledge(self, decision, knowledge):
+        # Only items close to the best one: a weak third match is noise, not an answer.
+        best = knowledge[0]["score"]
+        knowledge = [item for item in knowledge if item["score"] >= RELEVANT_SHARE * best]
         self._set(knowledge_ids=[(6, 0, [item["id"] for item in knowledge])])
         self._finish("done", answer=answers.knowledge(knowledge, decision.language))
 

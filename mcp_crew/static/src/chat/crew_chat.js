@@ -1,6 +1,6 @@
 /** @odoo-module **/
 
-import { Component, onWillStart, useRef, useState } from "@odoo/owl";
+import { Component, onWillStart, useEffect, useRef, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useBus, useService } from "@web/core/utils/hooks";
 import { _t } from "@web/core/l10n/translation";
@@ -29,6 +29,16 @@ export class CrewChatPanel extends Component {
             isApprover: false,
         });
         this.input = useRef("input");
+        this.history = useRef("history");
+        // The newest answer is the one to read: keep the end of the history in view.
+        useEffect(
+            (el) => {
+                if (el) {
+                    el.scrollTop = el.scrollHeight;
+                }
+            },
+            () => [this.history.el, this.state.runs.length, this.lastStatus()]
+        );
         useBus(this.env.services.bus_service, "notification", ({ detail }) =>
             this.onNotifications(detail)
         );
@@ -36,6 +46,11 @@ export class CrewChatPanel extends Component {
             this.state.isApprover = await this.user.hasGroup("mcp_crew.group_mcp_crew_approver");
             await this.loadHistory();
         });
+    }
+
+    lastStatus() {
+        const last = this.state.runs[this.state.runs.length - 1];
+        return last ? `${last.run_id}:${last.status}` : "";
     }
 
     get record() {
