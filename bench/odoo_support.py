@@ -48,16 +48,21 @@ def setup_odoo(odoo_args):
 
 
 def ensure_database(odoo, db):
+    """``db`` with mcp_crew installed, or upgraded to this checkout's code."""
     with odoo.sql_db.db_connect("postgres").cursor() as cr:
         cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,))
         exists = bool(cr.fetchone())
-    if not exists:
+    if exists:
+        # A database kept from an earlier run must follow the code's schema.
+        odoo.tools.config["update"] = {"mcp_crew": 1}
+    else:
         print("creating database %s with mcp_crew (a minute)..." % db, flush=True)
         odoo.service.db._create_empty_database(db)
         odoo.tools.config["init"] = {"mcp_crew": 1}
         odoo.tools.config["without_demo"] = "all"
-    registry = odoo.modules.registry.Registry.new(db, update_module=not exists)
+    registry = odoo.modules.registry.Registry.new(db, update_module=True)
     odoo.tools.config["init"] = {}
+    odoo.tools.config["update"] = {}
     return registry
 
 
