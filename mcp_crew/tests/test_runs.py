@@ -143,6 +143,15 @@ class TestAskWithoutLlm(RunCase):
         self.assertEqual(candidate["name"], "Product research")
         self.assertIn("keywords", candidate["signals"])
 
+    def test_ask_keeps_working_with_redis_down(self):
+        with self.private_redis_engine() as redis_server:
+            redis_server.stop()
+            with self.assertLogs("odoo.addons.mcp_crew.services.cache", "WARNING"):
+                result = self.ask('/tool add {"a": 1, "b": 1}')
+            self.assertEqual(result["status"], "done", result)
+            self.assertIn('{"sum": 2}', result["answer"])
+            self.assertEqual(self.ask("Quais ferramentas estão disponíveis?")["status"], "done")
+
     def test_a_tool_chosen_from_words_asks_for_its_arguments(self):
         decision = (
             self.Run.with_user(self.user)
