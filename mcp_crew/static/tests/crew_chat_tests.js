@@ -121,12 +121,12 @@ QUnit.module("mcp_crew", (hooks) => {
         await nextTick();
         assert.strictEqual(target.querySelector(".o_mcp_crew_chat_route").textContent,
             "Crew: Product research");
-        assert.strictEqual(target.querySelector(".o_mcp_crew_chat_status").textContent, "running");
+        assert.strictEqual(target.querySelector(".o_mcp_crew_chat_status").textContent, "Working");
         fakeBus.trigger("notification", [{ type: "mcp_crew/run",
             payload: { ...running, status: "done", answer: "Fornecedor A" } }]);
         await nextTick();
         assert.containsOnce(target, ".o_mcp_crew_chat_run", "the same run, updated");
-        assert.strictEqual(target.querySelector(".o_mcp_crew_chat_status").textContent, "done");
+        assert.strictEqual(target.querySelector(".o_mcp_crew_chat_status").textContent, "Answered");
         assert.strictEqual(target.querySelector(".o_mcp_crew_chat_text").textContent,
             "Fornecedor A");
     });

@@ -171,6 +171,18 @@ export class CrewChatPanel extends Component {
         await thread.fetchData(["messages"]);
     }
 
+    statusLabel(run) {
+        const labels = {
+            running: _t("Working"),
+            waiting_approval: _t("Waiting for approval"),
+            done: _t("Answered"),
+            failed: _t("Failed"),
+            rejected: _t("Rejected"),
+            refused: _t("Refused"),
+        };
+        return labels[run.status] || run.status;
+    }
+
     routeLabel(run) {
         if (run.crew) {
             return _t("Crew: ") + run.crew.name;
