@@ -1,9 +1,9 @@
 {
     "name": "MCP Crew",
-    "summary": "Multi-agent AI hub on the Model Context Protocol: MCP server registry, "
-    "tool discovery, a two-level cache, a shared knowledge base and crews answering "
-    "natural-language requests",
-    "version": "16.0.1.2.0",
+    "summary": "Multi-agent AI hub on the Model Context Protocol: MCP server registry and "
+    "discovery, a shared knowledge base, crews answering natural-language requests in a "
+    "chat, and Odoo itself as an MCP server",
+    "version": "16.0.1.3.0",
     "category": "Productivity",
     "website": "https://github.com/mcp-crew/mcp_crew",
     "author": "mcp_crew",
