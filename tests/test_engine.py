@@ -237,7 +237,7 @@ def test_invalidate_forgets_the_catalog(engine, scope, shared_redis):
     spec = stdio_spec(scope, 1)
     engine.get_catalog(spec)
     assert shared_redis.exists(spec.catalog_key())
-    engine.invalidate(spec)
+    engine.forget(spec.scope, spec.server_id)
     assert not shared_redis.exists(spec.catalog_key())
     assert engine.get_catalog(spec)["source"] == "live"
 

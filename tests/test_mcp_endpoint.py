@@ -77,10 +77,8 @@ def wsgi_app(environ, start_response):
         reply = mcp_endpoint.handle_post(
             environ["wsgi.input"].read(length), headers, CalculatorBackend()
         )
-    elif method == "GET":
-        reply = mcp_endpoint.handle_get()
     else:
-        reply = mcp_endpoint.handle_delete()
+        reply = mcp_endpoint.method_not_allowed()
     start_response("%d Status" % reply.status, list(reply.headers.items()))
     return [reply.body]
 

@@ -24,10 +24,8 @@ class McpServerController(http.Controller):
     def mcp(self, **_params):
         """Odoo speaks MCP (streamable HTTP, stateless) as the API key's user."""
         httprequest = request.httprequest
-        if httprequest.method == "GET":
-            return _http(mcp_endpoint.handle_get())
-        if httprequest.method == "DELETE":
-            return _http(mcp_endpoint.handle_delete())
+        if httprequest.method != "POST":
+            return _http(mcp_endpoint.method_not_allowed())
         uid = _authenticate(httprequest.headers.get("Authorization", ""))
         if not uid:
             reply = mcp_endpoint.error_reply(

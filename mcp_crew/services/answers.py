@@ -55,9 +55,14 @@ TEXTS = {
 EXCERPT = 400
 
 
-def text(key, language, *args):
-    template = TEXTS[key].get(language) or TEXTS[key]["en"]
+def localized(table, key, language, *args):
+    """``table[key]`` in ``language`` (English when not written in it), formatted."""
+    template = table[key].get(language) or table[key]["en"]
     return template % args if args else template
+
+
+def text(key, language, *args):
+    return localized(TEXTS, key, language, *args)
 
 
 def knowledge(results, language):

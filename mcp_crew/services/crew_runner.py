@@ -224,7 +224,7 @@ def run_crew(spec, tools, llm_settings, inputs, gate):
     except McpCrewError:
         raise
     except Exception as err:  # noqa: BLE001 - CrewAI/LiteLLM raise anything; map once here
-        raise LlmUnavailable(_safe_reason(err, llm_settings)) from err
+        raise LlmUnavailable(_safe_reason(err)) from err
     return CrewResult(
         answer=str(output.raw or "").strip(),
         usage=_usage(crew.usage_metrics),
@@ -285,10 +285,9 @@ def _usage(metrics):
     }
 
 
-def _safe_reason(err, settings):
-    reason = "%s: %s" % (type(err).__name__, err)
-    if settings.api_key:
-        reason = reason.replace(settings.api_key, "***")
+def _safe_reason(err):
+    # Every registered secret out, not only this LLM's key (bodies echo headers).
+    reason = redaction.REDACTOR.redact("%s: %s" % (type(err).__name__, err))
     return "the LLM call failed (%s)" % reason[:500]
 
 

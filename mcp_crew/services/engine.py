@@ -131,12 +131,9 @@ class McpEngine:
                     results[spec.server_id] = (outcome, None)
         return results
 
-    def invalidate(self, spec):
-        """Forget the cached catalog and the pooled session of a server."""
-        self.forget(spec.scope, spec.server_id)
-
     def forget(self, scope, server_id):
-        """Like :meth:`invalidate`, for a server whose spec may no longer be valid."""
+        """Forget the cached catalog, breaker and pooled session of a server
+        (by address: its spec may no longer be valid)."""
         self.cache.delete(scope.key("catalog", server_id))
         self.breakers.reset(scope, server_id)
         self.loop.submit(self.pool.discard_key((scope, server_id)))

@@ -36,7 +36,6 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 PAGE_SIZE = 100
-_IGNORED_NOTIFICATIONS = ("notifications/initialized", "notifications/cancelled")
 
 
 class ProtocolError(Exception):
@@ -109,11 +108,8 @@ def error_reply(status, code, message, request_id=None):
     return HttpReply.json(_error(request_id, code, message), status)
 
 
-def handle_get():
-    return HttpReply(405, headers={"Allow": "POST"})
-
-
-def handle_delete():
+def method_not_allowed():
+    """GET (a server-to-client stream) and DELETE (end a session): no sessions here."""
     return HttpReply(405, headers={"Allow": "POST"})
 
 

@@ -18,7 +18,6 @@ import collections
 import dataclasses
 import logging
 import threading
-import time
 
 from .errors import RedisUnavailable
 from .spec import CacheScope
@@ -103,15 +102,13 @@ def _escape(value):
 class MetricsRecorder:
     """Counts and histograms of one process, flushed to Redis."""
 
-    def __init__(self, l2, max_series=500, flush_interval=5.0, clock=time.monotonic):
+    def __init__(self, l2, max_series=500, flush_interval=5.0):
         self.l2 = l2
         self.max_series = max_series
         self.flush_interval = flush_interval
-        self._clock = clock
         self._lock = threading.Lock()
         self._pending = collections.defaultdict(float)  # (scope, field) -> delta
         self._series = collections.defaultdict(set)  # metric -> label sets seen
-        self._last_flush = clock()
 
     # -- recording --------------------------------------------------------------
 
@@ -124,13 +121,19 @@ class MetricsRecorder:
     def observe(self, name, scope, seconds, **labels):
         spec = SPECS[name]
         labels = self._bounded(spec, scope, labels)
-        for bound in spec.buckets:
-            # Zero too: every series must carry every bucket for histogram_quantile().
-            hit = 1 if seconds <= bound else 0
-            self._add(scope, sample_name(name + "_bucket", labels + (("le", bound),)), hit)
-        self._add(scope, sample_name(name + "_bucket", labels + (("le", "+Inf"),)), 1)
-        self._add(scope, sample_name(name + "_sum", labels), seconds)
-        self._add(scope, sample_name(name + "_count", labels), 1)
+        # Zero too: every series must carry every bucket for histogram_quantile().
+        fields = [
+            (sample_name(name + "_bucket", labels + (("le", bound),)), int(seconds <= bound))
+            for bound in spec.buckets
+        ]
+        fields += [
+            (sample_name(name + "_bucket", labels + (("le", "+Inf"),)), 1),
+            (sample_name(name + "_sum", labels), seconds),
+            (sample_name(name + "_count", labels), 1),
+        ]
+        with self._lock:
+            for field, value in fields:
+                self._pending[(scope, field)] += value
 
     def _bounded(self, spec, scope, labels):
         values = dict(labels, company=scope.company_id)
@@ -145,10 +148,10 @@ class MetricsRecorder:
         return ordered
 
     def _add(self, scope, field, value):
+        # Never flushes: Redis stays off the request path (the engine's loop
+        # flushes every flush_interval, a scrape flushes first).
         with self._lock:
             self._pending[(scope, field)] += value
-        if self._clock() - self._last_flush >= self.flush_interval:
-            self.flush()
 
     # -- sharing ------------------------------------------------------------------
 
@@ -156,7 +159,6 @@ class MetricsRecorder:
         """Move pending observations to Redis; on failure they stay for the next try."""
         with self._lock:
             pending, self._pending = self._pending, collections.defaultdict(float)
-            self._last_flush = self._clock()
         if not pending:
             return True
         by_scope = collections.defaultdict(dict)

@@ -23,6 +23,7 @@ that would have answered. Every decision carries the ranked candidates and
 the signals behind each score.
 """
 
+import collections
 import dataclasses
 import json
 import math
@@ -206,18 +207,20 @@ class Router:
     def __init__(self, targets, settings=RouterSettings()):
         self.targets = tuple(targets)
         self.settings = settings
-        self._documents = [self._document(target) for target in self.targets]
+        documents = [self._document(target) for target in self.targets]
+        # Term frequencies and lengths once: every request scores every target.
+        self._counts = [collections.Counter(document) for document in documents]
+        self._lengths = [len(document) for document in documents]
         self._keywords = [self._phrases(target.keywords) for target in self.targets]
         self._examples = [self._phrases(target.examples) for target in self.targets]
         self._patterns = [
             [re.compile(pattern, re.I) for pattern in target.patterns] for target in self.targets
         ]
-        count = len(self._documents) or 1
-        self._average_length = sum(len(doc) for doc in self._documents) / count
-        frequency = {}
-        for document in self._documents:
-            for term in set(document):
-                frequency[term] = frequency.get(term, 0) + 1
+        count = len(documents) or 1
+        self._average_length = sum(self._lengths) / count
+        frequency = collections.Counter()
+        for counts in self._counts:
+            frequency.update(counts.keys())
         self._idf = {
             term: math.log(1 + (count - seen + 0.5) / (seen + 0.5))
             for term, seen in frequency.items()
@@ -253,8 +256,9 @@ class Router:
         command = parse_tool_command(message)
         if command:
             return self._tool_command(command, language, message_terms, found)
+        term_set = frozenset(message_terms)
         candidates = sorted(
-            (self._score(index, message, message_terms) for index in range(len(self.targets))),
+            (self._score(index, message, term_set) for index in range(len(self.targets))),
             key=lambda candidate: (-candidate.score, candidate.kind, candidate.name),
         )
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
@@ -338,12 +342,12 @@ class Router:
             return Candidate(target.kind, target.ident, target.name, 1.0, {"pattern": True})
         signals = {
             "bm25": round(self._bm25(index, message_terms), 4),
-            "keywords": round(self._keyword_share(index, set(message_terms)), 4),
-            "examples": round(self._example_overlap(index, set(message_terms)), 4),
+            "keywords": round(self._keyword_share(index, message_terms), 4),
+            "examples": round(self._example_overlap(index, message_terms), 4),
         }
         score = sum(weight * signals[name] for name, weight in self.settings.weights)
         # Evidence count, not weighed: one stray shared word is not a match.
-        signals["matched_terms"] = len(set(message_terms) & set(self._documents[index]))
+        signals["matched_terms"] = sum(1 for term in message_terms if term in self._counts[index])
         return Candidate(target.kind, target.ident, target.name, round(score, 4), signals)
 
     def _qualifies(self, candidate):
@@ -358,14 +362,14 @@ class Router:
         )
 
     def _bm25(self, index, message_terms):
-        document = self._documents[index]
-        if not document or not message_terms:
+        counts, length = self._counts[index], self._lengths[index]
+        if not length or not message_terms:
             return 0.0
         k1, b = self.settings.bm25_k1, self.settings.bm25_b
-        length_norm = k1 * (1 - b + b * len(document) / (self._average_length or 1))
+        length_norm = k1 * (1 - b + b * length / (self._average_length or 1))
         raw = 0.0
-        for term in set(message_terms):
-            frequency = document.count(term)
+        for term in message_terms:
+            frequency = counts[term]
             if frequency:
                 raw += self._idf[term] * frequency * (k1 + 1) / (frequency + length_norm)
         # Saturate into 0-1 so it can be weighed with the other signals.

@@ -26,7 +26,7 @@ from email.utils import parseaddr
 from typing import NamedTuple
 
 from ..errors import InvalidRequest
-from ..knowledge.text import strip_accents, trigram_similarity, words
+from ..knowledge.text import normalize_text, strip_accents, trigram_similarity, words
 
 # ---------------------------------------------------------------------------
 # vocabulary
@@ -506,12 +506,12 @@ def _parse_signature(text, name):
     splits in two), one ending in a legal form is a company, and the first
     unclassified line right after a title is taken for the company.
     """
-    name_key = _name_key(name) if name else None
+    name_key = normalize_text(name) if name else None
     after_title = False
     for line in (line.strip() for line in text.splitlines()):
         if not line or line.strip("-_ ") == "" or _URL_OR_EMAIL.search(line):
             continue
-        if name_key and _name_key(line) == name_key:
+        if name_key and normalize_text(line) == name_key:
             continue
         found = _labeled(line) or _unlabeled(line)
         # Digits make an address line ("Av. Paulista, 1000"), not a company.
@@ -753,10 +753,6 @@ def _candidate_text(candidate, key):
     if value is None or isinstance(value, bool):
         return None
     return " ".join(str(value).split()) or None
-
-
-def _name_key(name):
-    return " ".join(words(name))
 
 
 def _company_key(company):

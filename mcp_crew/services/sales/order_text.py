@@ -27,8 +27,9 @@ product. "o produto XYZ" without a number means one.
 import dataclasses
 import re
 
+from ..answers import localized
 from ..errors import InvalidRequest
-from ..knowledge.text import strip_accents, trigram_similarity, words
+from ..knowledge.text import normalize_text, strip_accents, trigram_similarity, words
 
 MAX_TEXT = 4000
 # rank_matches keeps candidates scoring at least this (pg_trgm's default threshold).
@@ -375,9 +376,8 @@ def uom_hint_matches(hint, uom_name):
 # -- matching names to records ----------------------------------------------------------
 
 
-def normalize_name(value):
-    """Lower case, no accents, words of letters and digits: "Ação-2" -> "acao 2"."""
-    return " ".join(words(value or ""))
+# Lower case, no accents, words of letters and digits: "Ação-2" -> "acao 2".
+normalize_name = normalize_text
 
 
 def search_fragments(query, limit=6):
@@ -508,8 +508,7 @@ TEXTS = {
 
 def message(key, language, *args):
     """The sentence ``key`` in ``language`` (English when not written in it)."""
-    template = TEXTS[key].get(language) or TEXTS[key]["en"]
-    return template % args if args else template
+    return localized(TEXTS, key, language, *args)
 
 
 def summarize(outcome, language):
