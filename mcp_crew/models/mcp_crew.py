@@ -5,7 +5,7 @@ from ..services import crew_runner, router
 from .mcp_knowledge import KNOWLEDGE_TYPES
 
 
-def _lines(value):
+def split_items(value):
     """Non-empty, stripped lines (or comma-separated items) of a text field."""
     parts = (value or "").replace(",", "\n").splitlines()
     return tuple(part.strip() for part in parts if part.strip())
@@ -48,7 +48,6 @@ class McpCrew(models.Model):
     example_requests = fields.Text(help="Typical requests, one per line.")
     agent_ids = fields.One2many("mcp.agent", "crew_id", "Agents", copy=True)
     task_ids = fields.One2many("mcp.task", "crew_id", "Tasks", copy=True)
-    run_ids = fields.One2many("mcp.run", "crew_id", "Runs")
     run_count = fields.Integer(compute="_compute_run_count")
 
     _sql_constraints = [
@@ -72,7 +71,7 @@ class McpCrew(models.Model):
             ident=str(self.id),
             name=self.name,
             description=self.description or "",
-            keywords=_lines(self.routing_keywords),
+            keywords=split_items(self.routing_keywords),
             examples=tuple(
                 line.strip() for line in (self.example_requests or "").splitlines() if line.strip()
             ),
@@ -147,7 +146,7 @@ class McpAgent(models.Model):
     def _check_knowledge_types(self):
         known = {key for key, _label in KNOWLEDGE_TYPES}
         for agent in self:
-            unknown = set(_lines(agent.knowledge_types)) - known
+            unknown = set(split_items(agent.knowledge_types)) - known
             if unknown:
                 raise ValidationError(
                     _(
@@ -161,6 +160,9 @@ class McpAgent(models.Model):
     def _check_max_iterations(self):
         if any(not 1 <= agent.max_iterations <= 50 for agent in self):
             raise ValidationError(_("An agent's maximum iterations must be between 1 and 50."))
+
+    def _knowledge_type_list(self):
+        return split_items(self.knowledge_types)
 
     def _agent_spec(self, tools):
         self.ensure_one()

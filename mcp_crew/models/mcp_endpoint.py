@@ -17,6 +17,7 @@ from ..services import mcp_endpoint
 from ..services.errors import InvalidArguments
 from ..services.mcp_endpoint import ToolFailure
 from ..services.validation import validate_arguments
+from .mcp_crew import split_items
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 80
@@ -33,6 +34,13 @@ READ_ONLY = {
     "readOnlyHint": True,
     "destructiveHint": False,
     "idempotentHint": True,
+    "openWorldHint": False,
+}
+# Adds records without touching existing ones; glue modules' write tools too.
+WRITES = {
+    "readOnlyHint": False,
+    "destructiveHint": False,
+    "idempotentHint": False,
     "openWorldHint": False,
 }
 
@@ -151,12 +159,7 @@ class McpEndpoint(models.AbstractModel):
                 "inputSchema": tool_schema(
                     {"model": _MODEL, "values": {"type": "object"}}, ["model", "values"]
                 ),
-                "annotations": {
-                    "readOnlyHint": False,
-                    "destructiveHint": False,
-                    "idempotentHint": False,
-                    "openWorldHint": False,
-                },
+                "annotations": WRITES,
                 "handler": "_tool_create",
             },
             {
@@ -166,12 +169,7 @@ class McpEndpoint(models.AbstractModel):
                     {"model": _MODEL, "ids": _IDS, "values": {"type": "object"}},
                     ["model", "ids", "values"],
                 ),
-                "annotations": {
-                    "readOnlyHint": False,
-                    "destructiveHint": True,
-                    "idempotentHint": True,
-                    "openWorldHint": False,
-                },
+                "annotations": dict(WRITES, destructiveHint=True, idempotentHint=True),
                 "handler": "_tool_write",
             },
             {
@@ -182,12 +180,7 @@ class McpEndpoint(models.AbstractModel):
                     {"model": _MODEL, "method": {"type": "string"}, "ids": _IDS},
                     ["model", "method", "ids"],
                 ),
-                "annotations": {
-                    "readOnlyHint": False,
-                    "destructiveHint": True,
-                    "idempotentHint": False,
-                    "openWorldHint": False,
-                },
+                "annotations": dict(WRITES, destructiveHint=True),
                 "handler": "_tool_call_method",
             },
         ]
@@ -356,7 +349,7 @@ class McpEndpoint(models.AbstractModel):
         )
         if not configured:
             return set(DEFAULT_ALLOWED_METHODS)
-        return {item.strip() for item in configured.replace("\n", ",").split(",") if item.strip()}
+        return set(split_items(configured))
 
 
 def _default_fields(records):

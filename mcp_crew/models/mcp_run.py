@@ -347,18 +347,6 @@ class McpRun(models.Model):
             "mcp_crew/approval",
         )
 
-    def _notification(self, message):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "info",
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
-
     # -- background work ------------------------------------------------------------
 
     def _enqueue(self):

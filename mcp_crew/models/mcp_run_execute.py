@@ -18,7 +18,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
 from ..services import answers, crew_runner, errors, router
-from ..services.settings import ENV_PREFIX
+from ..services.settings import configured
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class McpRun(models.Model):
             "crew": self._answer_with_crew,
             "llm_required": self._answer_llm_required,
         }[decision.kind]
-        handler(decision, knowledge)
+        handler(decision, knowledge, llm)
         if not self.queued:  # stored datetimes have whole seconds: measure here
             self._set(duration_ms=(time.perf_counter() - started) * 1000)
         return None
@@ -142,8 +142,10 @@ class McpRun(models.Model):
             (self.env.company.id,),
         )
         crews = cr.fetchone()
+        # Only what routing reads: a server's status writes (every discovery)
+        # must not throw the router away; archiving it changes the count.
         cr.execute(
-            "SELECT COUNT(*), MAX(t.write_date), MAX(s.write_date) FROM mcp_tool t "
+            "SELECT COUNT(*), MAX(t.write_date) FROM mcp_tool t "
             "JOIN mcp_server s ON s.id = t.server_id "
             "WHERE t.active AND s.active AND s.company_id = %s",
             (self.env.company.id,),
@@ -217,14 +219,14 @@ class McpRun(models.Model):
         )
         return results
 
-    def _answer_from_knowledge(self, decision, knowledge):
+    def _answer_from_knowledge(self, decision, knowledge, llm):
         # Only items close to the best one: a weak third match is noise, not an answer.
         best = knowledge[0]["score"]
         knowledge = [item for item in knowledge if item["score"] >= RELEVANT_SHARE * best]
         self._set(knowledge_ids=[(6, 0, [item["id"] for item in knowledge])])
         self._finish("done", answer=answers.knowledge(knowledge, decision.language))
 
-    def _answer_intent(self, decision, knowledge):
+    def _answer_intent(self, decision, knowledge, llm):
         """Run the intent; one Odoo refuses fails the run with Odoo's reason
         (the run and its failed step stay on record) instead of raising."""
         try:
@@ -265,16 +267,16 @@ class McpRun(models.Model):
             for server in servers
         )
 
-    def _answer_llm_required(self, decision, knowledge):
+    def _answer_llm_required(self, decision, knowledge, llm):
         if decision.ident:
             answer = answers.text("llm_required_crew", decision.language, decision.name)
-        elif self._llm_settings():
+        elif llm:
             answer = answers.text("no_crew_matches", decision.language)
         else:
             answer = answers.text("llm_required", decision.language)
         self._finish("done", answer=answer)
 
-    def _answer_with_tool(self, decision, knowledge):
+    def _answer_with_tool(self, decision, knowledge, llm):
         server_id, name = decision.ident.split(":", 1)
         tool = self.env["mcp.tool"].search(
             [("server_id", "=", int(server_id)), ("name", "=", name)], limit=1
@@ -373,7 +375,7 @@ class McpRun(models.Model):
         """Run the call; record the outcome on ``step`` (approved) or a new step."""
         started = time.perf_counter()
         try:
-            result = tool.server_id._call_tool(tool.name, arguments)
+            result = tool.server_id._call_tool(tool.name, arguments, record=tool)
         except errors.McpCrewError as err:
             outcome = {"status": "error", "text": "", "is_error": True, "error": str(err)}
             recorded = {"status": "error", "error": str(err)}
@@ -393,7 +395,7 @@ class McpRun(models.Model):
 
     # -- crews -------------------------------------------------------------------------
 
-    def _answer_with_crew(self, decision, knowledge):
+    def _answer_with_crew(self, decision, knowledge, llm):
         quota = self.company_id.mcp_crew_monthly_token_quota
         if quota and self._month_usage(self.company_id) >= quota:
             return self._finish("refused", answer=answers.text("quota", decision.language, quota))
@@ -444,14 +446,7 @@ class McpRun(models.Model):
         return None
 
     def _crew_knowledge(self, crew):
-        types = sorted(
-            {
-                t.strip()
-                for agent in crew.agent_ids
-                for t in (agent.knowledge_types or "").split(",")
-                if t.strip()
-            }
-        )
+        types = sorted({t for agent in crew.agent_ids for t in agent._knowledge_type_list()})
         if not types:
             return []
         results = self._search_knowledge(self.message, types=types)
@@ -532,8 +527,7 @@ class McpRun(models.Model):
 
         def value(name, default=""):
             return (
-                os.environ.get(ENV_PREFIX + name.upper())
-                or section.get(name)
+                configured(name, section, os.environ)
                 or params.get_param("mcp_crew.%s" % name)
                 or default
             )

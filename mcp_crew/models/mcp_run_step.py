@@ -3,6 +3,8 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .notifications import notification
+
 STEP_STATUSES = [
     ("ok", "Done"),
     ("error", "Failed"),
@@ -23,6 +25,7 @@ _MUTABLE_FIELDS = {
 }
 _OPEN_STATUSES = ("pending_approval", "approved")
 APPROVER_GROUP = "mcp_crew.group_mcp_crew_approver"
+CLOSE = {"type": "ir.actions.act_window_close"}
 
 
 def arguments_key(arguments):
@@ -97,7 +100,7 @@ class McpRunStep(models.Model):
         self._decide("approved")
         runs = self.mapped("run_id")
         runs._enqueue()
-        return runs._notification(_("Approved: the run continues."))
+        return notification(False, _("Approved: the run continues."), next_action=CLOSE)
 
     def action_reject(self):
         self._decide("rejected")
@@ -110,7 +113,7 @@ class McpRunStep(models.Model):
                     tool=", ".join(self.mapped("name")),
                 ),
             )
-        return self.mapped("run_id")._notification(_("Rejected: the run stopped."))
+        return notification(False, _("Rejected: the run stopped."), next_action=CLOSE)
 
     def _decide(self, status):
         """Record an approver's decision; enforced here, whatever the caller."""

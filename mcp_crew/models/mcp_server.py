@@ -11,6 +11,7 @@ from ..runtime import get_engine
 from ..services import errors
 from ..services.settings import DEFAULT_TTL_BY_KIND
 from ..services.spec import CacheScope, ServerSpec
+from .notifications import notification
 
 _logger = logging.getLogger(__name__)
 
@@ -94,8 +95,6 @@ class McpServer(models.Model):
     resource_ids = fields.One2many("mcp.resource", "server_id", "Resources")
     prompt_ids = fields.One2many("mcp.prompt", "server_id", "Prompts")
     tool_count = fields.Integer(compute="_compute_counts")
-    resource_count = fields.Integer(compute="_compute_counts")
-    prompt_count = fields.Integer(compute="_compute_counts")
 
     _sql_constraints = [
         ("company_name_unique", "unique(company_id, name)", "Server names are unique per company."),
@@ -124,8 +123,6 @@ class McpServer(models.Model):
     def _compute_counts(self):
         for server in self:
             server.tool_count = len(server.tool_ids)
-            server.resource_count = len(server.resource_ids)
-            server.prompt_count = len(server.prompt_ids)
 
     def _compute_circuit_state(self):
         engine = get_engine()
@@ -184,7 +181,7 @@ class McpServer(models.Model):
             with engine_errors():
                 info = get_engine().test_connection(self._engine_spec())
         except UserError as err:
-            return _notification(_("Connection failed"), str(err), "danger")
+            return notification(_("Connection failed"), str(err), "danger")
         message = _(
             "%(name)s %(version)s answered (protocol %(protocol)s): connected in "
             "%(connect)s ms, ping %(ping)s ms.",
@@ -194,7 +191,7 @@ class McpServer(models.Model):
             connect=info["connect_ms"],
             ping=info["ping_ms"],
         )
-        return _notification(self.name, message, "success")
+        return notification(self.name, message, "success")
 
     def action_discover(self):
         self.ensure_one()
@@ -205,7 +202,7 @@ class McpServer(models.Model):
                 view = get_engine().get_catalog(self._engine_spec(), force=True)
         except UserError as err:
             self._record_failure(str(err))
-            return _notification(_("Discovery failed"), str(err), "danger")
+            return notification(_("Discovery failed"), str(err), "danger")
         counts = self._apply_discovery(view)
         message = _(
             "%(tools)s tools, %(resources)s resources, %(prompts)s prompts "
@@ -216,14 +213,14 @@ class McpServer(models.Model):
             created=counts["created"],
             archived=counts["archived"],
         )
-        return _notification(self.name, message, "success")
+        return notification(self.name, message, "success")
 
     def action_clear_cache(self):
         self.check_access_rights("write")
         self.check_access_rule("write")
         for server in self:
             get_engine().forget(server._cache_scope(), server.id)
-        return _notification(_("Cache cleared"), ", ".join(self.mapped("name")), "info")
+        return notification(_("Cache cleared"), ", ".join(self.mapped("name")), "info")
 
     # -- business methods -----------------------------------------------------
 
@@ -261,16 +258,20 @@ class McpServer(models.Model):
         with engine_errors():
             return self._call_tool(name, arguments)
 
-    def _call_tool(self, name, arguments):
-        """:meth:`call_tool` raising the engine's errors (for the run gate)."""
+    def _call_tool(self, name, arguments, record=None):
+        """:meth:`call_tool` raising the engine's errors (for the run gate).
+
+        ``record``: the ``mcp.tool`` when the caller has it already.
+        """
         self.ensure_one()
         self.check_access_rights("read")
         self.check_access_rule("read")
-        record = (
-            self.env["mcp.tool"]
-            .with_context(active_test=False)
-            .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
-        )
+        if record is None:
+            record = (
+                self.env["mcp.tool"]
+                .with_context(active_test=False)
+                .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
+            )
         if record and not record.active:
             raise errors.ToolDisabled(
                 _("Tool %(tool)s of %(server)s is switched off.", tool=name, server=self.name)
@@ -423,11 +424,3 @@ def _forget(addresses):
     engine = get_engine()
     for scope, server_id in addresses:
         engine.forget(scope, server_id)
-
-
-def _notification(title, message, kind):
-    return {
-        "type": "ir.actions.client",
-        "tag": "display_notification",
-        "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
-    }

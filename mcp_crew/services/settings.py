@@ -52,10 +52,8 @@ class EngineSettings:
         environ = environ or {}
         values = {}
         for field in dataclasses.fields(cls):
-            raw = environ.get(ENV_PREFIX + field.name.upper())
-            if raw is None:
-                raw = conf_section.get(field.name)
-            if raw is not None and raw != "":
+            raw = configured(field.name, conf_section, environ)
+            if raw is not None:
                 values[field.name] = _coerce(field, raw)
         settings = cls(**values)
         settings.validate()
@@ -88,6 +86,15 @@ class EngineSettings:
         netloc = parts.netloc.rsplit("@", 1)[1]
         user = parts.username or ""
         return urlunsplit(parts._replace(netloc="%s:***@%s" % (user, netloc)))
+
+
+def configured(name, conf_section, environ):
+    """``MCP_CREW_<NAME>`` from ``environ``, else ``name`` from the odoo.conf
+    section; ``None`` when neither holds a non-empty value."""
+    for raw in (environ.get(ENV_PREFIX + name.upper()), conf_section.get(name)):
+        if raw is not None and raw != "":
+            return raw
+    return None
 
 
 def _coerce(field, value):
