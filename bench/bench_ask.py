@@ -62,7 +62,6 @@ QUESTIONS = (
     "What is the warranty of the hydraulic pump?",
     "Qual o prazo de entrega para São Paulo?",
 )
-sys.path.insert(0, os.path.join(ROOT, "mcp_crew", "tests"))
 from fake_openai import FakeOpenAI  # noqa: E402  pylint: disable=wrong-import-position
 
 

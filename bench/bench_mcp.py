@@ -19,7 +19,6 @@ Not part of the test suite: it prints figures, it asserts nothing.
 
 import asyncio
 import json
-import statistics
 import sys
 import time
 
@@ -27,7 +26,7 @@ import httpx
 import requests
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from odoo_support import percentile, start_bench
+from odoo_support import report, start_bench
 
 DB = "mcp_crew_bench_mcp"
 LOGIN = "bench_mcp"
@@ -155,17 +154,6 @@ def timed(call, count):
     return timings
 
 
-def line(label, samples, baseline=None):
-    median, p95 = statistics.median(samples), percentile(samples, 0.95)
-    text = "  %-44s median %6.2f ms  p95 %6.2f ms" % (label, median * 1e3, p95 * 1e3)
-    if baseline:
-        text += "  ratio %.2fx (p95 %.2fx)" % (
-            median / statistics.median(baseline),
-            p95 / percentile(baseline, 0.95),
-        )
-    print(text, flush=True)
-
-
 def main():
     if {"-h", "--help"} & set(sys.argv[1:]):
         print(__doc__)
@@ -185,9 +173,9 @@ def main():
             "odoo --workers 2; search_read of %d partners x %d fields (%d bytes of rows); "
             "%d calls each, one client\n" % (LIMIT, len(FIELDS), payload, BLOCKS * PER_BLOCK)
         )
-        line("baseline: /jsonrpc execute_kw search_read", baseline)
-        line("/mcp tools/call odoo_search_read (raw POST)", raw, baseline)
-        line("/mcp tools/call through the MCP SDK client", sdk, baseline)
+        report("baseline: /jsonrpc execute_kw search_read", baseline)
+        report("/mcp tools/call odoo_search_read (raw POST)", raw, baseline)
+        report("/mcp tools/call through the MCP SDK client", sdk, baseline)
     finally:
         server.terminate()
         server.wait(30)

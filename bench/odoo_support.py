@@ -2,7 +2,6 @@
 database with mcp_crew installed, and the figures they print."""
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -11,6 +10,9 @@ import time
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The test helpers are plain modules (no Odoo): the benches share them.
+sys.path.insert(0, os.path.join(ROOT, "mcp_crew", "tests"))
+from processes import free_port  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def percentile(samples, fraction):
@@ -64,12 +66,6 @@ def ensure_database(odoo, db):
     odoo.tools.config["init"] = {}
     odoo.tools.config["update"] = {}
     return registry
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_odoo(odoo_args, db, port, workers=2):

@@ -8,17 +8,11 @@ errors the model can read.
 
 from odoo import api, models
 
-from odoo.addons.mcp_crew.models.mcp_endpoint import READ_ONLY, tool_schema
+from odoo.addons.mcp_crew.models.mcp_endpoint import READ_ONLY, WRITES, tool_schema
 from odoo.addons.mcp_crew.services.crm.scheduling import PartOfDay, Urgency
 
 from .crm_lead import MCP_SOURCES
 
-_WRITES = {
-    "readOnlyHint": False,
-    "destructiveHint": False,
-    "idempotentHint": False,
-    "openWorldHint": False,
-}
 _ATTENDEES = {
     "user_ids": {
         "type": "array",
@@ -81,7 +75,7 @@ class McpEndpoint(models.AbstractModel):
                     },
                     ["source", "data"],
                 ),
-                "annotations": _WRITES,
+                "annotations": WRITES,
                 "handler": "_tool_crm_create_contact",
             },
             {
@@ -141,7 +135,7 @@ class McpEndpoint(models.AbstractModel):
                     ),
                     ["title", "start"],
                 ),
-                "annotations": _WRITES,
+                "annotations": WRITES,
                 "handler": "_tool_crm_book_meeting",
             },
         ]

@@ -6,18 +6,11 @@ savepoint, and refuse bad input with errors that name the problem.
 
 from odoo import api, models
 
-from odoo.addons.mcp_crew.models.mcp_endpoint import READ_ONLY, tool_schema
+from odoo.addons.mcp_crew.models.mcp_endpoint import READ_ONLY, WRITES, tool_schema
 
 _ID = {"type": "integer", "minimum": 1}
 _QUANTITY = {"type": "number", "exclusiveMinimum": 0}
 _LIMIT = {"type": "integer", "minimum": 1, "maximum": 20, "default": 5}
-_WRITES = {
-    "readOnlyHint": False,
-    "destructiveHint": False,
-    "idempotentHint": False,
-    "openWorldHint": False,
-}
-
 SALE_TOOLS = [
     {
         "name": "sale_find_customer",
@@ -72,7 +65,7 @@ SALE_TOOLS = [
             },
             ["partner_id", "lines"],
         ),
-        "annotations": _WRITES,
+        "annotations": WRITES,
         "handler": "_tool_sale_create_order",
     },
     {
@@ -80,7 +73,7 @@ SALE_TOOLS = [
         "description": "Confirm a quotation into a sale order (reserves stock, starts "
         "deliveries). Cannot be undone by this tool.",
         "inputSchema": tool_schema({"order_id": _ID}, ["order_id"]),
-        "annotations": dict(_WRITES, destructiveHint=True),
+        "annotations": dict(WRITES, destructiveHint=True),
         "handler": "_tool_sale_confirm_order",
     },
     {
@@ -93,7 +86,7 @@ SALE_TOOLS = [
         "inputSchema": tool_schema(
             {"text": {"type": "string", "minLength": 1, "maxLength": 4000}}, ["text"]
         ),
-        "annotations": _WRITES,
+        "annotations": WRITES,
         "handler": "_tool_sale_order_from_text",
     },
 ]

@@ -42,13 +42,14 @@ class McpSaleAgent(models.AbstractModel):
         self._check_can_sell()
         with engine_errors():
             request = order_text.parse_order_request(text)
+        warehouse = self._warehouse()  # one per request: it computes a whole new order
         outcome = {
             "status": "needs_input",
             "language": self._language(language, request.language),
             "request": request.as_dict(),
             "missing": list(request.missing),
             "customer": self._resolve("customer", request.customer) if request.customer else None,
-            "lines": [self._resolve_line(line) for line in request.lines],
+            "lines": [self._resolve_line(line, warehouse) for line in request.lines],
             "order": None,
         }
         if self._ready(outcome):
@@ -90,7 +91,7 @@ class McpSaleAgent(models.AbstractModel):
         )
 
     @api.model
-    def _resolve_line(self, line):
+    def _resolve_line(self, line, warehouse):
         """A requested line: its product resolution, unit and stock."""
         entity = self._resolve("product", line.product)
         entity.update(
@@ -108,7 +109,7 @@ class McpSaleAgent(models.AbstractModel):
                 uom=uom.name,
                 uom_id=uom.id,
                 uom_matched=matched,
-                stock=self._check_stock(product, line.quantity, uom),
+                stock=self._check_stock(product, line.quantity, uom, warehouse=warehouse),
             )
         return entity
 
@@ -236,7 +237,7 @@ class McpSaleAgent(models.AbstractModel):
         return self.env["sale.order"].new({}).warehouse_id
 
     @api.model
-    def _check_stock(self, product, quantity, uom=None):
+    def _check_stock(self, product, quantity, uom=None, warehouse=None):
         """Stock of ``product`` for ``quantity`` (in ``uom``, default the product's).
 
         What can be promised is the smaller of the free quantity (on hand, not
@@ -244,7 +245,8 @@ class McpSaleAgent(models.AbstractModel):
         too). Products not tracked in stock (consumables, services) are
         always enough.
         """
-        warehouse = self._warehouse()
+        if warehouse is None:
+            warehouse = self._warehouse()
         if uom and uom != product.uom_id:
             quantity = uom._compute_quantity(quantity, product.uom_id)
         result = {
@@ -283,8 +285,9 @@ class McpSaleAgent(models.AbstractModel):
 
     @api.model
     def _create_order(self, partner, lines):
-        """A draft order for ``partner``; ``lines``: ``(product, quantity, uom)``."""
-        self._check_can_sell()
+        """A draft order for ``partner``; ``lines``: ``(product, quantity, uom)``.
+
+        Callers check the right to sell first (:meth:`_check_can_sell`)."""
         order = self.env["sale.order"].create(
             {
                 "partner_id": partner.id,
