@@ -200,9 +200,10 @@ def _asset_paths(bundle_items):
 
 def check_manifest_files(addon_path):
     """Every ``data``/``demo`` file and every asset of this addon exists."""
-    manifest, lines, problems = load_manifest(addon_path)
+    manifest, lines, _unusable = load_manifest(addon_path)
     if manifest is None:
-        return problems
+        return []  # check_manifest reports why
+    problems = []
     rel_manifest = _rel(addon_path, os.path.join(addon_path, "__manifest__.py"))
     for key in ("data", "demo"):
         for entry in _manifest_file_list(manifest, key):
@@ -238,9 +239,10 @@ def check_manifest_files(addon_path):
 
 def check_unlisted_data_files(addon_path):
     """XML/CSV files under the data directories must be loaded by the manifest."""
-    manifest, _lines, problems = load_manifest(addon_path)
+    manifest, _lines, _unusable = load_manifest(addon_path)
     if manifest is None:
-        return problems
+        return []  # check_manifest reports why
+    problems = []
     listed = {
         os.path.normpath(entry)
         for key in ("data", "demo")
@@ -438,8 +440,7 @@ def run_all_checks(addon_path, allowed_models=()):
         problems += check_unlisted_data_files(addon_path)
     problems += check_access_csv(addon_path, allowed_models)
     problems += check_xml_models(addon_path, allowed_models)
-    # the manifest checks can report the same unreadable manifest several times
-    return list(dict.fromkeys(problems))
+    return problems
 
 
 def main(argv=None):

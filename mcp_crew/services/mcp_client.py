@@ -293,9 +293,15 @@ class SessionPool:
                 await managed.close()
         return len(idle)
 
-    async def close_all(self):
+    async def close_all(self, grace=5.0):
         sessions, self._sessions = list(self._sessions.values()), {}
         await asyncio.gather(*(managed.close() for managed in sessions), *self._closing)
+        # Cancelled transports of this loop still winding down (stdio waits for
+        # its process): let them finish before the loop stops, within a bound.
+        loop = asyncio.get_running_loop()
+        finishing = [task for task in _FINISHING if task.get_loop() is loop]
+        if finishing:
+            await asyncio.wait(finishing, timeout=grace)
 
     def __len__(self):
         return len(self._sessions)
