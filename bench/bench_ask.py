@@ -37,7 +37,6 @@ Not part of the test suite: it prints figures, it asserts nothing.
 
 import concurrent.futures
 import json
-import os
 import random
 import shutil
 import statistics
@@ -47,7 +46,7 @@ import tempfile
 import time
 
 import requests
-from odoo_support import ROOT, free_port, percentile, start_bench
+from odoo_support import free_port, percentile, start_bench
 
 DB = "mcp_crew_bench_ask"
 LOGIN, PASSWORD = "bench_asker", "bench_asker_pw"
@@ -63,6 +62,7 @@ QUESTIONS = (
     "Qual o prazo de entrega para São Paulo?",
 )
 from fake_openai import FakeOpenAI  # noqa: E402  pylint: disable=wrong-import-position
+from processes import CATALOG_SERVER  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def prepare(odoo, registry):
@@ -106,8 +106,7 @@ def prepare(odoo, registry):
                     "name": "catalog",
                     "transport": "stdio",
                     "command": sys.executable,
-                    "args_text": "%s\nstdio"
-                    % os.path.join(ROOT, "mcp_crew", "tests", "catalog_server.py"),
+                    "args_text": "%s\nstdio" % CATALOG_SERVER,
                     "kind": "database",
                     "timeout": 10,
                 }

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from mcp_crew.services.engine import McpEngine  # noqa: E402
 from mcp_crew.services.settings import EngineSettings  # noqa: E402
 from mcp_crew.services.spec import CacheScope, ServerSpec  # noqa: E402
+from mcp_crew.tests.processes import CATALOG_SERVER as SERVER  # noqa: E402
 
-SERVER = ROOT / "mcp_crew" / "tests" / "catalog_server.py"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 FILLER_TOOLS = "40"  # a realistic catalog: 46 tools with schemas
 

@@ -7,7 +7,6 @@ plain package (the addon's ``__init__`` tolerates a missing ``odoo``).
 import contextlib
 import os
 import pathlib
-import subprocess
 import sys
 import uuid
 
@@ -21,39 +20,20 @@ sys.path.insert(0, str(ROOT))
 from mcp_crew.services.engine import McpEngine  # noqa: E402
 from mcp_crew.services.settings import EngineSettings  # noqa: E402
 from mcp_crew.services.spec import CacheScope, ServerSpec  # noqa: E402
-from mcp_crew.tests.processes import PrivateRedis, free_port, wait_for_port  # noqa: E402,F401
+from mcp_crew.tests.processes import (  # noqa: E402,F401
+    CATALOG_SERVER,
+    PrivateRedis,
+    ServerProcess,
+    free_port,
+    start_catalog_server,
+    wait_for_port,
+)
 
-# Shared with the Odoo tests, hence inside the addon.
-CATALOG_SERVER = ROOT / "mcp_crew" / "tests" / "catalog_server.py"
 EVERYTHING_JS = (
     ROOT / "tests/.node/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
 )
 PG_DSN = os.environ.get("MCP_CREW_TEST_PG_DSN", "host=127.0.0.1 port=5432 user=root")
 SHARED_REDIS_URL = os.environ.get("MCP_CREW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-class ServerProcess:
-    """A real MCP server in a subprocess, killable from the test."""
-
-    def __init__(self, argv, port=None, env=None):
-        self.argv = argv
-        self.port = port
-        self.env = env
-        self.process = None
-
-    def start(self):
-        env = dict(os.environ, **(self.env or {}))
-        self.process = subprocess.Popen(
-            self.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        if self.port:
-            wait_for_port(self.port, process=self.process)
-        return self
-
-    def kill(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
 
 
 @pytest.fixture
@@ -96,14 +76,9 @@ def start_http_server():
     processes = []
 
     def start(*options, transport="http"):
-        port = free_port()
-        proc = ServerProcess(
-            [sys.executable, str(CATALOG_SERVER), transport, "--port", str(port), *options],
-            port=port,
-        ).start()
+        url, proc = start_catalog_server(*options, transport=transport)
         processes.append(proc)
-        path = "/mcp" if transport == "http" else "/sse"
-        return "http://127.0.0.1:%d%s" % (port, path), proc
+        return url, proc
 
     yield start
     for proc in processes:

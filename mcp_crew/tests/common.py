@@ -3,8 +3,6 @@ Redis behind the process engine, and users."""
 
 import asyncio
 import contextlib
-import os
-import subprocess
 import sys
 
 import httpx
@@ -17,9 +15,7 @@ from .. import runtime
 from ..runtime import get_engine
 from ..services.engine import McpEngine
 from ..services.settings import EngineSettings
-from .processes import PrivateRedis, free_port, wait_for_port
-
-CATALOG_SERVER = os.path.join(os.path.dirname(__file__), "catalog_server.py")
+from .processes import CATALOG_SERVER, PrivateRedis, start_catalog_server
 
 
 def run_mcp_session(url, api_key, work, timeout=60):
@@ -97,15 +93,9 @@ class McpCrewCase(TransactionCase):
 
     def start_http_server(self, *options):
         """Start the catalog server over streamable HTTP; returns (url, process)."""
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, CATALOG_SERVER, "http", "--port", str(port), *options],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.addCleanup(process.kill)
-        wait_for_port(port, process=process)
-        return "http://127.0.0.1:%d/mcp" % port, process
+        url, server = start_catalog_server(*options)
+        self.addCleanup(server.kill)
+        return url, server.process
 
     # Also usable by HttpCase tests, which cannot inherit this class.
     private_redis_engine = staticmethod(private_redis_engine)

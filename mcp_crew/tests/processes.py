@@ -1,12 +1,19 @@
-"""Real processes for tests: free ports, waiting for them, a private Redis.
+"""Real processes for tests: free ports, waiting for them, MCP servers, a
+private Redis.
 
-Shared by the Odoo tests and the plain-pytest engine tests; no Odoo import.
+Shared by the Odoo tests, the plain-pytest engine tests and the benches; no
+Odoo import.
 """
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
+
+# The SDK-built MCP server every suite talks to.
+CATALOG_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalog_server.py")
 
 
 def free_port():
@@ -28,12 +35,45 @@ def wait_for_port(port, timeout=20.0, process=None):
     raise TimeoutError("nothing listens on port %d after %.0f s" % (port, timeout))
 
 
-class PrivateRedis:
+class ServerProcess:
+    """A real server in a subprocess, killable (and restartable) from the test."""
+
+    def __init__(self, argv, port=None, env=None):
+        self.argv = argv
+        self.port = port
+        self.env = env
+        self.process = None
+
+    def start(self):
+        env = dict(os.environ, **(self.env or {}))
+        self.process = subprocess.Popen(
+            self.argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if self.port:
+            wait_for_port(self.port, process=self.process)
+        return self
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def start_catalog_server(*options, transport="http"):
+    """``catalog_server.py`` over streamable HTTP (or SSE): ``(url, ServerProcess)``."""
+    port = free_port()
+    server = ServerProcess(
+        [sys.executable, CATALOG_SERVER, transport, "--port", str(port), *options], port=port
+    ).start()
+    path = "/mcp" if transport == "http" else "/sse"
+    return "http://127.0.0.1:%d%s" % (port, path), server
+
+
+class PrivateRedis(ServerProcess):
     """A redis-server owned by one test, so the test can stop and restart it."""
 
     def __init__(self):
-        self.port = free_port()
-        self.process = None
+        super().__init__(None, port=free_port())
 
     @property
     def url(self):
@@ -43,25 +83,18 @@ class PrivateRedis:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed; the README's test command does it")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port, process=self.process)
-        return self
+        self.argv = [
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        return super().start()
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        self.kill()

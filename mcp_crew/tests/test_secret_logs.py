@@ -16,7 +16,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 from odoo.tools import mute_logger
 
-from .common import CATALOG_SERVER, private_redis_engine
+from .common import CATALOG_SERVER, private_redis_engine, start_catalog_server
 from .fake_openai import FakeOpenAI
 
 SECRETS = {
@@ -178,16 +178,7 @@ class TestSecretsStayOutOfLogs(HttpCase):
         return run
 
     def start_catalog_http(self):
-        import subprocess  # noqa: PLC0415 - only this test starts an HTTP server
-
-        from .processes import free_port, wait_for_port  # noqa: PLC0415
-
-        port = free_port()
-        self.http_process = subprocess.Popen(
-            [sys.executable, CATALOG_SERVER, "http", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.addCleanup(self.http_process.kill)
-        wait_for_port(port, process=self.http_process)
-        return "http://127.0.0.1:%d/mcp" % port
+        url, server = start_catalog_server()
+        self.addCleanup(server.kill)
+        self.http_process = server.process
+        return url
