@@ -6,71 +6,12 @@ them and shows them as fresh transient records, one per company the user
 has selected.
 """
 
-import collections
-import re
-
 from odoo import _, api, fields, models
 
 from ..runtime import get_engine
+from ..services.cache import count_company_keys
 from ..services.errors import RedisUnavailable
-from ..services.spec import CacheScope
-
-CACHE_METRIC = "mcp_crew_cache_requests_total"
-_SAMPLE = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$", re.S)
-_LABEL = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
-_UNESCAPE = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
-# Redis glob metacharacters, escaped in a database name used in a pattern.
-_GLOB = re.compile(r"([\\*?\[\]])")
-
-
-def parse_sample(sample):
-    """``('name', {label: value})`` of a Prometheus sample name such as
-    ``mcp_crew_cache_requests_total{company="1",level="l1",result="hit"}``;
-    ``(None, {})`` when it is not one."""
-    match = _SAMPLE.match(sample or "")
-    if not match:
-        return None, {}
-    name, body = match.group(1), match.group(2) or ""
-    labels, position = {}, 0
-    while position < len(body):
-        label = _LABEL.match(body, position)
-        if not label or label.end() == position:
-            return None, {}
-        value = re.sub(r"\\[\\\"n]", lambda m: _UNESCAPE[m.group(0)], label.group(2))
-        labels[label.group(1)] = value
-        position = label.end()
-    return name, labels
-
-
-def cache_counts(samples):
-    """``{company_id: {(level, result): count}}`` from a metrics snapshot."""
-    counts = collections.defaultdict(lambda: collections.defaultdict(float))
-    for sample, value in samples.items():
-        name, labels = parse_sample(sample)
-        if name != CACHE_METRIC:
-            continue
-        try:
-            company_id = int(labels.get("company", ""))
-            value = float(value)
-        except (TypeError, ValueError):
-            continue
-        counts[company_id][(labels.get("level"), labels.get("result"))] += value
-    return counts
-
-
-def count_company_keys(client, db):
-    """``{company_id: number of keys}`` of database ``db``, in one SCAN."""
-    # "mcp_crew:{<db>:" -- what every key of the database starts with.
-    prefix = CacheScope(db, "\0").key("", "").partition("\0")[0]
-    pattern = _GLOB.sub(r"\\\1", prefix) + "*}:*"
-    keys = collections.Counter()
-    for key in client.scan_iter(match=pattern, count=1000):
-        if isinstance(key, bytes):
-            key = key.decode("utf-8", "replace")
-        company, closing, _rest = key[len(prefix) :].partition("}")
-        if closing and company.isdigit():
-            keys[int(company)] += 1
-    return keys
+from ..services.metrics import cache_counts
 
 
 def _ratio(hits, total):

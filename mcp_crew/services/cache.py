@@ -14,12 +14,14 @@ import contextlib
 import gzip
 import json
 import logging
+import re
 import threading
 import time
 
 import redis
 
 from .errors import RedisUnavailable
+from .spec import CacheScope
 
 _logger = logging.getLogger(__name__)
 
@@ -236,3 +238,22 @@ class TieredCache:
         if max_l1_ttl is None:
             return self.l1_ttl
         return max(0.0, min(self.l1_ttl, max_l1_ttl))
+
+
+# Redis glob metacharacters, escaped in a database name used in a pattern.
+_GLOB = re.compile(r"([\\*?\[\]])")
+
+
+def count_company_keys(client, db):
+    """``{company_id: number of keys}`` of database ``db``, in one SCAN."""
+    # "mcp_crew:{<db>:" -- what every key of the database starts with.
+    prefix = CacheScope(db, "\0").key("", "").partition("\0")[0]
+    pattern = _GLOB.sub(r"\\\1", prefix) + "*}:*"
+    keys = collections.Counter()
+    for key in client.scan_iter(match=pattern, count=1000):
+        if isinstance(key, bytes):
+            key = key.decode("utf-8", "replace")
+        company, closing, _rest = key[len(prefix) :].partition("}")
+        if closing and company.isdigit():
+            keys[int(company)] += 1
+    return keys

@@ -17,6 +17,7 @@ scrape shows this worker's share with ``mcp_crew_metrics_redis_up 0``.
 import collections
 import dataclasses
 import logging
+import re
 import threading
 
 from .errors import RedisUnavailable
@@ -263,3 +264,44 @@ def _sort_key(sample):
 def _format(sample, value):
     number = int(value) if float(value).is_integer() else value
     return "%s %s" % (sample, number)
+
+
+CACHE_METRIC = "mcp_crew_cache_requests_total"  # read back by the cache dashboard
+_SAMPLE = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*(?:\{(.*)\})?\s*$", re.S)
+_LABEL = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
+_UNESCAPE = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
+
+
+def parse_sample(sample):
+    """``('name', {label: value})`` of a Prometheus sample name such as
+    ``mcp_crew_cache_requests_total{company="1",level="l1",result="hit"}``;
+    ``(None, {})`` when it is not one."""
+    match = _SAMPLE.match(sample or "")
+    if not match:
+        return None, {}
+    name, body = match.group(1), match.group(2) or ""
+    labels, position = {}, 0
+    while position < len(body):
+        label = _LABEL.match(body, position)
+        if not label or label.end() == position:
+            return None, {}
+        value = re.sub(r"\\[\\\"n]", lambda m: _UNESCAPE[m.group(0)], label.group(2))
+        labels[label.group(1)] = value
+        position = label.end()
+    return name, labels
+
+
+def cache_counts(samples):
+    """``{company_id: {(level, result): count}}`` from a metrics snapshot."""
+    counts = collections.defaultdict(lambda: collections.defaultdict(float))
+    for sample, value in samples.items():
+        name, labels = parse_sample(sample)
+        if name != CACHE_METRIC:
+            continue
+        try:
+            company_id = int(labels.get("company", ""))
+            value = float(value)
+        except (TypeError, ValueError):
+            continue
+        counts[company_id][(labels.get("level"), labels.get("result"))] += value
+    return counts

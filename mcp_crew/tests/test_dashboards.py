@@ -5,8 +5,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
 
-from ..models.mcp_cache_stats import cache_counts, parse_sample
 from ..runtime import get_engine
+from ..services.metrics import cache_counts, parse_sample
 from ..services.spec import CacheScope
 from .common import McpCrewCase, private_redis_engine
 
