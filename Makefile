@@ -49,7 +49,7 @@ lint:
 # Runs only where an Odoo 16 is importable: ODOO_BIN points at odoo-bin (with
 # the Python that runs it, e.g. a venv's launcher) or `odoo` is on the path.
 odoo-test:
-	tools/odoo-test.sh
+	ADDONS="$(ADDONS)" tools/odoo-test.sh
 
 bench: setup services
 	$(PY) bench/bench_discovery.py

@@ -11,7 +11,9 @@ if [ -z "$odoo_bin" ]; then
     exit 0
 fi
 db="mcp_crew_test_$$"
-modules=$(cd "$root" && for manifest in mcp_crew*/__manifest__.py; do dirname "$manifest"; done | paste -sd, -)
+# The repository's addons: from make (ADDONS), else every folder with a manifest.
+addons_here=${ADDONS:-$(cd "$root" && for manifest in */__manifest__.py; do dirname "$manifest"; done)}
+modules=$(echo "$addons_here" | tr ' ' '\n' | paste -sd, -)
 tags=$(echo "$modules" | sed 's/[^,]*/\/&/g')
 addons="${ODOO_ADDONS_PATH:+$ODOO_ADDONS_PATH,}$root"
 log=$(mktemp)
