@@ -28,6 +28,12 @@ Odoo, and through HAProxy holding at most one request per worker (``maxconn
 own accept queue is only 8 connections per worker and a burst of 50 clients
 overflows it (dropped SYNs come back after a 1 s retransmit, or reset).
 
+With ``ab`` (ApacheBench) on the PATH, the 50 back-to-back clients through
+HAProxy are measured once more with it as the load generator: one C thread
+instead of 50 Python ones, which on a 2-core machine take CPU from the server
+they measure. ab cannot read the JSON answers, so each of its runs is checked
+in the database instead (the runs it created, by status).
+
 Then one crew request with an LLM (the loopback scripted OpenAI-compatible
 server) to show that the request returns at once and the answer arrives
 from the background cron worker.
@@ -38,6 +44,7 @@ Not part of the test suite: it prints figures, it asserts nothing.
 import concurrent.futures
 import json
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -173,6 +180,18 @@ def start_haproxy(odoo_port, workers=2):
     return None, None
 
 
+def rpc_body(params):
+    return {"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
+
+
+def execute_kw_params(uid, api_key, model, method, args, kwargs=None):
+    return {
+        "service": "object",
+        "method": "execute_kw",
+        "args": [DB, uid, api_key, model, method, args, kwargs or {}],
+    }
+
+
 class Client:
     def __init__(self, base, uid, api_key):
         self.base, self.uid, self.api_key = base, uid, api_key
@@ -181,7 +200,7 @@ class Client:
     def post(self, path, params):
         response = self.session.post(
             self.base + path,
-            json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params},
+            json=rpc_body(params),
             timeout=60,
         )
         reply = response.json()
@@ -191,12 +210,7 @@ class Client:
 
     def execute_kw(self, model, method, args, kwargs=None):
         return self.post(
-            "/jsonrpc",
-            {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [DB, self.uid, self.api_key, model, method, args, kwargs or {}],
-            },
+            "/jsonrpc", execute_kw_params(self.uid, self.api_key, model, method, args, kwargs)
         )
 
     def login(self):
@@ -262,6 +276,120 @@ def measure(base, uid, api_key, call, needs_login, concurrency, think=0.0):
         list(pool.map(worker, range(concurrency)))
     elapsed = time.perf_counter() - started
     return latencies, errors, total / elapsed
+
+
+AB_CLIENTS, AB_REQUESTS = 50, 2000
+# Little's law: N clients sending back to back wait N / throughput on average,
+# so a latency target needs at least this throughput at AB_CLIENTS.
+TARGET_P95 = 0.150
+
+
+def ab_scenarios(uid, api_key, cookie):
+    """(label, path, JSON body, cookie) of the scenarios above, one fixed body each."""
+
+    def execute_kw(*call):
+        return rpc_body(execute_kw_params(uid, api_key, *call))
+
+    return (
+        (
+            "baseline: execute_kw search_read (1 partner)",
+            "/jsonrpc",
+            execute_kw("res.partner", "search_read", [[["id", "=", 1]]], {"fields": ["name"]}),
+            None,
+        ),
+        (
+            "ask via execute_kw: knowledge answer",
+            "/jsonrpc",
+            execute_kw("mcp.run", "ask", [QUESTIONS[0]]),
+            None,
+        ),
+        (
+            "ask via execute_kw: direct tool call",
+            "/jsonrpc",
+            execute_kw("mcp.run", "ask", ['/tool add {"a": 2, "b": 1}']),
+            None,
+        ),
+        (
+            "ask via /mcp_crew/ask: knowledge answer",
+            "/mcp_crew/ask",
+            rpc_body({"message": QUESTIONS[0]}),
+            cookie,
+        ),
+    )
+
+
+def run_ab(url, body, concurrency, count, cookie=None):
+    """One ApacheBench run: (median ms, p95 ms, req/s, failed requests)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as payload:
+        json.dump(body, payload)
+        payload.flush()
+        # -l: answers differ in length (run ids); -r: count socket errors, go on.
+        command = ["ab", "-q", "-l", "-r", "-s", "60", "-n", str(count), "-c", str(concurrency)]
+        command += ["-p", payload.name, "-T", "application/json"]
+        if cookie:
+            command += ["-C", cookie]
+        output = subprocess.run(command + [url], capture_output=True, text=True, check=False).stdout
+
+    def number(pattern):
+        found = re.search(pattern, output, re.M)
+        if not found:
+            raise RuntimeError("ab printed no %r: %s" % (pattern, output[-500:]))
+        return float(found.group(1))
+
+    failed = number(r"^Failed requests:\s+(\d+)")
+    non_2xx = re.search(r"^Non-2xx responses:\s+(\d+)", output, re.M)
+    failed += int(non_2xx.group(1)) if non_2xx else 0
+    return (
+        number(r"^\s+50%\s+(\d+)"),
+        number(r"^\s+95%\s+(\d+)"),
+        number(r"^Requests per second:\s+([\d.]+)"),
+        failed,
+    )
+
+
+def run_counts(registry, uid):
+    """The bench user's runs by status."""
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT state, count(*) FROM mcp_run WHERE requester_id = %s GROUP BY state", (uid,)
+        )
+        return dict(cr.fetchall())
+
+
+def ab_table(registry, url, uid, api_key):
+    client = Client(url, uid, api_key)
+    client.login()
+    cookie = "session_id=%s" % client.session.cookies["session_id"]
+    print(
+        "%d concurrent clients, back to back, ApacheBench, %d requests per scenario:"
+        % (AB_CLIENTS, AB_REQUESTS)
+    )
+    baseline_rate = None
+    for label, path, body, session in ab_scenarios(uid, api_key, cookie):
+        run_ab(url + path, body, AB_CLIENTS, AB_CLIENTS, session)  # warm-up
+        before = run_counts(registry, uid)
+        median, p95, rate, failed = run_ab(url + path, body, AB_CLIENTS, AB_REQUESTS, session)
+        after = run_counts(registry, uid)
+        created = {state: after.get(state, 0) - before.get(state, 0) for state in after}
+        checked = (
+            ", runs created: %s"
+            % ", ".join(
+                "%d %s" % (count, state) for state, count in sorted(created.items()) if count
+            )
+            if any(created.values())
+            else ""
+        )
+        print(
+            "  %-46s median %5.0f ms  p95 %5.0f ms  %6.0f req/s  errors %d%s"
+            % (label, median, p95, rate, failed, checked),
+            flush=True,
+        )
+        baseline_rate = baseline_rate or rate
+    print(
+        "  p95 <= %.0f ms for %d clients back to back needs at least %.0f req/s (Little's law); "
+        "Odoo's own baseline call reaches %.0f req/s here."
+        % (TARGET_P95 * 1000, AB_CLIENTS, AB_CLIENTS / TARGET_P95, baseline_rate)
+    )
 
 
 def crew_in_background(odoo, registry, base, uid, api_key):
@@ -348,6 +476,9 @@ def main():
             for concurrency in CONCURRENCY:
                 run_table(url, uid, api_key, concurrency)
             run_table(url, uid, api_key, PACED_CLIENTS, PACED_THINK)
+        if proxied and shutil.which("ab"):
+            print("\n== through HAProxy, ApacheBench as the load generator")
+            ab_table(registry, proxied, uid, api_key)
         crew_in_background(odoo, registry, base, uid, api_key)
     finally:
         if proxy:
