@@ -74,10 +74,11 @@ def start_odoo(odoo_args, db, port, workers=2):
     command = [
         odoo_bin,
         *odoo_args,
+        # One database and no --db-filter: Odoo then takes the database from
+        # -d instead of listing PostgreSQL's databases (a new connection) on
+        # every request that carries no session cookie.
         "-d",
         db,
-        "--db-filter",
-        "^%s$" % db,
         "--workers",
         str(workers),
         "--max-cron-threads",
