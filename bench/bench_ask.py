@@ -53,7 +53,7 @@ import tempfile
 import time
 
 import requests
-from odoo_support import free_port, percentile, start_bench
+from odoo_support import free_port, percentile, start_bench, vacuum_analyze
 
 DB = "mcp_crew_bench_ask"
 LOGIN, PASSWORD = "bench_asker", "bench_asker_pw"
@@ -69,7 +69,10 @@ QUESTIONS = (
     "Qual o prazo de entrega para São Paulo?",
 )
 from fake_openai import FakeOpenAI  # noqa: E402  pylint: disable=wrong-import-position
-from processes import CATALOG_SERVER  # noqa: E402  pylint: disable=wrong-import-position
+from processes import (  # noqa: E402  pylint: disable=wrong-import-position
+    CATALOG_SERVER,
+    wait_for_port,
+)
 
 
 def prepare(odoo, registry):
@@ -103,10 +106,7 @@ def prepare(odoo, registry):
         if Knowledge.search_count([]) < KNOWLEDGE_ITEMS:
             load_knowledge(Knowledge)
             cr.commit()
-            cr._cnx.autocommit = True  # VACUUM cannot run in a transaction
-            for table in ("mcp_knowledge", "mcp_knowledge_word"):
-                cr.execute("VACUUM ANALYZE %s" % table)  # planner statistics for the new rows
-            cr._cnx.autocommit = False
+            vacuum_analyze(cr, "mcp_knowledge", "mcp_knowledge_word")
         if not env["mcp.server"].search([("name", "=", "catalog")]):
             server = env["mcp.server"].create(
                 {
@@ -169,15 +169,12 @@ def start_haproxy(odoo_port, workers=2):
     process = subprocess.Popen(
         ["haproxy", "-db", "-f", config.name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            requests.get("http://127.0.0.1:%d/web/login" % port, timeout=2)
-            return process, "http://127.0.0.1:%d" % port
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    return None, None
+    try:
+        wait_for_port(port, timeout=10, process=process)
+    except (RuntimeError, TimeoutError):  # it exited, or never listened
+        process.kill()
+        return None, None
+    return process, "http://127.0.0.1:%d" % port
 
 
 def rpc_body(params):
@@ -217,27 +214,47 @@ class Client:
         self.post("/web/session/authenticate", {"db": DB, "login": LOGIN, "password": PASSWORD})
 
 
-def scenarios():
-    def baseline(client, _n):
-        client.execute_kw("res.partner", "search_read", [[["id", "=", 1]]], {"fields": ["name"]})
+def scenarios(uid, api_key):
+    """(label, path, JSON-RPC params of request n, answer route to expect, needs a
+    session cookie) of each measured call."""
 
-    def knowledge(client, n):
-        result = client.execute_kw("mcp.run", "ask", [QUESTIONS[n % len(QUESTIONS)]])
-        expect(result, "knowledge")
+    def execute_kw(*call):
+        return execute_kw_params(uid, api_key, *call)
 
-    def tool(client, n):
-        result = client.execute_kw("mcp.run", "ask", ['/tool add {"a": %d, "b": 1}' % n])
-        expect(result, "tool")
-
-    def web_knowledge(client, n):
-        result = client.post("/mcp_crew/ask", {"message": QUESTIONS[n % len(QUESTIONS)]})
-        expect(result, "knowledge")
+    def question(n):
+        return QUESTIONS[n % len(QUESTIONS)]
 
     return (
-        ("baseline: execute_kw search_read (1 partner)", baseline, False),
-        ("ask via execute_kw: knowledge answer", knowledge, False),
-        ("ask via execute_kw: direct tool call", tool, False),
-        ("ask via /mcp_crew/ask: knowledge answer", web_knowledge, True),
+        (
+            "baseline: execute_kw search_read (1 partner)",
+            "/jsonrpc",
+            lambda _n: execute_kw(
+                "res.partner", "search_read", [[["id", "=", 1]]], {"fields": ["name"]}
+            ),
+            None,
+            False,
+        ),
+        (
+            "ask via execute_kw: knowledge answer",
+            "/jsonrpc",
+            lambda n: execute_kw("mcp.run", "ask", [question(n)]),
+            "knowledge",
+            False,
+        ),
+        (
+            "ask via execute_kw: direct tool call",
+            "/jsonrpc",
+            lambda n: execute_kw("mcp.run", "ask", ['/tool add {"a": %d, "b": 1}' % n]),
+            "tool",
+            False,
+        ),
+        (
+            "ask via /mcp_crew/ask: knowledge answer",
+            "/mcp_crew/ask",
+            lambda n: {"message": question(n)},
+            "knowledge",
+            True,
+        ),
     )
 
 
@@ -249,7 +266,14 @@ def expect(result, route):
         )
 
 
-def measure(base, uid, api_key, call, needs_login, concurrency, think=0.0):
+def measure(base, uid, api_key, request, concurrency, think=0.0):
+    path, params, route, needs_login = request
+
+    def call(client, n):
+        result = client.post(path, params(n))
+        if route:
+            expect(result, route)
+
     clients = [Client(base, uid, api_key) for _ in range(concurrency)]
     for client in clients:
         if needs_login:
@@ -282,40 +306,6 @@ AB_CLIENTS, AB_REQUESTS = 50, 2000
 # Little's law: N clients sending back to back wait N / throughput on average,
 # so a latency target needs at least this throughput at AB_CLIENTS.
 TARGET_P95 = 0.150
-
-
-def ab_scenarios(uid, api_key, cookie):
-    """(label, path, JSON body, cookie) of the scenarios above, one fixed body each."""
-
-    def execute_kw(*call):
-        return rpc_body(execute_kw_params(uid, api_key, *call))
-
-    return (
-        (
-            "baseline: execute_kw search_read (1 partner)",
-            "/jsonrpc",
-            execute_kw("res.partner", "search_read", [[["id", "=", 1]]], {"fields": ["name"]}),
-            None,
-        ),
-        (
-            "ask via execute_kw: knowledge answer",
-            "/jsonrpc",
-            execute_kw("mcp.run", "ask", [QUESTIONS[0]]),
-            None,
-        ),
-        (
-            "ask via execute_kw: direct tool call",
-            "/jsonrpc",
-            execute_kw("mcp.run", "ask", ['/tool add {"a": 2, "b": 1}']),
-            None,
-        ),
-        (
-            "ask via /mcp_crew/ask: knowledge answer",
-            "/mcp_crew/ask",
-            rpc_body({"message": QUESTIONS[0]}),
-            cookie,
-        ),
-    )
 
 
 def run_ab(url, body, concurrency, count, cookie=None):
@@ -365,7 +355,9 @@ def ab_table(registry, url, uid, api_key):
         % (AB_CLIENTS, AB_REQUESTS)
     )
     baseline_rate = None
-    for label, path, body, session in ab_scenarios(uid, api_key, cookie):
+    for label, path, params, _route, needs_login in scenarios(uid, api_key):
+        # ab sends one fixed body: each scenario's request 0.
+        body, session = rpc_body(params(0)), cookie if needs_login else None
         run_ab(url + path, body, AB_CLIENTS, AB_CLIENTS, session)  # warm-up
         before = run_counts(registry, uid)
         median, p95, rate, failed = run_ab(url + path, body, AB_CLIENTS, AB_REQUESTS, session)
@@ -437,8 +429,8 @@ def run_table(base, uid, api_key, concurrency, think=0.0):
             % (concurrency, REQUESTS[concurrency])
         )
     baseline = None
-    for label, call, needs_login in scenarios():
-        latencies, errors, rate = measure(base, uid, api_key, call, needs_login, concurrency, think)
+    for label, *request in scenarios(uid, api_key):
+        latencies, errors, rate = measure(base, uid, api_key, request, concurrency, think)
         median, p95 = statistics.median(latencies), percentile(latencies, 0.95)
         line = "  %-46s median %7.1f ms  p95 %7.1f ms  %6.0f req/s  errors %d" % (
             label,

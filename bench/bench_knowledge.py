@@ -26,7 +26,7 @@ import random
 import sys
 import time
 
-from odoo_support import ensure_database, report, setup_odoo
+from odoo_support import ensure_database, report, setup_odoo, vacuum_analyze
 
 DB_PREFIX = "mcp_crew_bench_kb_"
 SIZES = (10_000, 100_000)
@@ -294,10 +294,7 @@ def main():
                 print("rebuilding the vocabulary...", flush=True)
                 rebuild_vocabulary(cr)
         with registry.cursor() as cr:
-            cr._cnx.autocommit = True
-            cr.execute("VACUUM ANALYZE mcp_knowledge")
-            cr.execute("VACUUM ANALYZE mcp_knowledge_word")
-            cr._cnx.autocommit = False
+            vacuum_analyze(cr, "mcp_knowledge", "mcp_knowledge_word")
         company_id, user_id = company_ids[0], user_ids[0]
         print(
             "\n%d items per company (%d companies), %d queries, %d stores"

@@ -68,6 +68,14 @@ def ensure_database(odoo, db):
     return registry
 
 
+def vacuum_analyze(cr, *tables):
+    """Planner statistics for newly loaded rows; ``cr`` must hold no uncommitted work."""
+    cr._cnx.autocommit = True  # VACUUM cannot run in a transaction
+    for table in tables:
+        cr.execute("VACUUM ANALYZE %s" % table)
+    cr._cnx.autocommit = False
+
+
 def start_odoo(odoo_args, db, port, workers=2):
     """``odoo-bin`` (``ODOO_BIN``) serving ``db`` with ``workers``; waits until it answers."""
     odoo_bin = os.environ.get("ODOO_BIN", "odoo-bin")
