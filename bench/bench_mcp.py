@@ -34,6 +34,9 @@ LOGIN = "bench_mcp"
 PARTNERS = 500
 LIMIT = 80
 FIELDS = ["name", "email", "phone", "city", "company_id", "is_company"]
+DOMAIN = [["name", "like", "Bench partner"]]
+# The same search as the execute_kw baseline, as odoo_search_read arguments.
+TOOL_ARGUMENTS = {"model": "res.partner", "domain": DOMAIN, "fields": FIELDS, "limit": LIMIT}
 BLOCKS, PER_BLOCK = 10, 30
 
 
@@ -88,7 +91,7 @@ def execute_kw(session, base, uid, api_key):
                     api_key,
                     "res.partner",
                     "search_read",
-                    [[["name", "like", "Bench partner"]]],
+                    [DOMAIN],
                     {"fields": FIELDS, "limit": LIMIT},
                 ],
             },
@@ -107,15 +110,7 @@ def mcp_raw(session, base, api_key):
             "jsonrpc": "2.0",
             "id": 1,
             "method": "tools/call",
-            "params": {
-                "name": "odoo_search_read",
-                "arguments": {
-                    "model": "res.partner",
-                    "domain": [["name", "like", "Bench partner"]],
-                    "fields": FIELDS,
-                    "limit": LIMIT,
-                },
-            },
+            "params": {"name": "odoo_search_read", "arguments": TOOL_ARGUMENTS},
         },
         headers={"Authorization": "Bearer %s" % api_key, "Accept": "application/json"},
         timeout=30,
@@ -127,12 +122,6 @@ def mcp_raw(session, base, api_key):
 
 async def sdk_timings(base, api_key, count):
     headers = {"Authorization": "Bearer %s" % api_key}
-    arguments = {
-        "model": "res.partner",
-        "domain": [["name", "like", "Bench partner"]],
-        "fields": FIELDS,
-        "limit": LIMIT,
-    }
     timings = Timings()
     async with httpx.AsyncClient(headers=headers, timeout=30) as client:
         async with streamable_http_client(base + "/mcp", http_client=client) as streams:
@@ -140,7 +129,7 @@ async def sdk_timings(base, api_key, count):
                 await session.initialize()
                 for _ in range(count):
                     with timings.measure():
-                        result = await session.call_tool("odoo_search_read", arguments)
+                        result = await session.call_tool("odoo_search_read", TOOL_ARGUMENTS)
                     assert not result.isError
     return timings
 
