@@ -22,16 +22,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Pinned Node packages go to tests/.node.
+NPM_INSTALL := tools/ensure-node.sh && mkdir -p tests/.node && cd tests/.node \
+	&& npm install --no-audit --no-fund --silent
+
 $(EVERYTHING):
-	tools/ensure-node.sh
-	mkdir -p tests/.node
-	cd tests/.node && npm install --no-audit --no-fund --silent \
-		@modelcontextprotocol/server-everything@$(EVERYTHING_VERSION)
+	$(NPM_INSTALL) @modelcontextprotocol/server-everything@$(EVERYTHING_VERSION)
 
 $(ESLINT):
-	tools/ensure-node.sh
-	mkdir -p tests/.node
-	cd tests/.node && npm install --no-audit --no-fund --silent eslint@$(ESLINT_VERSION)
+	$(NPM_INSTALL) eslint@$(ESLINT_VERSION)
 
 services:
 	tools/ensure-services.sh
