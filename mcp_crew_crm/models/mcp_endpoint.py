@@ -31,6 +31,8 @@ _MOMENT = (
     "ISO 8601 date and time, e.g. 2025-01-13T10:00:00-03:00; without an offset, in your timezone"
 )
 _MINUTES = {"type": "integer", "minimum": 0, "maximum": 240}
+# One bound for proposing and booking: a proposed slot must be bookable.
+_DURATION = {"type": "integer", "minimum": 5, "maximum": 720}
 
 
 def _moment(description):
@@ -87,7 +89,7 @@ class McpEndpoint(models.AbstractModel):
                 "inputSchema": tool_schema(
                     dict(
                         _ATTENDEES,
-                        duration_minutes={"type": "integer", "minimum": 5, "maximum": 720},
+                        duration_minutes=_DURATION,
                         window_start=_moment("Search from (default: now)"),
                         window_end=_moment("Search until (default: two weeks after the start)"),
                         urgency={
@@ -126,7 +128,7 @@ class McpEndpoint(models.AbstractModel):
                         title={"type": "string", "minLength": 1},
                         start=_moment("Start"),
                         end=_moment("End (default: start + duration_minutes)"),
-                        duration_minutes={"type": "integer", "minimum": 5, "maximum": 720},
+                        duration_minutes=_DURATION,
                         lead_id={"type": "integer", "description": "crm.lead id"},
                         buffer_minutes=dict(
                             _MINUTES, description="Free time required around other meetings"
