@@ -36,7 +36,6 @@ _logger = logging.getLogger(__name__)
 # Item language → text search configuration created by ensure_search_schema.
 TEXT_CONFIGS = {"pt": "mcp_crew_pt", "en": "mcp_crew_en", "simple": "mcp_crew_simple"}
 _BASE_CONFIGS = {"pt": "portuguese", "en": "english", "simple": "simple"}
-# The trigram target: what a typo in a query is most likely aimed at.
 # Title and topic: where a query word's similarity counts in the score.
 TRIGRAM_TARGET = "(coalesce({t}.name, '') || ' ' || coalesce({t}.topic, ''))"
 _CONFIG_CASE = (
@@ -318,17 +317,17 @@ def _join(parts, separator):
     return joined
 
 
-def _candidates(cr, relation, match, limit, newest_first):
-    """Ids of ``relation`` rows satisfying ``match`` (an :class:`_Sql`), at most ``limit``."""
+def _candidates(cr, relation, match, limit):
+    """Ids of ``relation`` rows satisfying ``match`` (an :class:`_Sql`), newest first,
+    at most ``limit``."""
     t = relation.alias
-    order = " ORDER BY %s.write_date DESC, %s.id DESC" % (t, t) if newest_first else ""
     sql = (
         _Sql(
             f"SELECT {t}.id FROM {relation.from_clause} WHERE ({relation.where_clause}) AND (",
             relation.params,
         )
         + match
-        + _Sql(")%s LIMIT %%s" % order, [limit])
+        + _Sql(f") ORDER BY {t}.write_date DESC, {t}.id DESC LIMIT %s", [limit])
     )
     cr.execute(sql.text, sql.params)
     return [row[0] for row in cr.fetchall()]
@@ -397,7 +396,7 @@ def search(
     terms = _query_terms(query) if vocabulary else []
     if not query:
         lexemes = [None] * len(TEXT_CONFIGS)
-        ids = _candidates(cr, relation, _Sql("true"), weights.candidate_limit, True)
+        ids = _candidates(cr, relation, _Sql("true"), weights.candidate_limit)
     else:
         lexemes = _or_queries(cr, query)
         ids = _text_candidates(cr, relation, lexemes, weights)
@@ -428,4 +427,4 @@ def _text_candidates(cr, relation, lexemes, weights):
     matches = _text_match(relation.alias, lexemes)
     if not matches:
         return []
-    return _candidates(cr, relation, _join(matches, " OR "), weights.candidate_limit, True)
+    return _candidates(cr, relation, _join(matches, " OR "), weights.candidate_limit)
