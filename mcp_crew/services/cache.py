@@ -103,8 +103,6 @@ class L1Cache:
 class RedisL2:
     """Redis as a cache that may disappear at any moment."""
 
-    FAILURES = REDIS_FAILURES
-
     def __init__(self, url, codec, socket_timeout, retry_interval, client=None):
         self.url = url
         self.codec = codec
@@ -179,7 +177,7 @@ class RedisL2:
         """Check Redis now, ignoring the retry interval; used by health checks."""
         try:
             self._client.ping()
-        except self.FAILURES as err:
+        except REDIS_FAILURES as err:
             self._mark_down(err)
             return False
         self._down_until = 0.0

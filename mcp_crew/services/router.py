@@ -34,8 +34,6 @@ import snowballstemmer
 from . import errors
 from .knowledge import text
 
-KINDS = ("crew", "tool", "intent", "knowledge", "llm_required")
-
 _STEMMERS = {
     "pt": snowballstemmer.stemmer("portuguese"),
     "en": snowballstemmer.stemmer("english"),
