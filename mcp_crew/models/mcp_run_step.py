@@ -46,7 +46,10 @@ class McpRunStep(models.Model):
     _order = "run_id, sequence, id"
 
     run_id = fields.Many2one("mcp.run", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
+    # Precomputed: part of the INSERT, not an UPDATE after it (every ask adds steps).
+    company_id = fields.Many2one(
+        related="run_id.company_id", store=True, index=True, precompute=True
+    )
     requester_id = fields.Many2one(related="run_id.requester_id")
     sequence = fields.Integer(required=True)
     kind = fields.Selection(
