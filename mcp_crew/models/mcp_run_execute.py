@@ -135,22 +135,20 @@ class McpRun(models.Model):
     def _routing_signature(self):
         for model in ("mcp.crew", "mcp.tool", "mcp.server"):
             self.env[model].flush_model()
-        cr = self.env.cr
-        cr.execute(
-            "SELECT COUNT(*), MAX(write_date) FROM mcp_crew "
-            "WHERE active AND (company_id IS NULL OR company_id = %s)",
-            (self.env.company.id,),
-        )
-        crews = cr.fetchone()
-        # Only what routing reads: a server's status writes (every discovery)
-        # must not throw the router away; archiving it changes the count.
-        cr.execute(
-            "SELECT COUNT(*), MAX(t.write_date) FROM mcp_tool t "
+        # One statement for both (this runs on every ask). Only what routing
+        # reads of the tools: a server's status writes (every discovery) must
+        # not throw the router away; archiving it changes the count.
+        self.env.cr.execute(
+            "SELECT crews.n, crews.changed, tools.n, tools.changed FROM "
+            "(SELECT COUNT(*) AS n, MAX(write_date) AS changed FROM mcp_crew "
+            "WHERE active AND (company_id IS NULL OR company_id = %(company)s)) crews, "
+            "(SELECT COUNT(*) AS n, MAX(t.write_date) AS changed FROM mcp_tool t "
             "JOIN mcp_server s ON s.id = t.server_id "
-            "WHERE t.active AND s.active AND s.company_id = %s",
-            (self.env.company.id,),
+            "WHERE t.active AND s.active AND s.company_id = %(company)s) tools",
+            {"company": self.env.company.id},
         )
-        return (tuple(crews), tuple(cr.fetchone()), self.env.lang)
+        row = self.env.cr.fetchone()
+        return (row[:2], row[2:], self.env.lang)
 
     @tools.ormcache("company_id", "signature")
     def _cached_router(self, company_id, signature):
