@@ -7,6 +7,7 @@ validated against the schema, the call has the server's timeout and circuit
 breaker, and a step records it.
 """
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -552,10 +553,7 @@ def _with_placeholders(spec):
     if not missing:
         return spec
     first = spec.tasks[0]
-    patched = crew_runner.TaskSpec(
-        "%s\n\n%s" % (first.description, "\n".join(missing)),
-        first.expected_output,
-        first.agent,
-        first.context,
+    patched = dataclasses.replace(
+        first, description="%s\n\n%s" % (first.description, "\n".join(missing))
     )
-    return crew_runner.CrewSpec(spec.name, spec.agents, (patched,) + spec.tasks[1:], spec.process)
+    return dataclasses.replace(spec, tasks=(patched,) + spec.tasks[1:])
