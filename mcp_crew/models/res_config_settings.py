@@ -4,6 +4,7 @@ from ..runtime import get_engine
 from ..services.knowledge.events import DEFAULT_MAXLEN
 from ..services.settings import DEFAULT_TTL_BY_KIND
 from .mcp_knowledge import DEFAULT_TTL_DAYS
+from .mcp_run import DEFAULT_MAX_MESSAGE
 
 
 def _ttl_field(kind, label):
@@ -137,7 +138,7 @@ class ResConfigSettings(models.TransientModel):
     mcp_crew_max_message_length = fields.Integer(
         "Longest request (characters)",
         config_parameter="mcp_crew.max_message_length",
-        default=4000,
+        default=DEFAULT_MAX_MESSAGE,
     )
 
     def _compute_mcp_crew_redis(self):
