@@ -60,6 +60,21 @@ def private_redis_engine(**settings_values):
         redis_server.stop()
 
 
+def stdio_server_values(name="catalog", *options, **values):
+    """``mcp.server`` values of the catalog server over stdio; HttpCase tests,
+    which cannot inherit :class:`McpCrewCase`, create theirs with these too."""
+    vals = {
+        "name": name,
+        "transport": "stdio",
+        "command": sys.executable,
+        "args_text": "\n".join([CATALOG_SERVER, "stdio", *options]),
+        "kind": "database",
+        "timeout": 15,
+    }
+    vals.update(values)
+    return vals
+
+
 class McpCrewCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -75,18 +90,9 @@ class McpCrewCase(TransactionCase):
 
     @classmethod
     def create_stdio_server(cls, name="catalog", *options, company=None, **values):
-        vals = {
-            "name": name,
-            "transport": "stdio",
-            "command": sys.executable,
-            "args_text": "\n".join([CATALOG_SERVER, "stdio", *options]),
-            "kind": "database",
-            "timeout": 15,
-        }
-        vals.update(values)
         if company:
-            vals["company_id"] = company.id
-        return cls.env["mcp.server"].create(vals)
+            values["company_id"] = company.id
+        return cls.env["mcp.server"].create(stdio_server_values(name, *options, **values))
 
     def redis_key_exists(self, server):
         return bool(self.engine.l2.client.exists(server._engine_spec().catalog_key()))

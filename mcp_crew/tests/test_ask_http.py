@@ -3,12 +3,11 @@ logged-in web client, ``/jsonrpc`` ``execute_kw`` with an API key for other
 systems — one implementation, one answer shape."""
 
 import json
-import sys
 
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import CATALOG_SERVER
+from .common import stdio_server_values
 
 ANSWER_KEYS = {
     "run_id",
@@ -35,16 +34,7 @@ class TestAskOverHttp(HttpCase):
             password="http_asker_pw",
             groups="mcp_crew.group_mcp_crew_user",
         )
-        server = cls.env["mcp.server"].create(
-            {
-                "name": "catalog",
-                "transport": "stdio",
-                "command": sys.executable,
-                "args_text": "%s\nstdio" % CATALOG_SERVER,
-                "kind": "database",
-                "timeout": 15,
-            }
-        )
+        server = cls.env["mcp.server"].create(stdio_server_values())
         server.action_discover()
         cls.api_key = cls.env["res.users.apikeys"].with_user(cls.user)._generate(None, "tests")
 

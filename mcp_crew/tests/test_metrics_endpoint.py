@@ -1,13 +1,11 @@
 """/mcp_crew/metrics scraped after real traffic: the figures match what happened."""
 
-import sys
-
 from prometheus_client.parser import text_string_to_metric_families
 
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import CATALOG_SERVER, private_redis_engine
+from .common import private_redis_engine, stdio_server_values
 
 TOKEN = "metrics-token-4c1d9e"
 
@@ -43,16 +41,7 @@ class TestMetricsEndpoint(HttpCase):
 
     def test_scrape_matches_the_traffic(self):
         with private_redis_engine(metrics_token=TOKEN):  # fresh metrics, known token
-            server = self.env["mcp.server"].create(
-                {
-                    "name": "metrics catalog",
-                    "transport": "stdio",
-                    "command": sys.executable,
-                    "args_text": "%s\nstdio" % CATALOG_SERVER,
-                    "kind": "database",
-                    "timeout": 15,
-                }
-            )
+            server = self.env["mcp.server"].create(stdio_server_values("metrics catalog"))
             company = self.env.company.id
             server.action_discover()
             Run = self.env["mcp.run"].with_user(self.user)

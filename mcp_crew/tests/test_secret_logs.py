@@ -10,13 +10,12 @@ muting, and scanned.
 
 import json
 import logging
-import sys
 
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 from odoo.tools import mute_logger
 
-from .common import CATALOG_SERVER, private_redis_engine, start_catalog_server
+from .common import private_redis_engine, start_catalog_server, stdio_server_values
 from .fake_openai import FakeOpenAI
 
 SECRETS = {
@@ -111,14 +110,9 @@ class TestSecretsStayOutOfLogs(HttpCase):
             }
         )
         stdio_server = env["mcp.server"].create(
-            {
-                "name": "secret stdio",
-                "transport": "stdio",
-                "command": sys.executable,
-                "args_text": "%s\nstdio" % CATALOG_SERVER,
-                "kind": "database",
-                "timeout": 15,
-                "param_ids": [
+            stdio_server_values(
+                "secret stdio",
+                param_ids=[
                     (
                         0,
                         0,
@@ -130,7 +124,7 @@ class TestSecretsStayOutOfLogs(HttpCase):
                         },
                     )
                 ],
-            }
+            )
         )
         for server in (http_server, stdio_server):
             server.action_discover()
