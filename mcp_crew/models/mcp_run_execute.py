@@ -74,7 +74,7 @@ class McpRun(models.Model):
                     llm_available=llm is not None,
                 )
             except (errors.ToolNotFound, errors.InvalidRequest) as err:
-                self._set(language=router.analyse(self.message)[0])
+                self._set(language=router.detect_language(self.message))
                 return self._finish("failed", error=str(err))
         self._record_decision(decision)
         handler = {
@@ -90,7 +90,7 @@ class McpRun(models.Model):
         return None
 
     def _forced_crew_decision(self, llm_available):
-        language = router.analyse(self.message)[0]
+        language = router.detect_language(self.message)
         kind = "crew" if llm_available else "llm_required"
         return router.Decision(
             kind,

@@ -129,10 +129,15 @@ class RouterSettings:
     weights: tuple = (("bm25", 0.45), ("keywords", 0.35), ("examples", 0.20))
 
 
+def detect_language(message):
+    """The language routing uses for ``message``: ``pt``, ``en`` or ``simple``."""
+    return text.detect_language(message, default="simple")
+
+
 def analyse(message):
     """Language, routing terms (stems) and entities of ``message``."""
-    language = text.detect_language(message, default="simple")
-    return language, terms(message, language), entities(message)
+    detected = detect_language(message)
+    return detected, terms(message, detected), entities(message)
 
 
 def terms(message, language="simple"):
