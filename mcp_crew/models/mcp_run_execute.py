@@ -231,6 +231,10 @@ class McpRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 answer = getattr(self, "_intent_%s" % decision.ident)(decision)
+                # Inside the savepoint: Odoo 16 does not roll it back when its
+                # own exit flush fails, so an intent's constraint error would
+                # otherwise escape with the transaction broken.
+                self.env.flush_all()
         except (AccessError, UserError, ValidationError) as err:
             reason = err.args[0] if err.args else str(err)
             self._add_step(kind="intent", name=decision.ident, status="error", error=reason)
