@@ -23,6 +23,7 @@
         "views/mcp_crew_views.xml",
         "views/mcp_dashboard_views.xml",
         "views/mcp_register_odoo_views.xml",
+        "views/res_users_apikeys_views.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_crew_menus.xml",
     ],

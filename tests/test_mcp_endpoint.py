@@ -176,7 +176,13 @@ def test_version_negotiation(url):
     assert unknown["result"]["protocolVersion"] == LATEST_PROTOCOL_VERSION
     refused = post(url, request("ping"), **{"MCP-Protocol-Version": "1999-01-01"})
     assert refused.status_code == 400
-    assert "Unsupported MCP-Protocol-Version" in refused.json()["error"]["message"]
+    error = refused.json()["error"]
+    assert error["code"] == mcp_endpoint.UNSUPPORTED_PROTOCOL_VERSION
+    assert "Unsupported protocol version 1999-01-01" in error["message"]
+    assert error["data"] == {
+        "supported": ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"],
+        "requested": "1999-01-01",
+    }
 
 
 def test_protocol_errors(url):

@@ -26,8 +26,8 @@ class McpServerController(http.Controller):
         httprequest = request.httprequest
         if httprequest.method != "POST":
             return _http(mcp_endpoint.method_not_allowed())
-        uid = _authenticate(httprequest.headers.get("Authorization", ""))
-        if not uid:
+        credential = _authenticate(httprequest.headers.get("Authorization", ""))
+        if not credential:
             reply = mcp_endpoint.error_reply(
                 401,
                 mcp_endpoint.INVALID_REQUEST,
@@ -35,6 +35,7 @@ class McpServerController(http.Controller):
             )
             reply.headers["WWW-Authenticate"] = 'Bearer realm="odoo-mcp"'
             return _http(reply)
+        uid, principal, writes = credential
         user = request.env["res.users"].browse(uid)
         if not user.sudo().has_group("mcp_crew.group_mcp_crew_user"):
             return _http(
@@ -55,21 +56,25 @@ class McpServerController(http.Controller):
         )
         headers = {name.lower(): value for name, value in httprequest.headers.items()}
         return _http(
-            mcp_endpoint.handle_post(httprequest.get_data(), headers, OdooBackend(request.env))
+            mcp_endpoint.handle_post(
+                httprequest.get_data(), headers, OdooBackend(request.env, principal, writes)
+            )
         )
 
 
 def _authenticate(authorization):
-    """The active user behind a bearer API key, or None."""
+    """``(uid, principal, writes)`` of a bearer API key's active user, or None."""
     scheme, _, key = authorization.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         return None
     try:
-        uid = request.env["res.users.apikeys"]._mcp_check_credentials(API_KEY_SCOPE, key.strip())
+        uid, key_id, writes = request.env["res.users.apikeys"]._mcp_check_credentials(
+            API_KEY_SCOPE, key.strip()
+        )
     except AccessDenied:
         return None
     user = request.env["res.users"].sudo().browse(uid)
-    return uid if user.active else None
+    return (uid, "apikey:%d" % key_id, writes) if user.active else None
 
 
 def _http(reply):

@@ -3,6 +3,7 @@ from . import (
     mcp_catalog_mixin,
     mcp_crew,
     mcp_endpoint,
+    mcp_endpoint_confirmation,
     mcp_knowledge,
     mcp_knowledge_event,
     mcp_knowledge_tag,

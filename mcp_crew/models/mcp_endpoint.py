@@ -12,6 +12,7 @@ import json
 from odoo import _, api, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import misc
 
 from ..services import mcp_endpoint
 from ..services.errors import InvalidArguments
@@ -373,10 +374,16 @@ def _error_text(err):
 
 
 class OdooBackend(mcp_endpoint.Backend):
-    """The MCP backend of one authenticated user (``env`` is theirs)."""
+    """The MCP backend of one authenticated caller (``env`` is their user's).
 
-    def __init__(self, env):
+    ``principal`` names the credential (API key or token) and ``writes`` is
+    what it grants tools that change data (``mcp_endpoint.WRITES_*``).
+    """
+
+    def __init__(self, env, principal, writes):
         self.env = env
+        self._principal = principal
+        self.writes = writes
 
     def server_info(self):
         return {"name": "odoo-mcp_crew", "title": self.env.company.name, "version": "16.0"}
@@ -386,6 +393,28 @@ class OdooBackend(mcp_endpoint.Backend):
             "Odoo ERP of %s, acting as user %s with their access rights. "
             "Use odoo_describe_model before writing." % (self.env.company.name, self.env.user.name)
         )
+
+    def freshness(self, method):
+        """Lists change only when modules are installed: they stay fresh as long
+        as this addon keeps an ERP server's catalog, and are the same for every
+        user (calls are checked per user). Discovery names the user and company;
+        what a resource holds is theirs and live."""
+        if method == "resources/read":
+            return 0, "private"
+        ttl_ms = self.env["mcp.server"]._kind_ttl("erp") * 1000
+        return ttl_ms, "private" if method == "server/discover" else "public"
+
+    def write_access(self):
+        return self.writes
+
+    def principal(self):
+        return "%s/uid:%d" % (self._principal, self.env.uid)
+
+    def sign(self, message):
+        return misc.hmac(self.env(su=True), "mcp_crew.request_state", message.decode())
+
+    def consume_confirmation(self, nonce, expires_at):
+        return self.env["mcp.endpoint.confirmation"]._consume(nonce, expires_at)
 
     def list_tools(self):
         return self.env["mcp.endpoint"]._mcp_catalog()

@@ -113,12 +113,14 @@ class McpServer(models.Model):
 
     @api.depends("kind", "cache_ttl_override")
     def _compute_cache_ttl(self):
-        params = self.env["ir.config_parameter"].sudo()
         for server in self:
-            default = params.get_param("mcp_crew.ttl_%s" % server.kind)
-            server.cache_ttl = server.cache_ttl_override or int(
-                default or DEFAULT_TTL_BY_KIND[server.kind]
-            )
+            server.cache_ttl = server.cache_ttl_override or self._kind_ttl(server.kind)
+
+    @api.model
+    def _kind_ttl(self, kind):
+        """The catalog TTL (seconds) of a kind: its setting, else the default."""
+        configured = self.env["ir.config_parameter"].sudo().get_param("mcp_crew.ttl_%s" % kind)
+        return int(configured or DEFAULT_TTL_BY_KIND[kind])
 
     def _compute_counts(self):
         for server in self:

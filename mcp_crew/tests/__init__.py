@@ -16,6 +16,7 @@ else:
         test_knowledge_multi_company,
         test_mcp_endpoint,
         test_mcp_server,
+        test_mcp_writes,
         test_metrics_endpoint,
         test_multi_company,
         test_run_multi_company,

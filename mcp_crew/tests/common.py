@@ -40,6 +40,25 @@ def call_mcp_tool(url, api_key, name, arguments):
     return run_mcp_session(url, api_key, work)
 
 
+def mcp_api_key(user, name, writes="allow"):
+    """A new API key of ``user`` and what it lets tools that change data do on
+    /mcp (``writes``: allow, confirm or read), as if chosen when creating it."""
+    keys = user.env["res.users.apikeys"].with_user(user)
+    return keys.with_context(mcp_writes=writes)._generate(None, name)
+
+
+def assert_writes_need_confirmation(case, url, key, calls):
+    """Each tool of ``calls`` (name → arguments) is refused for ``key``, left on
+    'confirm each change', with the MCP SDK 1.x client: it cannot confirm."""
+    for name, arguments in calls.items():
+        with case.subTest(tool=name):
+            refused = call_mcp_tool(url, key, name, arguments)
+            case.assertTrue(refused.isError)
+            case.assertIn(
+                "%s changes data and needs your confirmation" % name, refused.content[0].text
+            )
+
+
 @contextlib.contextmanager
 def private_redis_engine(**settings_values):
     """The process engine on a Redis this test may stop; yields the PrivateRedis.

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import call_mcp_tool, run_mcp_session
+from .common import call_mcp_tool, mcp_api_key, run_mcp_session
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -38,7 +38,7 @@ class TestMcpEndpoint(HttpCase):
         )
         cls.no_group = new_test_user(cls.env, login="mcp_no_group", groups="base.group_user")
         cls.keys = {
-            user: cls.env["res.users.apikeys"].with_user(user)._generate(None, "mcp tests")
+            user: mcp_api_key(user, "mcp tests")
             for user in (cls.user_a, cls.user_b, cls.limited, cls.no_group)
         }
         Partner = cls.env["res.partner"]

@@ -2,7 +2,12 @@
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.mcp_crew.tests.common import call_mcp_tool, run_mcp_session
+from odoo.addons.mcp_crew.tests.common import (
+    assert_writes_need_confirmation,
+    call_mcp_tool,
+    mcp_api_key,
+    run_mcp_session,
+)
 
 from .common import SAO_PAULO, CrmMixin, iso
 from .test_pipeline import DIRECTOR
@@ -16,10 +21,7 @@ class TestMcpTools(CrmMixin, HttpCase):
         cls.give_calendar(
             cls.sales_a, cls.working_calendar("SP office", SAO_PAULO, 9, 18, lunch=(12, 13))
         )
-        cls.keys = {
-            user: cls.env["res.users.apikeys"].with_user(user)._generate(None, "crm tests")
-            for user in (cls.sales_a, cls.no_crm)
-        }
+        cls.keys = {user: mcp_api_key(user, "crm tests") for user in (cls.sales_a, cls.no_crm)}
 
     def sdk(self, user, work):
         """Run ``work(session)`` in an initialized SDK session as ``user``."""
@@ -67,6 +69,19 @@ class TestMcpTools(CrmMixin, HttpCase):
         self.assertIn(
             "Invalid arguments for tool crm_create_contact: source", unknown.content[0].text
         )
+
+    def test_crm_writes_need_a_confirmation_this_host_cannot_give(self):
+        leads_before = self.env["crm.lead"].search_count([])
+        assert_writes_need_confirmation(
+            self,
+            self.base_url() + "/mcp",
+            mcp_api_key(self.sales_a, "crm confirm", writes="confirm"),
+            {
+                "crm_create_contact": {"source": "web_form", "data": DIRECTOR},
+                "crm_book_meeting": {"title": "Demo", "start": "2030-01-14T10:00:00-03:00"},
+            },
+        )
+        self.assertEqual(self.env["crm.lead"].search_count([]), leads_before)
 
     def test_users_without_crm_rights_get_an_access_error(self):
         leads = self.env["crm.lead"].search_count([])

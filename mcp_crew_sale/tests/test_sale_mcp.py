@@ -3,7 +3,12 @@ with their own API key, rights and company."""
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.mcp_crew.tests.common import call_mcp_tool, run_mcp_session
+from odoo.addons.mcp_crew.tests.common import (
+    assert_writes_need_confirmation,
+    call_mcp_tool,
+    mcp_api_key,
+    run_mcp_session,
+)
 
 from .common import order_lines, setup_sale_data
 
@@ -24,7 +29,7 @@ class TestSaleMcp(HttpCase):
         super().setUpClass()
         setup_sale_data(cls)
         cls.keys = {
-            user: cls.env["res.users.apikeys"].with_user(user)._generate(None, "sale tests")
+            user: mcp_api_key(user, "sale tests")
             for user in (cls.seller, cls.seller_b, cls.no_sales)
         }
 
@@ -85,6 +90,28 @@ class TestSaleMcp(HttpCase):
         self.assertTrue(order.picking_ids)
         again = self.error("sale_confirm_order", {"order_id": created["id"]})
         self.assertIn("only quotations can be confirmed", again)
+
+    def test_sale_writes_need_a_confirmation_this_host_cannot_give(self):
+        """A key left on 'confirm each change', used by the SDK 1.x client (no
+        form elicitation): the sale tools that write are refused, reads work."""
+        key = mcp_api_key(self.seller, "sale confirm", writes="confirm")
+        orders_before = self.env["sale.order"].search_count([])
+        assert_writes_need_confirmation(
+            self,
+            self.base_url() + "/mcp",
+            key,
+            {
+                "sale_create_order": {
+                    "partner_id": self.acme.id,
+                    "lines": [{"product_id": self.bolt.id, "quantity": 1}],
+                },
+                "sale_order_from_text": {"text": "sale order for acme corp with 1 PAR-M8"},
+                "sale_confirm_order": {"order_id": 1},
+            },
+        )
+        self.assertEqual(self.env["sale.order"].search_count([]), orders_before)
+        found = call_mcp_tool(self.base_url() + "/mcp", key, "sale_find_customer", {"name": "acme"})
+        self.assertFalse(found.isError, found.content)
 
     def test_order_from_text_and_ambiguity(self):
         result = self.ok(
