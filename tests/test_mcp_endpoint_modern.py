@@ -406,9 +406,12 @@ def test_a_host_that_cannot_ask_is_refused_unless_writes_were_granted():
     refused = result_of(read_only, write())
     assert refused["isError"] is True
     assert "only grants reading" in refused["content"][0]["text"]
-    # Granted writes run at once; reading tools never ask.
+    # Granted writes run in hosts that cannot ask, and are still confirmed in those
+    # that can; reading tools never ask.
     granted = LedgerBackend(access=mcp_endpoint.WRITES_ALLOW)
     assert result_of(granted, write(capabilities={}))["isError"] is False
+    assert granted.notes == ["pay 100"]
+    assert result_of(granted, write())["resultType"] == "input_required"
     assert granted.notes == ["pay 100"]
     listed = result_of(backend, message("tools/call", {"name": "read_notes"}))
     assert listed["resultType"] == "complete"

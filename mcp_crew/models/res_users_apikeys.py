@@ -8,8 +8,8 @@ from ..services.mcp_endpoint import WRITES_ALLOW, WRITES_CONFIRM, WRITES_READ_ON
 
 # What tools that change data may do with a key: the user chooses when creating it.
 MCP_WRITES = [
-    (WRITES_CONFIRM, "Ask me to confirm each change"),
-    (WRITES_ALLOW, "Change data without asking"),
+    (WRITES_CONFIRM, "Only when I confirm them"),
+    (WRITES_ALLOW, "Allowed (confirmed where the host can ask)"),
     (WRITES_READ_ONLY, "Read only"),
 ]
 
@@ -108,8 +108,9 @@ class ApikeyDescription(models.TransientModel):
         default=WRITES_CONFIRM,
         required=True,
         help="When an MCP host (Claude, VS Code, Cursor…) uses this key on Odoo's MCP "
-        "server, tools that create or change records: ask you to confirm each call in the "
-        "host (hosts that cannot ask are refused), run without asking, or are refused.",
+        "server, tools that create or change records ask you to confirm each call in hosts "
+        "that can ask. Hosts that cannot (most today, and the crews of this addon) may "
+        "change data only with 'Allowed'; 'Read only' refuses every change.",
     )
 
     @check_identity

@@ -66,8 +66,8 @@ META_SERVER_INFO = "io.modelcontextprotocol/serverInfo"
 NAMED_METHODS = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 # What a credential lets tools that change data do (Backend.write_access).
 WRITES_READ_ONLY = "read"  # refused
-WRITES_CONFIRM = "confirm"  # each call confirmed by the user through the host
-WRITES_ALLOW = "allow"  # run without asking
+WRITES_CONFIRM = "confirm"  # confirmed by the user through the host; refused if it cannot ask
+WRITES_ALLOW = "allow"  # confirmed through hosts that can ask, run by those that cannot
 CONFIRM_KEY = "confirm"  # the key of our one input request, and of its field
 CONFIRMATION_TTL = 15 * 60  # seconds a confirmation request stays valid
 FORM_ELICITATION = {"elicitation": {"form": {}}}
@@ -448,27 +448,27 @@ def _tool_error(text):
 def _confirm_write(backend, tool, arguments, params, context):
     """None when a tool that changes data may run now, else what to answer.
 
-    A credential granted writes runs it; a read-only one is refused. Otherwise
-    the user confirms each call: a 2026-07-28 host that declares form
-    elicitation gets an ``input_required`` result asking them, and its retry
-    runs the tool when it carries their yes and our ``requestState`` — signed,
-    bound to the caller, the tool and its arguments, short-lived and used once.
-    Hosts that cannot ask are refused with the reason and the way out.
+    A read-only credential is refused. Otherwise a 2026-07-28 host that
+    declares form elicitation asks its user: an ``input_required`` result, and
+    the retry runs the tool when it carries their yes and our ``requestState``
+    (signed, bound to the caller, the tool and its arguments, short-lived, used
+    once). A host that cannot ask runs it only if the credential was granted
+    writes; otherwise it is refused with the reason and the way out.
     """
     name = tool["name"]
     access = backend.write_access()
-    if access == WRITES_ALLOW:
-        return None
     if access == WRITES_READ_ONLY:
         return _tool_error(
             "Refused: %s changes data and your credential only grants reading. "
             "Sign in again granting writes, or use an API key created with writes allowed." % name
         )
     if not context.can_elicit_form():
+        if access == WRITES_ALLOW:
+            return None
         reason = (
             "%s changes data and needs your confirmation, but this MCP host cannot ask you "
             "(it does not declare form elicitation%s). Use a host that does, or an API key "
-            "created with 'writes allowed without asking'."
+            "created with writes allowed."
             % (name, "" if context.modern else " with protocol %s" % MODERN_VERSION)
         )
         if context.modern:

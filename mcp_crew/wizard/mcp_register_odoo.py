@@ -22,8 +22,8 @@ class McpRegisterOdoo(models.TransientModel):
         "API key",
         required=True,
         help="An API key of the user the agents act as (Preferences › Account Security › "
-        "New API Key), created with 'Change data without asking': crews ask their "
-        "approvers before destructive tools. Agents get exactly that user's rights.",
+        "New API Key), created with MCP changes 'Allowed': crews ask their approvers "
+        "before destructive tools. Agents get exactly that user's rights.",
     )
 
     @api.model
