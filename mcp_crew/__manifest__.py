@@ -9,7 +9,9 @@
     "author": "mcp_crew",
     "license": "LGPL-3",
     "depends": ["base", "mail", "bus", "web_tour"],
-    "external_dependencies": {"python": ["mcp", "redis", "jsonschema", "snowballstemmer"]},
+    "external_dependencies": {
+        "python": ["mcp", "redis", "jsonschema", "snowballstemmer", "authlib"]
+    },
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
@@ -24,8 +26,10 @@
         "views/mcp_dashboard_views.xml",
         "views/mcp_register_odoo_views.xml",
         "views/res_users_apikeys_views.xml",
+        "views/mcp_oauth_templates.xml",
         "views/res_config_settings_views.xml",
         "views/mcp_crew_menus.xml",
+        "views/mcp_oauth_views.xml",
     ],
     "demo": ["demo/mcp_crew_demo.xml"],
     "assets": {

@@ -1,1 +1,1 @@
-from . import main, mcp, metrics
+from . import main, mcp, metrics, oauth

@@ -5,7 +5,8 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 
 from ..models.mcp_endpoint import OdooBackend
-from ..services import mcp_endpoint
+from ..models.mcp_oauth import oauth_server
+from ..services import mcp_endpoint, oauth
 
 _logger = logging.getLogger(__name__)
 # API keys for MCP: keys without a scope (the usual ones) or with scope "mcp".
@@ -26,16 +27,17 @@ class McpServerController(http.Controller):
         httprequest = request.httprequest
         if httprequest.method != "POST":
             return _http(mcp_endpoint.method_not_allowed())
-        credential = _authenticate(httprequest.headers.get("Authorization", ""))
+        try:
+            credential = _authenticate(httprequest.headers.get("Authorization", ""))
+        except oauth.OAuthFailure as failure:
+            return _http(_refused(failure.status, str(failure), failure))
         if not credential:
-            reply = mcp_endpoint.error_reply(
-                401,
-                mcp_endpoint.INVALID_REQUEST,
-                "Unauthorized: send 'Authorization: Bearer <Odoo API key>'",
+            return _http(
+                _refused(
+                    401, "Unauthorized: sign in (OAuth) or send 'Authorization: Bearer <API key>'"
+                )
             )
-            reply.headers["WWW-Authenticate"] = 'Bearer realm="odoo-mcp"'
-            return _http(reply)
-        uid, principal, writes = credential
+        uid, principal, writes, company_ids = credential
         user = request.env["res.users"].browse(uid)
         if not user.sudo().has_group("mcp_crew.group_mcp_crew_user"):
             return _http(
@@ -45,12 +47,11 @@ class McpServerController(http.Controller):
                     "Forbidden: the user needs the MCP Crew user group",
                 )
             )
-        # The user's own companies, as in the web client: rules apply per company.
         request.update_env(
             user=uid,
             context={
-                # The default company first: it is env.company, where records are created.
-                "allowed_company_ids": (user.sudo().company_id | user.sudo().company_ids).ids,
+                # Rules apply per company; the first is env.company, where records are created.
+                "allowed_company_ids": company_ids,
                 "lang": user.sudo().lang,
             },
         )
@@ -63,18 +64,32 @@ class McpServerController(http.Controller):
 
 
 def _authenticate(authorization):
-    """``(uid, principal, writes)`` of a bearer API key's active user, or None."""
+    """``(uid, principal, writes, company ids)`` of a bearer API key's active user
+    (their companies, default first, as in the web client) or of an OAuth access
+    token (its company), else None; a refused access token raises OAuthFailure."""
     scheme, _, key = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
         return None
+    if key.startswith(oauth.ACCESS_TOKEN_PREFIX):
+        return request.env["mcp.oauth.token"]._mcp_authenticate(key)
     try:
         uid, key_id, writes = request.env["res.users.apikeys"]._mcp_check_credentials(
-            API_KEY_SCOPE, key.strip()
+            API_KEY_SCOPE, key
         )
     except AccessDenied:
         return None
     user = request.env["res.users"].sudo().browse(uid)
-    return (uid, "apikey:%d" % key_id, writes) if user.active else None
+    if not user.active:
+        return None
+    return uid, "apikey:%d" % key_id, writes, (user.company_id | user.company_ids).ids
+
+
+def _refused(status, message, failure=None):
+    """401/403 pointing the host at the OAuth metadata (RFC 9728)."""
+    reply = mcp_endpoint.error_reply(status, mcp_endpoint.INVALID_REQUEST, message)
+    reply.headers["WWW-Authenticate"] = oauth_server(request.env).challenge(failure)
+    return reply
 
 
 def _http(reply):

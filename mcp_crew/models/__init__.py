@@ -9,6 +9,7 @@ from . import (
     mcp_knowledge_tag,
     mcp_knowledge_version,
     mcp_knowledge_word,
+    mcp_oauth,
     mcp_prompt,
     mcp_resource,
     mcp_run,

@@ -15,6 +15,7 @@ else:
         test_knowledge,
         test_knowledge_multi_company,
         test_mcp_endpoint,
+        test_mcp_oauth,
         test_mcp_server,
         test_mcp_writes,
         test_metrics_endpoint,

@@ -40,6 +40,39 @@ def call_mcp_tool(url, api_key, name, arguments):
     return run_mcp_session(url, api_key, work)
 
 
+def setup_two_companies(cls, logins, partner_names, company_b="MCP Company B"):
+    """On a test class: company A (the current one) and a new company B, each
+    with an MCP user (partner manager; password = login) and a partner only
+    that company sees — ``company_a/b``, ``user_a/b``, ``partner_a/b``."""
+    cls.company_a = cls.env.company
+    cls.company_b = cls.env["res.company"].create({"name": company_b})
+    companies = (cls.company_a, cls.company_b)
+    cls.user_a, cls.user_b = (
+        new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            groups="base.group_partner_manager,mcp_crew.group_mcp_crew_user",
+            company_id=company.id,
+            company_ids=[(6, 0, company.ids)],
+        )
+        for login, company in zip(logins, companies, strict=True)
+    )
+    cls.partner_a, cls.partner_b = (
+        cls.env["res.partner"].create({"name": name, "company_id": company.id})
+        for name, company in zip(partner_names, companies, strict=True)
+    )
+
+
+async def tools_and_partners(session, domain, fields=("name",)):
+    """``(tools/list, odoo_search_read of res.partner)`` in one SDK session."""
+    tools = await session.list_tools()
+    found = await session.call_tool(
+        "odoo_search_read", {"model": "res.partner", "domain": domain, "fields": list(fields)}
+    )
+    return tools, found
+
+
 def mcp_api_key(user, name, writes="allow"):
     """A new API key of ``user`` and what it lets tools that change data do on
     /mcp (``writes``: allow, confirm or read), as if chosen when creating it."""

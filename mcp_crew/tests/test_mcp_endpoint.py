@@ -7,7 +7,13 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import call_mcp_tool, mcp_api_key, run_mcp_session
+from .common import (
+    call_mcp_tool,
+    mcp_api_key,
+    run_mcp_session,
+    setup_two_companies,
+    tools_and_partners,
+)
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -15,22 +21,7 @@ class TestMcpEndpoint(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = cls.env.company
-        cls.company_b = cls.env["res.company"].create({"name": "MCP Company B"})
-        cls.user_a = new_test_user(
-            cls.env,
-            login="mcp_a",
-            groups="base.group_partner_manager,mcp_crew.group_mcp_crew_user",
-            company_id=cls.company_a.id,
-            company_ids=[(6, 0, cls.company_a.ids)],
-        )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="mcp_b",
-            groups="base.group_partner_manager,mcp_crew.group_mcp_crew_user",
-            company_id=cls.company_b.id,
-            company_ids=[(6, 0, cls.company_b.ids)],
-        )
+        setup_two_companies(cls, ("mcp_a", "mcp_b"), ("Acme Only A", "Bolt Only B"))
         cls.limited = new_test_user(
             cls.env,
             login="mcp_limited",
@@ -41,9 +32,6 @@ class TestMcpEndpoint(HttpCase):
             user: mcp_api_key(user, "mcp tests")
             for user in (cls.user_a, cls.user_b, cls.limited, cls.no_group)
         }
-        Partner = cls.env["res.partner"]
-        cls.partner_a = Partner.create({"name": "Acme Only A", "company_id": cls.company_a.id})
-        cls.partner_b = Partner.create({"name": "Bolt Only B", "company_id": cls.company_b.id})
 
     def url(self):
         return self.base_url() + "/mcp"
@@ -62,17 +50,10 @@ class TestMcpEndpoint(HttpCase):
         return self.opener.post(self.url(), data=json.dumps(payload), headers=headers, timeout=30)
 
     def test_official_client_lists_and_calls_tools(self):
-        async def work(session):
-            tools = await session.list_tools()
-            found = await session.call_tool(
-                "odoo_search_read",
-                {
-                    "model": "res.partner",
-                    "domain": [["name", "=", "Acme Only A"]],
-                    "fields": ["name", "company_id"],
-                },
+        def work(session):
+            return tools_and_partners(
+                session, [["name", "=", "Acme Only A"]], ["name", "company_id"]
             )
-            return tools, found
 
         tools, found = self.sdk(self.user_a, work)
         by_name = {tool.name: tool for tool in tools.tools}
