@@ -103,16 +103,20 @@ def main(odoo_root, out_dir):
         for module, relative in FILE_REFERENCE.findall(text):
             files.setdefault(module, set()).add(relative)
     base = odoo_root / "odoo" / "addons" / "base"
-    declared = set(MODULE_DECLARED.findall((base / "data" / "ir_module_module.xml").read_text(encoding="utf-8")))
+    module_data = (base / "data" / "ir_module_module.xml").read_text(encoding="utf-8")
+    declared = set(MODULE_DECLARED.findall(module_data))
     missing_modules = sorted((modules | set(files)) - present - declared)
     missing_categories = sorted(categories - known_categories)
     icon = (base / "static" / "description" / "icon.png").read_bytes()
     for category in missing_categories:
-        write_placeholder(out_dir, CATEGORY_PREFIX + category, category_path(category, known_categories))
+        path = category_path(category, known_categories)
+        write_placeholder(out_dir, CATEGORY_PREFIX + category, path)
     for module in missing_modules:
-        placeholder_files = [(rel, icon if rel.endswith(".png") else b"") for rel in sorted(files.get(module, ()))]
-        write_placeholder(out_dir, module, "Hidden", placeholder_files)
-    print("Odoo placeholders in %s: %d categories, %d modules" % (out_dir, len(missing_categories), len(missing_modules)))
+        relatives = sorted(files.get(module, ()))
+        contents = [(rel, icon if rel.endswith(".png") else b"") for rel in relatives]
+        write_placeholder(out_dir, module, "Hidden", contents)
+    print("Odoo placeholders in %s: %d categories, %d modules"
+          % (out_dir, len(missing_categories), len(missing_modules)))
 
 
 if __name__ == "__main__":
