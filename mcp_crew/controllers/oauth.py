@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from odoo import http
+from odoo import _, http
 from odoo.http import request
 
 from ..models.mcp_oauth import oauth_server
@@ -40,6 +40,11 @@ class McpOauthController(http.Controller):
     def authorize(self, **_params):
         """GET shows the consent page; only its POST (same session, CSRF token)
         answers the host, with a code or access_denied."""
+        if not request.env.user.has_group("mcp_crew.group_mcp_crew_user"):
+            return request.render(
+                "mcp_crew.oauth_error",
+                {"error": _("Your user needs the MCP Crew user group to connect applications.")},
+            )
         server = oauth_server(request.env)
         grantee = oauth.Grantee(request.env.user.id, request.env.company.id)
         httprequest = request.httprequest

@@ -98,6 +98,11 @@ class McpApikeyGrant(models.Model):
         self.env["res.users.apikeys"].clear_caches()  # cached with the key
         return result
 
+    def unlink(self):
+        result = super().unlink()
+        self.env["res.users.apikeys"].clear_caches()  # the key falls back to confirm
+        return result
+
 
 class ApikeyDescription(models.TransientModel):
     _inherit = "res.users.apikeys.description"

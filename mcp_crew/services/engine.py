@@ -269,9 +269,7 @@ class McpEngine:
                 return await asyncio.wait_for(self._discover_and_cache(spec), spec.budget(2))
             except asyncio.TimeoutError:
                 await self.pool.discard(spec)
-                return ServerUnavailable(
-                    spec.label, "discovery took over %.1f s" % spec.budget(2)
-                )
+                return ServerUnavailable(spec.label, "discovery took over %.1f s" % spec.budget(2))
             except ServerUnavailable as err:
                 return err
 

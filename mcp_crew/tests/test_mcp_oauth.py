@@ -353,7 +353,8 @@ class TestMcpOauth(HttpCase):
         )
         self.assertIn("error=access_denied", denied.headers["Location"])
         self.assertFalse(Code.search([]))
-        # Without PKCE, for an unknown client or another audience: no page to allow.
+        # Without PKCE, for an unknown client or another audience, or for a user
+        # outside the MCP group: no page to allow.
         for url, reason in (
             (self.authorization_url(code_challenge="", code_challenge_method=""), "PKCE"),
             (self.authorization_url(client_id="nobody"), "client"),
@@ -362,6 +363,11 @@ class TestMcpOauth(HttpCase):
             page = self.opener.get(url, allow_redirects=False, timeout=30)
             self.assertIn("cannot sign in", page.text)
             self.assertIn(reason, page.text)
+        self.user_b.write({"groups_id": [(3, self.env.ref("mcp_crew.group_mcp_crew_user").id)]})
+        self.authenticate("oauth_b", "oauth_b")
+        page = self.opener.get(self.authorization_url(), allow_redirects=False, timeout=30)
+        self.assertIn("needs the MCP Crew user group", page.text)
+        self.assertFalse(Code.search([]))
 
     def test_client_id_metadata_documents(self):
         url = "https://host.example.com/oauth/client.json"

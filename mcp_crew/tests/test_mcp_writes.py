@@ -245,3 +245,12 @@ class TestMcpWrites(HttpCase):
             {"model": "res.partner", "values": {"name": "Raised"}},
         )
         self.assertFalse(created.isError, created.content)
+        # Without a grant, a key asks for confirmation (the default).
+        read_grant.with_user(self.env.ref("base.user_admin")).unlink()
+        self.env.flush_all()
+        assert_writes_need_confirmation(
+            self,
+            self.url(),
+            self.read_key,
+            {"odoo_create": {"model": "res.partner", "values": {"name": "Not again"}}},
+        )

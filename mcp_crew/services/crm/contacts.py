@@ -731,8 +731,7 @@ def _compare(contact, candidate, region):
     if contact.email and email and email.lower() == contact.email.lower():
         signals.append((SAME_EMAIL_SCORE, "same e-mail %s" % contact.email))
     phones = {
-        normalize_phone(_candidate_text(candidate, key), region)
-        for key in ("phone", "mobile")
+        normalize_phone(_candidate_text(candidate, key), region) for key in ("phone", "mobile")
     }
     if contact.phone and contact.phone in phones:
         signals.append((SAME_PHONE_SCORE, "same phone %s" % contact.phone))
