@@ -40,6 +40,9 @@ class LedgerBackend(mcp_endpoint.Backend):
     def freshness(self, method):
         return (3_600_000, "public") if method.endswith("/list") else (0, "private")
 
+    def allowed_origins(self):
+        return {"https://erp.example.com"}
+
     def write_access(self):
         return self.access
 
@@ -278,6 +281,17 @@ def test_required_meta_and_single_messages():
         json.dumps(notification).encode(), {"mcp-protocol-version": VERSION}, LedgerBackend()
     )
     assert (accepted.status, accepted.body) == (202, b"")
+
+
+def test_browser_origins_must_be_ours():
+    """DNS rebinding: a page of another origin reaching this server is refused."""
+    payload = message("tools/list")
+    for origin in ("https://evil.example.com", "http://erp.example.com", "null"):
+        status, body = send(LedgerBackend(), payload, origin=origin)
+        assert status == 403, origin
+        assert body["error"]["message"] == "Forbidden: origin %s is not allowed" % origin
+    assert send(LedgerBackend(), payload, origin="https://erp.example.com/")[0] == 200
+    assert send(LedgerBackend(), payload)[0] == 200  # not a browser: no Origin
 
 
 # -- tools that change data ------------------------------------------------------------

@@ -8,6 +8,7 @@ the problem; what Odoo refuses comes back as a tool error the model can read.
 """
 
 import json
+from urllib.parse import urlsplit
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -403,6 +404,13 @@ class OdooBackend(mcp_endpoint.Backend):
             return 0, "private"
         ttl_ms = self.env["mcp.server"]._kind_ttl("erp") * 1000
         return ttl_ms, "private" if method == "server/discover" else "public"
+
+    def allowed_origins(self):
+        """This database's public origin and those of ``mcp_crew.mcp_allowed_origins``."""
+        params = self.env["ir.config_parameter"].sudo()
+        base = urlsplit(params.get_param("web.base.url") or "")
+        listed = split_items(params.get_param("mcp_crew.mcp_allowed_origins"))
+        return {"%s://%s" % (base.scheme, base.netloc)} | {item.rstrip("/") for item in listed}
 
     def write_access(self):
         return self.writes

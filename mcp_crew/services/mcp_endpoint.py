@@ -20,9 +20,10 @@ request deciding which:
   version back when it is one of ours, else our newest; one JSON-RPC message or
   (2025-03-26) a batch; a request without a version header is 2025-03-26.
 
-Both: notifications → ``202 Accepted``; ``GET`` and ``DELETE`` → ``405`` (no
-sessions, nothing to push); a version we do not speak → 400
-``UnsupportedProtocolVersion`` listing ours; tools are listed in name order.
+Both: a browser ``Origin`` we do not know → 403; notifications → ``202
+Accepted``; ``GET`` and ``DELETE`` → ``405`` (no sessions, nothing to push);
+a version we do not speak → 400 ``UnsupportedProtocolVersion`` listing ours;
+tools are listed in name order.
 A malformed message or unknown method is a JSON-RPC error; a tool that fails
 (or refuses its arguments) answers a result with ``isError`` so the model can
 read why.
@@ -106,6 +107,14 @@ class Backend:
         """``(ttl_ms, cache_scope)`` of a cacheable result: how long a client may
         keep it, and whether it is the same for every caller (``"public"``)."""
         return 0, "private"
+
+    def allowed_origins(self):
+        """Browser origins (``scheme://host[:port]``) that may call the endpoint.
+
+        Any other ``Origin`` header is refused (403): a page that rebinds its
+        DNS name to this server cannot talk to it (DNS rebinding). Clients
+        outside browsers send no ``Origin``."""
+        return ()
 
     def write_access(self):
         """What the caller's credential lets tools that change data do: one of
@@ -192,6 +201,9 @@ def method_not_allowed():
 
 def handle_post(body, headers, backend):
     """Answer one POST to the MCP endpoint; ``headers`` with lower-case names."""
+    origin = headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in backend.allowed_origins():
+        return error_reply(403, INVALID_REQUEST, "Forbidden: origin %s is not allowed" % origin)
     try:
         payload = json.loads(body or b"")
     except ValueError as err:

@@ -111,6 +111,22 @@ class TestMcpWrites(HttpCase):
             "odoo-mcp_crew",
         )
 
+    def test_browser_origins_other_than_odoos_own_are_refused(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("web.base.url", "https://erp.example.com")
+        status, body = self.modern(
+            self.confirm_key, "tools/list", Origin="https://evil.example.com"
+        )
+        self.assertEqual(status, 403)
+        self.assertIn("origin https://evil.example.com is not allowed", body["error"]["message"])
+        status, _body = self.modern(
+            self.confirm_key, "tools/list", Origin="https://erp.example.com"
+        )
+        self.assertEqual(status, 200)
+        params.set_param("mcp_crew.mcp_allowed_origins", "http://localhost:6274")
+        status, _body = self.modern(self.confirm_key, "tools/list", Origin="http://localhost:6274")
+        self.assertEqual(status, 200)
+
     def test_headers_and_versions_are_checked_over_http(self):
         status, body = self.modern(self.confirm_key, "tools/list", **{"Mcp-Method": "tools/call"})
         self.assertEqual((status, body["error"]["code"]), (400, mcp_endpoint.HEADER_MISMATCH))
