@@ -32,7 +32,9 @@ class TestSecurityRoles(HttpCase):
                 company_ids=[(6, 0, company.ids)],
             )
 
-        cls.user_a = user("roles_user_a", "mcp_crew.group_mcp_crew_user", cls.company_a)
+        cls.user_a = user(
+            "roles_user_a", "base.group_allow_export,mcp_crew.group_mcp_crew_user", cls.company_a
+        )
         cls.approver_a = user("roles_approver_a", "mcp_crew.group_mcp_crew_approver", cls.company_a)
         cls.manager_a = user("roles_manager_a", "mcp_crew.group_mcp_crew_manager", cls.company_a)
         cls.manager_b = user("roles_manager_b", "mcp_crew.group_mcp_crew_manager", cls.company_b)
@@ -431,6 +433,64 @@ class TestSecurityRoles(HttpCase):
             self.user_a, "odoo_read_group", {"model": "res.partner", "groupby": ["create_date:day"]}
         )
         self.assertFalse(reply["result"]["isError"], reply)
+
+    # -- what held, and must keep holding ----------------------------------------------
+
+    def test_mcp_authentication_still_refuses_every_wrong_door(self):
+        ping = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        url = self.base_url() + "/mcp"
+        rpc_key = self.env["res.users.apikeys"].with_user(self.user_a)._generate("rpc", "rpc only")
+        portal = new_test_user(self.env, login="roles_portal", groups="base.group_portal")
+        portal_key = self.env["res.users.apikeys"].with_user(portal)._generate(None, "portal")
+        for authorization, status in (
+            (None, 401),
+            ("Bearer not-a-key", 401),
+            ("Basic %s" % self.keys[self.user_a], 401),
+            ("Bearer %s" % rpc_key, 401),
+            ("Bearer %s" % portal_key, 403),
+        ):
+            headers = {"Content-Type": "application/json"}
+            if authorization:
+                headers["Authorization"] = authorization
+            response = self.opener.post(url, data=ping, headers=headers, timeout=30)
+            self.assertEqual(response.status_code, status, authorization)
+            self.assertEqual(response.json()["error"]["code"], -32600)
+
+    def test_mcp_tools_still_refuse_private_methods_injection_and_secrets(self):
+        partner = self.env["res.partner"].create({"name": "Held", "company_id": self.company_a.id})
+        for method in ("unlink", "write", "sudo", "_write", "action_confirm"):
+            reply = self.mcp_tool(
+                self.user_a,
+                "odoo_call_method",
+                {"model": "res.partner", "method": method, "ids": [partner.id]},
+            )
+            self.assertTrue(reply["result"]["isError"], method)
+            self.assertIn("not allowed", reply["result"]["content"][0]["text"])
+        self.assertTrue(partner.exists())
+        injected = self.mcp_tool(
+            self.user_a,
+            "odoo_search_read",
+            {"model": "res.partner", "order": "name; DROP TABLE res_partner"},
+        )
+        self.assertTrue(injected["result"]["isError"])
+        literal = self.mcp_tool(
+            self.user_a,
+            "odoo_search_read",
+            {"model": "res.partner", "domain": [["name", "=", "x') OR 1=1 --"]]},
+        )
+        self.assertEqual(literal["result"]["structuredContent"]["records"], [])
+        secrets = ("password", "key", "totp_secret", "value")
+        for arguments in (
+            {"model": "res.users", "fields": ["password"]},
+            {"model": "res.users", "fields": ["totp_secret"]},
+            {"model": "res.users.apikeys", "fields": ["key"]},
+            {"model": "ir.config_parameter", "fields": ["value"]},
+        ):
+            result = self.mcp_tool(self.user_a, "odoo_search_read", arguments)["result"]
+            records = (result.get("structuredContent") or {}).get("records") or []
+            leaked = [row[name] for row in records for name in secrets if row.get(name)]
+            self.assertEqual(leaked, [], arguments)
+        self.assertTrue(self.env["res.partner"].search_count([]))
 
     def test_ask_input_is_bounded_with_clear_errors(self):
         deep = {"crew": None}
