@@ -11,17 +11,18 @@ from odoo.tests.common import new_test_user
 
 from .common import stdio_server_values
 
-# A valid CPF (check digits right), so the masking recognises it.
-CPF = "529.982.247-25"
-
 
 @tagged("post_install", "-at_install", "mcp_crew")
 class TestSecurityRoles(HttpCase):
+    # A valid CPF (check digits right), so the masking recognises it.
+    CPF = "529.982.247-25"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = cls.env["res.company"].create({"name": "Roles Company A"})
-        cls.company_b = cls.env["res.company"].create({"name": "Roles Company B"})
+        cls.company_a, cls.company_b = cls.env["res.company"].create(
+            [{"name": "Roles Company A"}, {"name": "Roles Company B"}]
+        )
 
         def user(login, groups, company):
             return new_test_user(
@@ -55,24 +56,9 @@ class TestSecurityRoles(HttpCase):
 
     def rpc(self, user, model, method, args, kwargs=None):
         """``execute_kw`` as ``user`` with their API key: the JSON-RPC reply."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [
-                    self.env.cr.dbname,
-                    user.id,
-                    self.keys[user],
-                    model,
-                    method,
-                    args,
-                    kwargs or {},
-                ],
-            },
-        }
+        call = [self.env.cr.dbname, user.id, self.keys[user], model, method, args, kwargs or {}]
+        params = {"service": "object", "method": "execute_kw", "args": call}
+        payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
         response = self.url_open(
             "/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"}
         )
@@ -106,6 +92,12 @@ class TestSecurityRoles(HttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()
 
+    def call_tool(self, user, name, arguments):
+        """``mcp.server.call_tool`` on company A's server, over RPC as ``user``."""
+        return self.ok(
+            user, "mcp.server", "call_tool", [[self.server_a.id], name], {"arguments": arguments}
+        )
+
     def ask_delete(self, user, record_id):
         """A run of ``user`` waiting for approval (``/tool`` through ask, as ever)."""
         result = self.ok(
@@ -121,13 +113,7 @@ class TestSecurityRoles(HttpCase):
 
     def test_call_tool_over_rpc_passes_the_gate_and_leaves_an_audit_step(self):
         # A destructive tool only leaves a step waiting for an approver.
-        result = self.ok(
-            self.user_a,
-            "mcp.server",
-            "call_tool",
-            [[self.server_a.id], "delete_record"],
-            {"arguments": {"record_id": 7}},
-        )
+        result = self.call_tool(self.user_a, "delete_record", {"record_id": 7})
         self.assertNotIn("deleted 7", json.dumps(result))
         self.assertEqual(result["status"], "pending_approval")
         run = self.env["mcp.run"].browse(result["run_id"])
@@ -136,13 +122,7 @@ class TestSecurityRoles(HttpCase):
         self.assertEqual((step.name, step.status), ("delete_record", "pending_approval"))
         self.assertFalse(step.result_summary)
         # A harmless one runs, recorded as a run of the caller with its step.
-        result = self.ok(
-            self.user_a,
-            "mcp.server",
-            "call_tool",
-            [[self.server_a.id], "add"],
-            {"arguments": {"a": 40, "b": 2}},
-        )
+        result = self.call_tool(self.user_a, "add", {"a": 40, "b": 2})
         self.assertEqual((result["status"], result["structured_content"]), ("ok", {"sum": 42}))
         run = self.env["mcp.run"].browse(result["run_id"])
         self.assertEqual((run.channel, run.state, run.step_ids.status), ("jsonrpc", "done", "ok"))
@@ -216,23 +196,11 @@ class TestSecurityRoles(HttpCase):
         self.assertTrue(delete.destructive_hint and not delete.read_only_hint)
         # The admin flag only adds approval: clearing it leaves the server's.
         self.ok(self.manager_a, "mcp.tool", "write", [delete.ids, {"requires_approval": False}])
-        result = self.ok(
-            self.user_a,
-            "mcp.server",
-            "call_tool",
-            [[self.server_a.id], "delete_record"],
-            {"arguments": {"record_id": 1}},
-        )
+        result = self.call_tool(self.user_a, "delete_record", {"record_id": 1})
         self.assertEqual(result["status"], "pending_approval")
         echo = self.tools_a["echo"]
         self.ok(self.manager_a, "mcp.tool", "write", [echo.ids, {"requires_approval": True}])
-        result = self.ok(
-            self.user_a,
-            "mcp.server",
-            "call_tool",
-            [[self.server_a.id], "echo"],
-            {"arguments": {"text": "x"}},
-        )
+        result = self.call_tool(self.user_a, "echo", {"text": "x"})
         self.assertEqual(result["status"], "pending_approval")
         # Switching a tool off stays an admin's choice.
         self.ok(self.manager_a, "mcp.tool", "write", [echo.ids, {"active": False}])
@@ -293,17 +261,20 @@ class TestSecurityRoles(HttpCase):
             .store(
                 {
                     "title": "Cadastro do fornecedor Zeta",
-                    "content": "O CPF do responsável pelo fornecedor Zeta é %s." % CPF,
+                    "content": "O CPF do responsável pelo fornecedor Zeta é %s." % self.CPF,
                     "knowledge_type": "customer_insight",
                     "sensitive": True,
                 }
             )
         )
         result = self.ok(
-            self.manager_a, "mcp.run", "ask", ["Qual é o CPF do responsável pelo fornecedor Zeta?"]
+            self.manager_a,
+            "mcp.run",
+            "ask",
+            ["Qual é o CPF do responsável pelo fornecedor Zeta?"],
         )
         self.assertEqual(result["route"]["kind"], "knowledge", result)
-        self.assertIn(CPF, result["answer"])  # the manager may read it
+        self.assertIn(self.CPF, result["answer"])  # the manager may read it
         run = self.env["mcp.run"].browse(result["run_id"])
         # An approver, who cannot read sensitive items, reads nothing of it.
         self.assertEqual(
@@ -326,7 +297,7 @@ class TestSecurityRoles(HttpCase):
             self.ok(self.manager_a, "mcp.run", "get_results", [run.ids])[0]["run_id"], run.id
         )
         # What a crew concludes from it is filed as sensitive too.
-        run.sudo().write({"answer": "Resposta com %s" % CPF})
+        run.sudo().write({"answer": "Resposta com %s" % self.CPF})
         run.with_user(self.manager_a)._extract_knowledge()
         self.assertNotEqual(run.extracted_knowledge_id.id, stored["id"])
         self.assertTrue(run.extracted_knowledge_id.sensitive)
@@ -345,8 +316,8 @@ class TestSecurityRoles(HttpCase):
             .with_user(self.manager_a)
             .store(
                 {
-                    "title": "Contato %s" % CPF,
-                    "content": "Responsável: CPF %s, e-mail ana.souza@example.com." % CPF,
+                    "title": "Contato %s" % self.CPF,
+                    "content": "Responsável: CPF %s, e-mail ana.souza@example.com." % self.CPF,
                     "knowledge_type": "customer_insight",
                 }
             )["id"]
@@ -358,15 +329,15 @@ class TestSecurityRoles(HttpCase):
         ):
             rows = self.ok(self.user_a, "mcp.knowledge", method, args)
             text = json.dumps(rows)
-            self.assertNotIn(CPF, text, method)
+            self.assertNotIn(self.CPF, text, method)
             self.assertNotIn("ana.souza@", text, method)
             self.assertIn("example.com", text, method)  # enough to tell values apart
         exported = self.ok(
             self.user_a, "mcp.knowledge", "export_data", [[item_id], ["name", "content"]]
         )
-        self.assertNotIn(CPF, json.dumps(exported))
+        self.assertNotIn(self.CPF, json.dumps(exported))
         names = self.ok(self.user_a, "mcp.knowledge", "name_get", [[item_id]])
-        self.assertNotIn(CPF, json.dumps(names))
+        self.assertNotIn(self.CPF, json.dumps(names))
         versions = self.ok(
             self.user_a,
             "mcp.knowledge.version",
@@ -374,17 +345,17 @@ class TestSecurityRoles(HttpCase):
             [[("knowledge_id", "=", item_id)], ["name", "content", "content_diff"]],
         )
         self.assertTrue(versions)
-        self.assertNotIn(CPF, json.dumps(versions))
+        self.assertNotIn(self.CPF, json.dumps(versions))
         # The same through /mcp.
         found = self.mcp_tool(
             self.user_a,
             "odoo_search_read",
             {"model": "mcp.knowledge", "domain": [["id", "=", item_id]], "fields": ["content"]},
         )
-        self.assertNotIn(CPF, json.dumps(found))
+        self.assertNotIn(self.CPF, json.dumps(found))
         # Managers are cleared: they read the values.
         rows = self.ok(self.manager_a, "mcp.knowledge", "read", [[item_id], ["content"]])
-        self.assertIn(CPF, rows[0]["content"])
+        self.assertIn(self.CPF, rows[0]["content"])
 
     # -- /mcp input bounds -------------------------------------------------------------
 
