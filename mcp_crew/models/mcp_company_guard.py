@@ -29,7 +29,8 @@ class McpCompanyGuard(models.AbstractModel):
     def _check_company_within_reach(self):
         allowed = self.env.companies
         may_share = self.env.user.has_group(SHARING_GROUP)
-        for record in self:
+        # sudo for names only: after the move the writer may no longer read them.
+        for record in self.sudo():
             company = record.company_id
             if company and company not in allowed:
                 raise AccessError(
@@ -37,7 +38,7 @@ class McpCompanyGuard(models.AbstractModel):
                         "%(record)s cannot be moved to %(company)s: it is not one of your "
                         "companies.",
                         record=record.display_name,
-                        company=company.sudo().display_name,
+                        company=company.display_name,
                     )
                 )
             if not company and not may_share:

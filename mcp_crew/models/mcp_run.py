@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
+from .mcp_knowledge import mask_rows
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
@@ -263,8 +264,13 @@ class McpRun(models.Model):
             "crew": {"id": self.crew_id.id, "name": self.crew_id.name} if self.crew_id else None,
             "steps": [step._summary() for step in self.sudo().step_ids],
             "knowledge_used": [
-                {"id": item.id, "title": item.name, "type": item.knowledge_type}
-                for item in self.sudo().knowledge_ids
+                {"id": item["id"], "title": item["name"], "type": item["knowledge_type"]}
+                # Read as the caller would, masked alike (the run's rule keeps sensitive ones).
+                for item in mask_rows(
+                    self.env,
+                    self.sudo().knowledge_ids.read(["name", "knowledge_type"]),
+                    ("name",),
+                )
             ],
             "usage": {
                 "prompt_tokens": self.prompt_tokens,

@@ -234,7 +234,8 @@ class TestSecurityRoles(HttpCase):
             ("mcp.crew", crew_b, {"company_id": False}),  # shared: into A too
             ("mcp.agent", agent_b, {"crew_id": crew_a.id}),
         ):
-            self.refused(self.manager_b, model, "write", [record.ids, values])
+            message = self.refused(self.manager_b, model, "write", [record.ids, values])
+            self.assertRegex(message, "not one of your companies|shared by every company")
             record.invalidate_recordset()
             self.assertEqual(record.company_id, self.company_b, (model, values))
         # Company A's ask does not answer with B's text.
@@ -353,6 +354,10 @@ class TestSecurityRoles(HttpCase):
             {"model": "mcp.knowledge", "domain": [["id", "=", item_id]], "fields": ["content"]},
         )
         self.assertNotIn(self.CPF, json.dumps(found))
+        # A run's answer and its list of sources alike.
+        result = self.ok(self.user_a, "mcp.run", "ask", ["Quem é o responsável pelo contato?"])
+        self.assertEqual([item["id"] for item in result["knowledge_used"]], [item_id], result)
+        self.assertNotIn(self.CPF, json.dumps(result))
         # Managers are cleared: they read the values.
         rows = self.ok(self.manager_a, "mcp.knowledge", "read", [[item_id], ["content"]])
         self.assertIn(self.CPF, rows[0]["content"])
