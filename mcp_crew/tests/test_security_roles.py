@@ -487,3 +487,4 @@ class TestSecurityRoles(HttpCase):
             "/mcp_crew/ask", data=deep_body, headers={"Content-Type": "application/json"}
         )
         self.assertNotEqual(response.status_code, 500)
+        self.assertIn("error", response.json())
