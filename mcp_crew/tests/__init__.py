@@ -21,4 +21,5 @@ else:
         test_run_multi_company,
         test_runs,
         test_secret_logs,
+        test_security_roles,
     )
