@@ -1,6 +1,7 @@
 from . import (
     mcp_cache_stats,
     mcp_catalog_mixin,
+    mcp_company_guard,
     mcp_crew,
     mcp_endpoint,
     mcp_endpoint_confirmation,

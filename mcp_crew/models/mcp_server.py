@@ -11,6 +11,7 @@ from ..runtime import get_engine
 from ..services import errors
 from ..services.settings import DEFAULT_TTL_BY_KIND
 from ..services.spec import DEFAULT_START_TIMEOUT, CacheScope, ServerSpec
+from ..services.validation import validate_arguments
 from .notifications import notification
 
 _logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ DEFAULT_TIMEOUT = 10.0
 
 class McpServer(models.Model):
     _name = "mcp.server"
+    _inherit = ["mcp.company.guard"]
     _description = "MCP Server"
     _order = "sequence, name, id"
 
@@ -261,18 +263,59 @@ class McpServer(models.Model):
         ]
 
     def call_tool(self, name, arguments):
-        """Call tool ``name``; returns the engine's result dict.
+        """Call tool ``name`` through the run gate, as :meth:`mcp.run.ask` does.
 
-        Keys: content, structured_content, is_error, text, latency_ms.
+        The call is recorded as a run of the caller (channel ``jsonrpc``) with
+        its audit step; a destructive tool (or one an admin flagged) only
+        leaves a step waiting for an approver, who is not the caller.
 
-        Arguments are validated against the tool's input schema first; switched
-        off or vanished tools are refused.
+        Returns the engine's result (content, structured_content, is_error,
+        text, latency_ms) plus ``run_id``, ``status`` (ok, error,
+        pending_approval) and ``error``. Unknown or switched-off tools and
+        arguments that do not fit the schema are refused before anything runs.
         """
+        self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
         with engine_errors():
-            return self._call_tool(name, arguments)
+            tool = self._tool_record(name)
+            validate_arguments(name, tool._schema(), arguments)
+        run, outcome = self.env["mcp.run"]._run_tool_call(tool, arguments)
+        result = outcome.get("result") or {
+            "content": [],
+            "structured_content": None,
+            "is_error": outcome["status"] == "error",
+            "text": outcome["text"] or outcome["error"],
+            "latency_ms": 0.0,
+        }
+        return dict(result, run_id=run.id, status=outcome["status"], error=outcome["error"])
+
+    def _tool_record(self, name):
+        """The caller's enabled ``mcp.tool`` named ``name`` (a live catalog is synced first)."""
+        self._catalog_view()
+        record = (
+            self.env["mcp.tool"]
+            .with_context(active_test=False)
+            .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
+        )
+        if not record:
+            raise self._tool_not_found(name)
+        self._check_tool_active(record)
+        return record
+
+    def _check_tool_active(self, record):
+        if not record.active:
+            raise errors.ToolDisabled(
+                _(
+                    "Tool %(tool)s of %(server)s is switched off.",
+                    tool=record.name,
+                    server=self.name,
+                )
+            )
 
     def _call_tool(self, name, arguments, record=None):
-        """:meth:`call_tool` raising the engine's errors (for the run gate).
+        """The call itself, raising the engine's errors: only the run gate
+        (:meth:`mcp.run._gate_tool_call`) calls it.
 
         ``record``: the ``mcp.tool`` when the caller has it already.
         """
@@ -285,10 +328,8 @@ class McpServer(models.Model):
                 .with_context(active_test=False)
                 .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
             )
-        if record and not record.active:
-            raise errors.ToolDisabled(
-                _("Tool %(tool)s of %(server)s is switched off.", tool=name, server=self.name)
-            )
+        if record:
+            self._check_tool_active(record)
         spec = self._engine_spec()
         return get_engine().call_tool(spec, name, arguments, tool=self._find_tool(spec, name))
 
@@ -296,7 +337,10 @@ class McpServer(models.Model):
         for tool in self._catalog_view(spec)["catalog"]["tools"]:
             if tool["name"] == name:
                 return tool
-        raise errors.ToolNotFound(
+        raise self._tool_not_found(name)
+
+    def _tool_not_found(self, name):
+        return errors.ToolNotFound(
             _("MCP server %(server)s has no tool named %(tool)s.", server=self.name, tool=name)
         )
 

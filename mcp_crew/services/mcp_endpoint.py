@@ -72,6 +72,11 @@ WRITES_ALLOW = "allow"  # confirmed through hosts that can ask, run by those tha
 CONFIRM_KEY = "confirm"  # the key of our one input request, and of its field
 CONFIRMATION_TTL = 15 * 60  # seconds a confirmation request stays valid
 FORM_ELICITATION = {"elicitation": {"form": {}}}
+# Input bounds: a body larger than this is refused unread (413), and so is
+# JSON nested deeper (no MCP message needs more; Python's parser would hit
+# its recursion limit first).
+MAX_BODY_BYTES = 1024 * 1024
+MAX_DEPTH = 32
 
 
 class ProtocolError(Exception):
@@ -199,15 +204,46 @@ def method_not_allowed():
     return HttpReply(405, headers={"Allow": "POST"})
 
 
-def handle_post(body, headers, backend):
-    """Answer one POST to the MCP endpoint; ``headers`` with lower-case names."""
+def body_too_large(limit):
+    """413 for a body over ``limit`` bytes (the adapter refuses it before reading)."""
+    return error_reply(
+        413, INVALID_REQUEST, "Request body too large: at most %d bytes are accepted" % limit
+    )
+
+
+def nesting_depth(value, limit):
+    """Depth of nested lists and objects in ``value``, counted up to ``limit + 1``."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def handle_post(body, headers, backend, max_body=MAX_BODY_BYTES):
+    """Answer one POST to the MCP endpoint; ``headers`` with lower-case names.
+
+    ``body`` may be read up to ``max_body + 1`` bytes: more is refused (413).
+    """
     origin = headers.get("origin")
     if origin is not None and origin.rstrip("/") not in backend.allowed_origins():
         return error_reply(403, INVALID_REQUEST, "Forbidden: origin %s is not allowed" % origin)
+    if len(body or b"") > max_body:
+        return body_too_large(max_body)
     try:
         payload = json.loads(body or b"")
+    except RecursionError:
+        return _too_deep()
     except ValueError as err:
         return error_reply(400, PARSE_ERROR, "Parse error: %s" % err)
+    if nesting_depth(payload, MAX_DEPTH) > MAX_DEPTH:
+        return _too_deep()
     header_version = headers.get("mcp-protocol-version")
     meta_version = _meta(payload).get(META_VERSION) if isinstance(payload, dict) else None
     version = meta_version or header_version or "2025-03-26"
@@ -240,6 +276,12 @@ def handle_post(body, headers, backend):
     if not replies:
         return HttpReply(202)
     return HttpReply.json(replies if batch else replies[0])
+
+
+def _too_deep():
+    return error_reply(
+        400, INVALID_REQUEST, "JSON nested too deeply: at most %d levels are accepted" % MAX_DEPTH
+    )
 
 
 def _handle_modern(message, headers, backend):

@@ -23,4 +23,5 @@ else:
         test_run_multi_company,
         test_runs,
         test_secret_logs,
+        test_security_roles,
     )
