@@ -9,7 +9,7 @@ import json
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import stdio_server_values
+from .common import mcp_api_key, stdio_server_values
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -39,8 +39,10 @@ class TestSecurityRoles(HttpCase):
         cls.approver_a = user("roles_approver_a", "mcp_crew.group_mcp_crew_approver", cls.company_a)
         cls.manager_a = user("roles_manager_a", "mcp_crew.group_mcp_crew_manager", cls.company_a)
         cls.manager_b = user("roles_manager_b", "mcp_crew.group_mcp_crew_manager", cls.company_b)
+        # Keys that may write where the host cannot confirm (as crews' keys):
+        # the tests reach the checks behind the confirmation.
         cls.keys = {
-            person: cls.env["res.users.apikeys"].with_user(person)._generate(None, "roles")
+            person: mcp_api_key(person, "roles")
             for person in (cls.user_a, cls.approver_a, cls.manager_a, cls.manager_b)
         }
         cls.server_a = cls.env["mcp.server"].create(
