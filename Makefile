@@ -11,13 +11,13 @@ ESLINT_VERSION := 8.57.1
 # Every Odoo addon of the repository: the core and its glue modules.
 ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
-.PHONY: test setup services engine-test lint odoo-test bench clean
+.PHONY: test setup services engine-test lint odoo-test bench docker-smoke clean
 
 test: setup services engine-test lint odoo-test
 
 setup: $(VENV)/.installed $(EVERYTHING) $(ESLINT)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-test.txt
 	tools/python310.sh $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -52,6 +52,12 @@ odoo-test:
 
 bench: setup services
 	$(PY) bench/bench_discovery.py
+
+# The README's Docker commands, run and checked: build, up, health, HTTP checks,
+# the Odoo tests in the test image, down -v (tools/docker-smoke.sh). Needs Docker
+# with Compose v2 and python3, not the virtualenv.
+docker-smoke:
+	tools/docker-smoke.sh
 
 clean:
 	rm -rf $(VENV) tests/.node
