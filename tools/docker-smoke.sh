@@ -73,16 +73,18 @@ python3 tools/docker_smoke_checks.py --url "http://127.0.0.1:$ODOO_HTTP_PORT" | 
 
 step=$(now)
 say "docker compose --profile test run --rm odoo-tests"
+tests_log=$(mktemp "${TMPDIR:-/tmp}/docker-smoke-tests.XXXXXX")
 set +e
-compose run --rm odoo-tests >"$log" 2>&1
+compose run --rm odoo-tests >"$tests_log" 2>&1
 tests_status=$?
 set -e
-result=$(grep -o 'odoo.tests.result: .*' "$log" | tail -n 1)
+result=$(grep -o 'odoo.tests.result: .*' "$tests_log" | tail -n 1)
 if [ "$tests_status" = 0 ] && echo "$result" | grep -Eq ': 0 failed, 0 error\(s\) of [1-9]'; then
     say "ok   tests in $(( $(now) - step )) s: ${result#odoo.tests.result: }"
+    rm -f "$tests_log"
 else
-    grep -E ' (ERROR|CRITICAL) ' "$log" | tail -n 40
-    say "FAIL tests (exit $tests_status) in $(( $(now) - step )) s: ${result:-no result line}"
+    grep -E ' (ERROR|CRITICAL) ' "$tests_log" | tail -n 40
+    say "FAIL tests (exit $tests_status) in $(( $(now) - step )) s: ${result:-no result line} (full log: $tests_log)"
     failed=1
 fi
 
