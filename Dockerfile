@@ -15,7 +15,8 @@
 #   --build-arg ODOO_SOURCE_URL=https://github.com/odoo/odoo/archive/refs/heads/16.0.tar.gz
 #
 # Kept compatible with the classic builder (no COPY --chmod, no RUN --mount),
-# so it also builds where BuildKit is not enabled.
+# so it also builds where BuildKit is not enabled (that builder also builds the
+# stages a target does not need: add --target production to skip `test`).
 
 ARG PYTHON_IMAGE=python:3.10-slim-bookworm
 
