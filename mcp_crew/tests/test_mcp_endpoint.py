@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import call_mcp_tool, run_mcp_session
+from .common import LOOPBACK, call_mcp_tool, engine_settings, run_mcp_session
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -238,6 +238,10 @@ class TestMcpEndpoint(HttpCase):
 
     def test_this_odoo_registers_as_an_mcp_server_and_crews_can_call_it(self):
         self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        port = self.base_url().rsplit(":", 1)[1]
+        allowed = engine_settings(allowed_hosts="%s:%s" % (LOOPBACK, port))
+        allowed.__enter__()
+        self.addCleanup(allowed.__exit__, None, None, None)
         with self.assertRaises(AccessError):  # managers only
             self.env["mcp.register.odoo"].with_user(self.user_a).create({"api_key": "x"})
         manager = new_test_user(
