@@ -1,7 +1,6 @@
 """The outbound network policy: where MCP servers may be reached, redirects, errors."""
 
 import asyncio
-import http.server
 import socket
 import threading
 
@@ -14,42 +13,7 @@ from mcp_crew.services.errors import ConfigurationError, DestinationRefused, Ser
 from mcp_crew.services.mcp_client import describe_failure
 from mcp_crew.services.network_policy import GuardedTransport, NetworkPolicy
 from mcp_crew.services.settings import EngineSettings
-
-
-class Listener:
-    """A loopback HTTP server recording every request's headers; answers with ``reply``."""
-
-    def __init__(self, reply=(200, {}, b"{}")):
-        self.requests = []
-        self.reply = reply
-        listener = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                listener.requests.append(dict(self.headers))
-                status, headers, body = listener.reply
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d/mcp" % self.port
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from mcp_crew.tests.processes import Listener
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..services import errors, stdio_policy
 from .mcp_server_secret import protect_secret
@@ -36,6 +36,7 @@ class McpServerParam(models.Model):
     secret_value = fields.Char(
         compute="_compute_secret_value",
         inverse="_inverse_secret_value",
+        search="_search_secret_value",
         groups="base.group_system",
         copy=False,
     )
@@ -50,9 +51,15 @@ class McpServerParam(models.Model):
         return self.env["mcp.server.secret"].sudo().search([("param_id", "in", self.ids)])
 
     def _compute_secret_value(self):
-        values = {secret.param_id.id: secret.value for secret in self._secrets()}
+        # Field groups guard read(), not every path (export_data reads records
+        # directly): the value itself is only fetched for administrators.
+        allowed = self.env.is_system()
+        values = {secret.param_id.id: secret.value for secret in self._secrets()} if allowed else {}
         for param in self:
             param.secret_value = values.get(param.id, False)
+
+    def _search_secret_value(self, operator, value):
+        raise AccessError(_("Secret values cannot be searched."))
 
     def _inverse_secret_value(self):
         # A new record each time: a value set in the same write as a change of
@@ -94,6 +101,7 @@ class McpServerParam(models.Model):
         return params
 
     def write(self, vals):
+        self.check_access_rights("write")
         moved = "server_id" in vals and any(p.server_id.id != vals["server_id"] for p in self)
         if moved or "param_type" in vals and any(p.param_type != vals["param_type"] for p in self):
             raise UserError(
