@@ -178,12 +178,13 @@ def test_unreachable_llm_fails_fast_with_a_clear_error():
         crew_runner.run_crew(
             one_agent_crew(), [ECHO], settings, {"request": "hi"}, crew_runner.ToolGate()
         )
-    assert time.monotonic() - started < 5
+    # Refused at once; the bound only proves nothing hangs (a busy machine included).
+    assert time.monotonic() - started < 30
     assert SECRET not in str(caught.value)
 
 
 @pytest.mark.parametrize(
-    "failure", [{"garbage": True}, {"status": 401}, {"status": 500}, {"delay": 5}]
+    "failure", [{"garbage": True}, {"status": 401}, {"status": 500}, {"delay": 20}]
 )
 def test_misbehaving_llm_raises_llm_unavailable_without_the_key(fake, failure):
     fake.set_failure(**failure)
@@ -196,7 +197,8 @@ def test_misbehaving_llm_raises_llm_unavailable_without_the_key(fake, failure):
             {"request": "hi"},
             crew_runner.ToolGate(),
         )
-    assert time.monotonic() - started < 4.5
+    # Cut by the 1.5 s timeout, not the 20 s delay (room for a busy machine).
+    assert time.monotonic() - started < 12
     # The fake echoes the Authorization header in its failure bodies.
     assert SECRET not in str(caught.value)
 

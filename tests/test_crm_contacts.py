@@ -291,12 +291,38 @@ def test_normalize_phone(raw, expected):
 
 
 def test_normalize_phone_with_another_default_country():
-    assert contacts.normalize_phone("(415) 555-0100", "1") == "+14155550100"
-    assert contacts.normalize_phone("020 7946 0958", "44") == "+442079460958"
-    result = contacts.normalize(
-        {"name": "Ann", "phone": "415 555 0100"}, "manual", country_code="1"
-    )
+    assert contacts.normalize_phone("(415) 555-0100", "US") == "+14155550100"
+    assert contacts.normalize_phone("020 7946 0958", "GB") == "+442079460958"
+    result = contacts.normalize({"name": "Ann", "phone": "415 555 0100"}, "manual", region="US")
     assert result.phone == "+14155550100"
+
+
+@pytest.mark.parametrize(
+    "raw, region, expected",
+    [
+        # Typed nationally for Brazil, read in a US company: it is no US number,
+        # and never becomes "+111987654321".
+        ("11 98765-4321", "US", None),
+        ("(11) 3333-4444", "US", None),
+        # With the country code, it is Brazilian wherever it is typed.
+        ("+55 11 98765-4321", "US", "+5511987654321"),
+        ("55 11 98765-4321", "US", "+5511987654321"),
+        ("11 98765-4321", "BR", "+5511987654321"),
+        ("ligue já", "BR", None),
+        ("+99 1234 5678", "BR", None),  # no such country code
+    ],
+)
+def test_normalize_phone_never_invents_a_number(raw, region, expected):
+    assert contacts.normalize_phone(raw, region) == expected
+
+
+def test_national_number_of_another_country_is_kept_as_typed_and_reported():
+    result = contacts.normalize({"name": "Ana", "phone": "11 98765-4321"}, "web_form", region="US")
+    assert result.phone == "11 98765-4321"
+    assert not [t for t in result.transformations if t.rule == "e164_phone"]
+    problems = contacts.validate(result, "US")
+    assert [(p.code, p.blocking) for p in problems] == [("invalid_phone", False)]
+    assert "'11 98765-4321'" in problems[0].message and "US" in problems[0].message
 
 
 def test_unparseable_phone_is_kept_and_reported():
@@ -354,8 +380,10 @@ def test_valid_emails(email):
     assert contacts.is_valid_email(email)
 
 
-@pytest.mark.parametrize("phone", ["+551198765", "+1234567890123456", "5511987654321", "+55 11"])
-def test_phone_must_be_e164_with_10_to_15_digits(phone):
+@pytest.mark.parametrize(
+    "phone", ["+551198765", "+1234567890123456", "5511987654321", "+55 11", "+111987654321"]
+)
+def test_phone_must_be_a_valid_number_in_e164_form(phone):
     problems = contacts.validate(contact(name="Ana", phone=phone))
     assert [p.code for p in problems] == ["invalid_phone"]
     assert phone in problems[0].message
@@ -363,7 +391,10 @@ def test_phone_must_be_e164_with_10_to_15_digits(phone):
 
 def test_every_problem_is_listed():
     problems = contacts.validate(contact(email="bad", phone="123"))
-    assert [p.code for p in problems] == ["invalid_email", "invalid_phone"]
+    assert [(p.code, p.blocking) for p in problems] == [
+        ("invalid_email", True),
+        ("invalid_phone", False),
+    ]
 
 
 def test_validate_requires_a_normalized_contact():

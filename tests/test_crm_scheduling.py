@@ -431,4 +431,6 @@ def test_five_attendees_over_two_weeks_in_15_minute_steps_is_fast():
     slots = scheduling.propose_slots(req)
     elapsed = time.perf_counter() - began
     assert len(slots) == 10
-    assert elapsed < 0.5, "took %.3f s" % elapsed
+    # Guards against a search that explodes with the attendees, not a benchmark:
+    # a few milliseconds on an idle machine.
+    assert elapsed < 5, "took %.3f s" % elapsed

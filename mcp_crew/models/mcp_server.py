@@ -11,7 +11,7 @@ from ..error_mapping import engine_errors
 from ..runtime import get_engine
 from ..services import errors, redaction, stdio_policy
 from ..services.settings import DEFAULT_TTL_BY_KIND
-from ..services.spec import CacheScope, ServerSpec
+from ..services.spec import DEFAULT_START_TIMEOUT, CacheScope, ServerSpec
 from .notifications import notification
 
 _logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ CONFIG_FIELDS = {"transport", "command", "args_text", "url", "company_id", "acti
 # administrators choose them (managers: stdio commands of [mcp_crew] stdio_commands).
 DESTINATION_FIELDS = {"transport", "command", "args_text", "url"}
 # Editing these keeps the connection but changes how long a catalog stays fresh.
-CACHE_FIELDS = {"kind", "cache_ttl_override", "timeout"}
+CACHE_FIELDS = {"kind", "cache_ttl_override", "timeout", "start_timeout"}
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -78,7 +78,13 @@ class McpServer(models.Model):
     timeout = fields.Float(
         "Timeout (s)",
         default=lambda self: self._default_timeout(),
-        help="Upper bound for connecting and for each request to this server.",
+        help="Upper bound for each request to this server (a tool call, a listing).",
+    )
+    start_timeout = fields.Float(
+        "Start-up timeout (s)",
+        default=DEFAULT_START_TIMEOUT,
+        help="Upper bound for starting a session: spawning the stdio process (npx and "
+        "uvx servers take seconds) or connecting, and the MCP initialize handshake.",
     )
     cache_ttl_override = fields.Integer(
         "Cache TTL override (s)", help="Leave 0 to use the default TTL of the server's kind."
@@ -111,6 +117,11 @@ class McpServer(models.Model):
     _sql_constraints = [
         ("company_name_unique", "unique(company_id, name)", "Server names are unique per company."),
         ("timeout_positive", "CHECK(timeout > 0)", "The timeout must be positive."),
+        (
+            "start_timeout_positive",
+            "CHECK(start_timeout > 0)",
+            "The start-up timeout must be positive.",
+        ),
         ("ttl_not_negative", "CHECK(cache_ttl_override >= 0)", "The TTL cannot be negative."),
     ]
 
@@ -426,6 +437,7 @@ class McpServer(models.Model):
                 (p.name, p._effective_value()) for p in params if p.param_type == "header"
             ),
             timeout=server.timeout or DEFAULT_TIMEOUT,
+            start_timeout=server.start_timeout or DEFAULT_START_TIMEOUT,
             cache_ttl=server.cache_ttl,
             # The creation time keeps a recreated database (same ids) from
             # reusing the cached catalogs of the old one.

@@ -120,7 +120,7 @@ class McpEngine:
             else:
                 allowed.append(spec)
         if allowed:
-            timeout = max(spec.timeout for spec in allowed) * 2 + LOOP_GRACE
+            timeout = max(spec.budget(2) for spec in allowed) + LOOP_GRACE
             started = time.perf_counter()
             outcomes = self.loop.run(self._discover_many(allowed), timeout)
             for spec, outcome in zip(allowed, outcomes, strict=True):
@@ -241,7 +241,7 @@ class McpEngine:
 
     def _run(self, spec, coro, factor=1):
         try:
-            return self.loop.run(coro, spec.timeout * factor + LOOP_GRACE)
+            return self.loop.run(coro, spec.budget(factor) + LOOP_GRACE)
         except concurrent.futures.TimeoutError as err:
             raise ServerUnavailable(spec.label, "engine timeout") from err
 
@@ -271,11 +271,11 @@ class McpEngine:
     async def _discover_many(self, specs):
         async def one(spec):
             try:
-                return await asyncio.wait_for(self._discover_and_cache(spec), spec.timeout * 2)
+                return await asyncio.wait_for(self._discover_and_cache(spec), spec.budget(2))
             except asyncio.TimeoutError:
                 await self.pool.discard(spec)
                 return ServerUnavailable(
-                    spec.label, "discovery took over %.1f s" % (spec.timeout * 2)
+                    spec.label, "discovery took over %.1f s" % spec.budget(2)
                 )
             except ServerUnavailable as err:
                 return err
@@ -292,7 +292,7 @@ class McpEngine:
 
     async def _refresh_after_change(self, spec, key):
         try:
-            entry = await asyncio.wait_for(self._discover_and_cache(spec), spec.timeout * 2)
+            entry = await asyncio.wait_for(self._discover_and_cache(spec), spec.budget(2))
         except (ServerUnavailable, asyncio.TimeoutError) as err:
             _logger.warning("mcp_crew: re-discovery of %s failed: %s", spec.label, err)
             return

@@ -145,11 +145,13 @@ class ManagedSession:
     async def open(self):
         self._task = asyncio.get_running_loop().create_task(self._run())
         try:
-            await asyncio.wait_for(self._ready.wait(), self.spec.timeout)
+            await asyncio.wait_for(self._ready.wait(), self.spec.start_bound)
         except asyncio.TimeoutError:
             # A hung transport would not close cleanly either: cancel it.
             await self.close(grace=0)
-            raise ServerTimeout(self.spec.label, self.spec.timeout, "initialize") from None
+            raise ServerTimeout(
+                self.spec.label, self.spec.start_bound, "start-up (initialize)"
+            ) from None
         if self.error is not None or self.session is None:
             reason = describe_failure(self.error) if self.error else "closed during start-up"
             raise ServerUnavailable(self.spec.label, reason) from self.error

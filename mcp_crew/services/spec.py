@@ -16,6 +16,8 @@ from . import redaction
 from .errors import ConfigurationError
 
 TRANSPORTS = ("stdio", "streamable_http", "sse")
+# Seconds a server gets to start (see ServerSpec.start_timeout).
+DEFAULT_START_TIMEOUT = 60.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +51,12 @@ class ServerSpec:
     env: tuple = ()
     url: str = ""
     headers: tuple = ()
+    # Bounds each request (a tool call, a listing).
     timeout: float = 10.0
+    # Bounds starting a session: spawning a stdio process and `initialize`.
+    # Separate and longer, as `npx`/`uvx` servers take seconds to start (and
+    # much longer on a busy machine); never below `timeout`.
+    start_timeout: float = DEFAULT_START_TIMEOUT
     cache_ttl: int = 1800
     # Bumped by the adapter on every configuration edit; part of the fingerprint
     # so every worker notices an edit without a shared invalidation channel.
@@ -71,6 +78,10 @@ class ServerSpec:
                 )
         if not self.timeout or self.timeout <= 0:
             raise ConfigurationError("MCP server %s: the timeout must be positive" % self.label)
+        if not self.start_timeout or self.start_timeout <= 0:
+            raise ConfigurationError(
+                "MCP server %s: the start-up timeout must be positive" % self.label
+            )
         if not self.cache_ttl or self.cache_ttl <= 0:
             raise ConfigurationError("MCP server %s: the cache TTL must be positive" % self.label)
         # Environment values and credential headers are secrets wherever they end up.
@@ -84,6 +95,16 @@ class ServerSpec:
     @property
     def label(self):
         return "%s (#%s)" % (self.name, self.server_id)
+
+    @property
+    def start_bound(self):
+        """Seconds a session may take to start (never less than a request)."""
+        return max(self.start_timeout, self.timeout)
+
+    def budget(self, requests=1):
+        """Seconds an operation of ``requests`` sequential requests may take,
+        starting a session first included."""
+        return self.start_bound + self.timeout * requests
 
     @property
     def fingerprint(self):

@@ -84,11 +84,12 @@ class McpCrmPipeline(models.AbstractModel):
         Returns a JSON-able dict: ``partner_id``, ``partner_created``,
         ``company_partner_id``, ``lead_id``, ``lead_created``, ``score``,
         ``components``, ``band``, ``workflow``, ``duplicates``,
-        ``transformations`` and the normalised ``contact``.
+        ``transformations``, the normalised ``contact`` and its ``problems`` that
+        did not refuse it (a phone kept as typed).
         """
         # Refuse users without CRM rights before anything is read or created.
         self.env["crm.lead"].check_access_rights("create")
-        contact = self._normalized(raw, source, mappings)
+        contact, problems = self._normalized(raw, source, mappings)
         matches = self._duplicates(contact)
         contact, company, website = self._enrich(contact)
         lead_score = self._score(contact)
@@ -111,7 +112,7 @@ class McpCrmPipeline(models.AbstractModel):
         duplicates = self._duplicates_result(matches)
         title = _("Smart contact intake") if created else _("New inquiry from a returning contact")
         lead.message_post(
-            body=self._note(title, contact, lead_score, duplicates, follow_up),
+            body=self._note(title, contact, lead_score, duplicates, follow_up, problems),
             subtype_xmlid="mail.mt_note",
         )
         return {
@@ -127,6 +128,7 @@ class McpCrmPipeline(models.AbstractModel):
             "duplicates": duplicates,
             "transformations": _transformations(contact),
             "contact": _contact_values(contact),
+            "problems": [dataclasses.asdict(problem) for problem in problems],
         }
 
     # -- 1-2. normalisation and validation -----------------------------------------
@@ -142,22 +144,18 @@ class McpCrmPipeline(models.AbstractModel):
                 )
             )
         with engine_errors():
-            contact = contacts.normalize(raw, source, mappings, country_code=self._country_code())
-            problems = contacts.validate(contact)
-        if problems:
-            raise ValidationError(
-                _(
-                    "The contact was not created: %s",
-                    "; ".join(problem.message for problem in problems),
-                )
-            )
-        return contact
+            region = self._phone_region()
+            contact = contacts.normalize(raw, source, mappings, region=region)
+            problems = contacts.validate(contact, region)
+        refusing = [problem.message for problem in problems if problem.blocking]
+        if refusing:
+            raise ValidationError(_("The contact was not created: %s", "; ".join(refusing)))
+        return contact, problems
 
     @api.model
-    def _country_code(self):
+    def _phone_region(self):
         """National phone numbers are read as the company's country's."""
-        code = self.env.company.country_id.phone_code
-        return str(code) if code else contacts.DEFAULT_COUNTRY_CODE
+        return self.env.company.country_id.code or contacts.DEFAULT_REGION
 
     # -- 3. duplicates -----------------------------------------------------------
 
@@ -167,7 +165,7 @@ class McpCrmPipeline(models.AbstractModel):
         candidates = [_candidate(partner) for partner in self._candidate_partners(contact)]
         with engine_errors():
             return contacts.find_duplicates(
-                contact, candidates, POSSIBLE_DUPLICATE, country_code=self._country_code()
+                contact, candidates, POSSIBLE_DUPLICATE, region=self._phone_region()
             )
 
     @api.model
@@ -334,8 +332,9 @@ class McpCrmPipeline(models.AbstractModel):
         )
 
     @api.model
-    def _note(self, title, contact, lead_score, duplicates, follow_up):
-        """Chatter note: where the data came from, every change, the score and what's next."""
+    def _note(self, title, contact, lead_score, duplicates, follow_up, problems):
+        """Chatter note: where the data came from, every change, the score, what's
+        next and the problems to fix by hand."""
         lines = [
             _("Source: %s", self._source_label(contact.source)),
             _(
@@ -345,6 +344,7 @@ class McpCrmPipeline(models.AbstractModel):
             ),
             _("Follow-up: %s", follow_up["summary"]),
         ]
+        lines += [_("To fix: %s", problem.message) for problem in problems]
         lines += [
             _(
                 "Possible duplicate: %(name)s (%(score)s: %(reasons)s)",

@@ -47,7 +47,12 @@ class CrmMixin:
     def setUpClass(cls):
         super().setUpClass()
         cls.company_a = cls.env.company
-        cls.company_b = cls.env["res.company"].create({"name": "CRM Company B"})
+        # National phone numbers are read as the company's country's: the tests'
+        # numbers are Brazilian (the demo database's company is American).
+        cls.company_a.country_id = cls.env.ref("base.br")
+        cls.company_b = cls.env["res.company"].create(
+            {"name": "CRM Company B", "country_id": cls.env.ref("base.br").id}
+        )
         cls.sales_a = cls.user("crm_sales_a", cls.company_a, name="Alice Sales", tz=SAO_PAULO)
         cls.sales_b = cls.user("crm_sales_b", cls.company_b, name="Bruno Sales", tz=SAO_PAULO)
         cls.no_crm = cls.user("crm_none", cls.company_a, NO_CRM_GROUPS, name="Nora NoCrm")

@@ -82,7 +82,6 @@ class TestContactPipeline(CrmCase):
         cases = [
             ({"name": "Ana", "email": "ana@@acme"}, "not a valid e-mail"),
             ({"phone": "12"}, "A name or an e-mail is required"),
-            ({"name": "Ana", "phone": "123"}, "E.164"),
         ]
         for raw, message in cases:
             with self.subTest(raw=raw):
@@ -93,6 +92,36 @@ class TestContactPipeline(CrmCase):
         with self.assertRaisesRegex(ValidationError, "must be a dict"):
             self.run_pipeline(["not", "a", "dict"])
         self.assertEqual(self.counts(), before)
+
+    def test_phone_is_read_for_the_company_country_and_never_invented(self):
+        us_company = self.env["res.company"].create(
+            {"name": "CRM Company US", "country_id": self.env.ref("base.us").id}
+        )
+        us_sales = self.user("crm_sales_us", us_company, name="Uma Sales")
+        cases = [
+            # (who types it, phone typed, stored, problem reported)
+            (self.sales_a, "11 98765-4321", "+5511987654321", None),
+            (us_sales, "11 98765-4321", "11 98765-4321", "national for US"),
+            (us_sales, "+55 11 98765-4321", "+5511987654321", None),
+            (self.sales_a, "ligue-me à tarde", "ligue-me à tarde", "national for BR"),
+        ]
+        for index, (user, typed, stored, problem) in enumerate(cases):
+            with self.subTest(typed=typed, company=user.company_id.name):
+                raw = {"name": "Phone Case %d" % index, "phone": typed}
+                result = self.run_pipeline(raw, "manual", user=user)
+                partner = self.env["res.partner"].browse(result["partner_id"])
+                self.assertEqual(partner.phone, stored)
+                self.assertEqual(partner.company_id, user.company_id)
+                messages = [p["message"] for p in result["problems"]]
+                if problem:
+                    self.assertEqual([p["code"] for p in result["problems"]], ["invalid_phone"])
+                    self.assertIn(problem, messages[0])
+                    note = self.lead_of(result).message_ids.filtered(
+                        lambda m, typed=typed: typed in (m.body or "")
+                    )
+                    self.assertIn("To fix", note.body)
+                else:
+                    self.assertEqual(messages, [])
 
     def test_existing_partner_with_the_same_email_is_reused(self):
         existing = self.env["res.partner"].create(

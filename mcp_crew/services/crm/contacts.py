@@ -25,6 +25,8 @@ from email.header import decode_header, make_header
 from email.utils import parseaddr
 from typing import NamedTuple
 
+import phonenumbers
+
 from ..errors import InvalidRequest
 from ..knowledge.text import normalize_text, strip_accents, trigram_similarity, words
 
@@ -70,9 +72,11 @@ DEFAULT_MAPPINGS = {
     },
 }
 
-DEFAULT_COUNTRY_CODE = "55"
-# What validate() accepts as E.164: "+" and 10 to 15 digits.
-E164_MIN_DIGITS, E164_MAX_DIGITS = 10, 15
+# National phone numbers are read as numbers of this country (ISO 3166 code)
+# when the caller names none; the Odoo side passes the company's country.
+DEFAULT_REGION = "BR"
+# Longest E.164 number (ITU-T E.164: country code and national number).
+E164_MAX_DIGITS = 15
 
 # Name particles kept lower-case inside a name ("Maria da Silva", "Ludwig van Beethoven").
 NAME_PARTICLES = frozenset("da das de del della di do dos du e van von der den y".split())
@@ -214,11 +218,17 @@ class NormalizedContact:
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
-    """What :func:`validate` found wrong; ``code`` is stable, ``message`` is for people."""
+    """What :func:`validate` found wrong; ``code`` is stable, ``message`` is for people.
+
+    A blocking problem refuses the contact; the others are reported with it (a
+    phone that is no valid number is kept as typed: the person is still worth
+    a lead, and a salesperson can fix the number).
+    """
 
     field: str
     code: str
     message: str
+    blocking: bool = True
 
 
 class DuplicateMatch(NamedTuple):
@@ -328,14 +338,14 @@ WORKFLOWS = {
 # 1. normalisation
 
 
-def normalize(raw, source, mappings=None, *, country_code=DEFAULT_COUNTRY_CODE):
+def normalize(raw, source, mappings=None, *, region=DEFAULT_REGION):
     """Canonical contact from one raw payload of ``source``.
 
     ``mappings`` maps canonical fields (:data:`MAPPABLE_FIELDS`) to a raw key or
     a list of raw keys tried in order; the fields it names replace the source's
     defaults, the others keep them (map a field to ``[]`` to ignore it). A source
-    without defaults needs ``mappings``. National phone numbers get
-    ``country_code``.
+    without defaults needs ``mappings``. National phone numbers are read as
+    numbers of ``region`` (ISO 3166 country code).
     """
     if not isinstance(raw, dict):
         raise InvalidRequest("Contact data must be a dict, not %s" % type(raw).__name__)
@@ -347,7 +357,7 @@ def normalize(raw, source, mappings=None, *, country_code=DEFAULT_COUNTRY_CODE):
     _fill_name_from_parts(found, log)
     _fill_from_header(found, log)
     _fill_from_signature(found, log)
-    cleaners = _cleaners(country_code)
+    cleaners = _cleaners(region)
     values = {
         field: _clean(field, found.get(field), cleaners[field], log) for field in CONTACT_FIELDS
     }
@@ -364,42 +374,51 @@ def title_case_name(name):
     return " ".join(_title_word(word, first=index == 0) for index, word in enumerate(parts))
 
 
-def normalize_phone(text, country_code=DEFAULT_COUNTRY_CODE):
-    """E.164 form of ``text`` (``"+5511987654321"``), or ``None`` if it is not one.
+def normalize_phone(text, region=DEFAULT_REGION):
+    """E.164 form of ``text`` (``"+5511987654321"``), or ``None`` unless it is a
+    valid number (Google's libphonenumber, as Odoo's ``phone_validation``).
 
-    ``+`` or ``00`` starts an international number. A number without them is
-    national: a leading trunk ``0`` is dropped and ``country_code`` prefixed.
-    For Brazil the national number must be area code + 8 or 9 digits, and
-    12–13 digits starting with 55 are taken as the country code written without
-    ``+``.
+    ``+`` or ``00`` starts an international number. Any other number is read as
+    a national number of ``region`` (ISO 3166 code; a trunk ``0`` is allowed),
+    then, failing that, as an international number whose ``+`` was left out
+    ("55 11 98765-4321"). Of several numbers ("a / b") the first is taken. A
+    number valid in neither reading is never rewritten into another one.
     """
     if not text:
         return None
     first = _PHONE_SEPARATOR.split(str(text).strip())[0]
     first = re.sub(r"^tel:", "", first, flags=re.IGNORECASE).strip()
     digits = re.sub(r"\D", "", first)
+    if not digits or len(digits) > E164_MAX_DIGITS + 2:
+        return None
     if first.startswith("+"):
-        international = digits
+        readings = ["+" + digits]
     elif digits.startswith("00"):
-        international = digits[2:]
+        readings = ["+" + digits[2:]]
     else:
-        international = _national_to_international(digits, country_code)
-    if international and international.startswith("550"):
-        # "+55 (011) ..." keeps the trunk zero Brazilians write out of habit.
-        international = "55" + international[3:]
-    if international and E164_MIN_DIGITS <= len(international) <= E164_MAX_DIGITS:
-        return "+" + international
+        readings = [first, "+" + digits]
+    for reading in readings:
+        number = _valid_number(reading, region)
+        if number:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
-def _national_to_international(digits, country_code):
-    if country_code == "55":
-        if len(digits) in (12, 13) and digits.startswith("55"):
-            return digits
-        national = digits[1:] if len(digits) in (11, 12) and digits.startswith("0") else digits
-        return "55" + national if len(national) in (10, 11) else None
-    national = digits.lstrip("0")
-    return country_code + national if national else None
+def is_valid_phone(phone):
+    """Whether ``phone`` is a valid number written in E.164 form."""
+    return bool(
+        isinstance(phone, str)
+        and re.fullmatch(r"\+\d{2,%d}" % E164_MAX_DIGITS, phone)
+        and _valid_number(phone, None)
+    )
+
+
+def _valid_number(text, region):
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def _mapping_for(source, mappings):
@@ -569,12 +588,12 @@ def _collapse_whitespace(text):
     return " ".join(text.split())
 
 
-def _cleaners(country_code):
+def _cleaners(region):
     """Field → ordered (rule, function) pairs; every field is trimmed first."""
 
     def e164(phone):
-        # An unparseable number is kept as written: validate() reports it.
-        return normalize_phone(phone, country_code) or phone
+        # An invalid number is kept as written: validate() reports it.
+        return normalize_phone(phone, region) or phone
 
     trim = ("collapse_whitespace", _collapse_whitespace)
     return {
@@ -621,8 +640,12 @@ def _title_word(word, first):
 # 2. validation
 
 
-def validate(contact):
-    """Problems of ``contact``; an empty list means it can be created."""
+def validate(contact, region=DEFAULT_REGION):
+    """Problems of ``contact``; an empty list means it can be created.
+
+    ``region`` is the country national phone numbers were read for (named in
+    the problem, so the user knows how to write the number).
+    """
     _require_contact(contact)
     problems = []
     if not contact.name and not contact.email:
@@ -631,13 +654,14 @@ def validate(contact):
         problems.append(
             Problem("email", "invalid_email", "%r is not a valid e-mail address" % contact.email)
         )
-    if contact.phone and not is_e164(contact.phone):
+    if contact.phone and not is_valid_phone(contact.phone):
         problems.append(
             Problem(
                 "phone",
                 "invalid_phone",
-                "%r is not a phone number in E.164 form (+ and %d to %d digits)"
-                % (contact.phone, E164_MIN_DIGITS, E164_MAX_DIGITS),
+                "%r is not a valid phone number, neither international (+ and the "
+                "country code) nor national for %s" % (contact.phone, region),
+                blocking=False,
             )
         )
     return problems
@@ -649,13 +673,6 @@ def is_valid_email(email):
         return False
     local, _sep, _domain = email.rpartition("@")
     return len(local) <= _MAX_LOCAL_PART and bool(_EMAIL.match(email))
-
-
-def is_e164(phone):
-    return bool(
-        isinstance(phone, str)
-        and re.fullmatch(r"\+\d{%d,%d}" % (E164_MIN_DIGITS, E164_MAX_DIGITS), phone)
-    )
 
 
 def _require_contact(contact):
@@ -679,7 +696,7 @@ NAME_ALONE_FACTOR = 0.7
 NAME_IN_CONTEXT_BASE, NAME_IN_CONTEXT_SPAN = 0.5, 0.45
 
 
-def find_duplicates(contact, candidates, threshold=0.85, *, country_code=DEFAULT_COUNTRY_CODE):
+def find_duplicates(contact, candidates, threshold=0.85, *, region=DEFAULT_REGION):
     """Candidates scoring at least ``threshold``, best first, with their reasons.
 
     ``candidates`` are dicts with ``id`` and any of ``name``, ``email``,
@@ -697,7 +714,7 @@ def find_duplicates(contact, candidates, threshold=0.85, *, country_code=DEFAULT
         raise InvalidRequest("The duplicate threshold must be between 0 and 1")
     matches = []
     for candidate in candidates:
-        match = _compare(contact, candidate, country_code)
+        match = _compare(contact, candidate, region)
         if match.score > 0 and match.score >= threshold:
             matches.append(match)
     # Stable sort: equal scores keep more reasons first, then the caller's order.
@@ -705,7 +722,7 @@ def find_duplicates(contact, candidates, threshold=0.85, *, country_code=DEFAULT
     return matches
 
 
-def _compare(contact, candidate, country_code):
+def _compare(contact, candidate, region):
     if not isinstance(candidate, dict) or _candidate_text(candidate, "id") is None:
         raise InvalidRequest("Each duplicate candidate must be a dict with an id")
     signals = []
@@ -714,7 +731,7 @@ def _compare(contact, candidate, country_code):
     if contact.email and email and email.lower() == contact.email.lower():
         signals.append((SAME_EMAIL_SCORE, "same e-mail %s" % contact.email))
     phones = {
-        normalize_phone(_candidate_text(candidate, key), country_code)
+        normalize_phone(_candidate_text(candidate, key), region)
         for key in ("phone", "mobile")
     }
     if contact.phone and contact.phone in phones:
@@ -848,7 +865,7 @@ def score_lead(contact, weights=DEFAULT_LEAD_WEIGHTS):
         ),
         "seniority": seniority_factor(contact.job_title),
         "company_known": float(bool(contact.company)),
-        "phone_present": float(is_e164(contact.phone)),
+        "phone_present": float(is_valid_phone(contact.phone)),
         "source": weights.quality_of(contact.source),
         "completeness": sum(bool(getattr(contact, f)) for f in CONTACT_FIELDS)
         / len(CONTACT_FIELDS),
