@@ -63,9 +63,11 @@ def _parse_entry(text):
     except ValueError as err:
         raise ConfigurationError("mcp_crew allowed_hosts: bad port in %r" % text) from err
     try:
-        return AllowedEntry(network=ipaddress.ip_network(entry, strict=False), port=port)
+        network = ipaddress.ip_network(entry, strict=False)
     except ValueError:
-        pass
+        network = None  # a host name
+    if network is not None:
+        return AllowedEntry(network=network, port=port)
     host = entry.lower().rstrip(".")
     if not host or any(char in host for char in "/@?#* "):
         raise ConfigurationError("mcp_crew allowed_hosts: %r is not a host or network" % text)
