@@ -163,7 +163,7 @@ def run(coro):
 def test_credentials_never_follow_a_redirect_to_another_origin(listener):
     """Even a client that follows redirects: headers configured for the server
     stay on its origin; the next host gets the request without them."""
-    elsewhere = listener()
+    elsewhere = listener(reply=(200, {}, b"{}"))
     home = listener(reply=(307, {"Location": elsewhere.url}, b""))
     headers = {"Authorization": "Bearer s3cr3t-token-1", "X-Api-Key": "s3cr3t-key-2"}
 
