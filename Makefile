@@ -1,6 +1,8 @@
-# `make test` on a fresh machine: Python 3.10 virtualenv, pinned dependencies,
-# Redis and PostgreSQL up, engine tests, static checks, and the Odoo tests when
-# an Odoo 16 is available (ODOO_BIN=/path/to/odoo-bin, see README).
+# `make test` on a fresh machine: Python 3.10 virtualenv with the pinned
+# dependencies and Odoo 16's own, Redis and PostgreSQL up, engine tests, static
+# checks, then the Odoo tests of every addon with and without demo data, on an
+# Odoo 16 unpacked from ODOO_SOURCE (default: the official nightly) or ODOO_BIN
+# (see README).
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -8,6 +10,8 @@ EVERYTHING := tests/.node/node_modules/@modelcontextprotocol/server-everything/d
 EVERYTHING_VERSION := 2026.8.31
 ESLINT := tests/.node/node_modules/.bin/eslint
 ESLINT_VERSION := 8.57.1
+# Debian packages that Odoo's requirements build against (psycopg2, python-ldap, lxml).
+BUILD_PACKAGES := gcc libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-dev
 # Every Odoo addon of the repository: the core and its glue modules.
 ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
@@ -17,8 +21,9 @@ test: setup services engine-test lint odoo-test
 
 setup: $(VENV)/.installed $(EVERYTHING) $(ESLINT)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt docker/requirements-odoo.txt
 	tools/python310.sh $(VENV)
+	tools/apt-install.sh $(BUILD_PACKAGES)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -45,13 +50,13 @@ lint:
 	$(VENV)/bin/pylint --rcfile=.pylintrc-mandatory $(ADDONS)
 	$(ESLINT) --max-warnings 0 --no-error-on-unmatched-pattern $(wildcard $(addsuffix /static,$(ADDONS)))
 
-# Runs only where an Odoo 16 is importable: ODOO_BIN points at odoo-bin (with
-# the Python that runs it, e.g. a venv's launcher) or `odoo` is on the path.
-odoo-test:
+# ODOO_BIN: an existing odoo-bin (with the Python that runs it); else the Odoo 16
+# of ODOO_SOURCE, unpacked into .odoo. `make odoo-test ADDONS=mcp_crew_crm` tests one addon.
+odoo-test: setup services
 	ADDONS="$(ADDONS)" tools/odoo-test.sh
 
 bench: setup services
 	$(PY) bench/bench_discovery.py
 
 clean:
-	rm -rf $(VENV) tests/.node
+	rm -rf $(VENV) tests/.node .odoo

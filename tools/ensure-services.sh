@@ -4,10 +4,7 @@
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-    command -v apt-get >/dev/null || { echo "cannot install $*: no apt-get" >&2; exit 1; }
-    as_root apt-get update -qq && as_root apt-get install -y -qq "$@"
-}
+apt_install() { "$(dirname "$0")/apt-install.sh" "$@"; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() {
     for _ in $(seq 1 50); do port_open "$1" && return 0; sleep 0.2; done

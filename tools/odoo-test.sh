@@ -1,25 +1,57 @@
 #!/usr/bin/env bash
-# Install mcp_crew and its glue modules on a fresh database of an existing Odoo 16
-# and run their tests (the glue modules pull in sale_stock, crm and calendar).
-# ODOO_BIN: the odoo-bin to use (default: `odoo` on PATH); skipped when neither exists.
-# ODOO_ADDONS_PATH: Odoo's own addons paths; ODOO_ARGS: extra arguments (-c odoo.conf, db options).
+# Install the repository's addons on fresh databases of Odoo 16 and run their tests
+# (browser tests included), once with demo data (Odoo's default, as OCA's CI) and
+# once without: both must pass. The glue modules pull in sale_stock, crm and calendar.
+#
+# Odoo: tools/ensure-odoo.sh (ODOO_BIN, or ODOO_SOURCE unpacked into .odoo).
+# ADDONS: the addons to install and test (default: every folder with a manifest).
+# ODOO_TEST_TAGS: narrower --test-tags (default: all tests of ADDONS), e.g. /mcp_crew:TestRuns.
+# ODOO_DEMO_MODES: "demo nodemo" (default), or one of them.
+# ODOO_ARGS: extra odoo-bin arguments (-c odoo.conf, db options).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-odoo_bin=${ODOO_BIN:-$(command -v odoo || true)}
-if [ -z "$odoo_bin" ]; then
-    echo "Odoo tests skipped: no Odoo 16 found (set ODOO_BIN=/path/to/odoo-bin to run them)"
-    exit 0
-fi
-db="mcp_crew_test_$$"
-# The repository's addons: from make (ADDONS), else every folder with a manifest.
+odoo=$("$root/tools/ensure-odoo.sh")
+addons_path=$(cat "$root/.odoo/addons-path")
+addons_path=${addons_path:+$addons_path,}$root
 addons_here=${ADDONS:-$(cd "$root" && for manifest in */__manifest__.py; do dirname "$manifest"; done)}
-modules=$(echo "$addons_here" | tr ' ' '\n' | paste -sd, -)
-tags=$(echo "$modules" | sed 's/[^,]*/\/&/g')
-addons="${ODOO_ADDONS_PATH:+$ODOO_ADDONS_PATH,}$root"
-log=$(mktemp)
-trap 'dropdb --if-exists -h 127.0.0.1 -U "${PGUSER:-$(whoami)}" "$db" >/dev/null 2>&1 || true; rm -f "$log"' EXIT
-# shellcheck disable=SC2086
-"$odoo_bin" ${ODOO_ARGS:-} --addons-path="$addons" -d "$db" -i "$modules" --test-enable \
-    --test-tags "$tags" --stop-after-init --http-port "${ODOO_TEST_PORT:-8169}" 2>&1 | tee "$log"
-grep -q "odoo.tests.result: 0 failed, 0 error(s) of [1-9]" "$log" || {
-    echo "Odoo tests failed or none ran" >&2; exit 1; }
+modules=$(echo "$addons_here" | tr ' ' '\n' | grep . | paste -sd, -)
+tags=${ODOO_TEST_TAGS:-$(echo "$modules" | sed 's/[^,]*/\/&/g')}
+# The HTTP tests' port: a free one unless given, so that runs side by side never collide.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Odoo's browser tests need Chromium (Debian's package).
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+    || command -v google-chrome >/dev/null || "$root/tools/apt-install.sh" chromium
+
+logs=$(mktemp -d)
+databases=()
+cleanup() {
+    for db in "${databases[@]}"; do
+        dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    done
+    rm -rf "$logs"
+}
+trap cleanup EXIT
+
+status=0
+summary=()
+for mode in ${ODOO_DEMO_MODES:-demo nodemo}; do
+    db="mcp_crew_test_${mode}_$$"
+    databases+=("$db")
+    demo_option=()
+    [ "$mode" = nodemo ] && demo_option=(--without-demo=all)
+    port=${ODOO_TEST_PORT:-$(free_port)}
+    echo "=== Odoo tests ($mode): $modules on a fresh database $db, HTTP port $port"
+    start=$(date +%s)
+    # shellcheck disable=SC2086
+    $odoo ${ODOO_ARGS:-${PGHOST:+--db_host=$PGHOST}} --addons-path="$addons_path" -d "$db" \
+        -i "$modules" "${demo_option[@]}" --test-enable --test-tags "$tags" --stop-after-init \
+        --http-port "$port" --log-level=test 2>&1 | tee "$logs/$mode.log"
+    result=$(grep -o "odoo.tests.result: .*" "$logs/$mode.log" | tail -n1 || true)
+    summary+=("Odoo tests ($mode, $(( $(date +%s) - start )) s): ${result#odoo.tests.result: }")
+    if ! grep -Eq "odoo.tests.result: 0 failed, 0 error\(s\) of [1-9]" "$logs/$mode.log"; then
+        status=1
+    fi
+done
+printf '%s\n' "${summary[@]}"
+[ "$status" = 0 ] || echo "Odoo tests failed or none ran" >&2
+exit "$status"

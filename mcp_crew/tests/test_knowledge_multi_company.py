@@ -50,7 +50,7 @@ class TestKnowledgeMultiCompany(KnowledgeCase):
         results_b = self.Knowledge.with_user(self.user_b).search_knowledge("parafuso inox")
         self.assertEqual(results_b, [])
         results_a = self.Knowledge.with_user(self.user_a).search_knowledge("parafuso inox")
-        self.assertEqual([r["id"] for r in results_a], [self.item_a.id])
+        self.assertEqual(self.ids(results_a), [self.item_a.id])
         everything_b = self.Knowledge.with_user(self.user_b).search_knowledge("")
         self.assertEqual([r["id"] for r in everything_b], [self.item_b.id])
 
