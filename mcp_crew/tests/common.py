@@ -59,6 +59,16 @@ def engine_settings(**values):
         engine.settings = previous
 
 
+def allow_this_odoo(case):
+    """For the rest of an HttpCase test: ``web.base.url`` is the test server and
+    its loopback ``host:port`` may be reached (for "Register this Odoo")."""
+    case.env["ir.config_parameter"].set_param("web.base.url", case.base_url())
+    port = case.base_url().rsplit(":", 1)[1]
+    allowed = engine_settings(allowed_hosts="%s:%s" % (LOOPBACK, port))
+    allowed.__enter__()
+    case.addCleanup(allowed.__exit__, None, None, None)
+
+
 @contextlib.contextmanager
 def private_redis_engine(**settings_values):
     """The process engine on a Redis this test may stop; yields the PrivateRedis.

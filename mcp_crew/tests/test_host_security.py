@@ -16,7 +16,13 @@ import tempfile
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import LOOPBACK, call_mcp_tool, engine_settings, stdio_server_values
+from .common import (
+    LOOPBACK,
+    allow_this_odoo,
+    call_mcp_tool,
+    engine_settings,
+    stdio_server_values,
+)
 from .processes import CATALOG_SERVER, Listener, start_catalog_server
 
 Outcome = collections.namedtuple("Outcome", "ok result error text")
@@ -370,16 +376,14 @@ class TestHostAndSecrets(HttpCase):
 
     def test_the_registration_wizard_keeps_no_api_key(self):
         """Before: another manager read the key with search_read(['api_key'])."""
-        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
-        port = self.base_url().rsplit(":", 1)[1]
-        with engine_settings(allowed_hosts="%s:%s" % (LOOPBACK, port)):
-            key = self.keys[self.manager]
-            wizard = self.rpc(self.manager, "mcp.register.odoo", "create", [{"api_key": key}])
-            self.assertTrue(wizard.ok, wizard.text[:500])
-            # In-process: over /jsonrpc the discovery's own call to /mcp would wait
-            # for the test cursor the calling request holds.
-            wizards = self.env["mcp.register.odoo"].with_user(self.manager)
-            action = wizards.browse(wizard.result).action_register()
+        allow_this_odoo(self)
+        key = self.keys[self.manager]
+        wizard = self.rpc(self.manager, "mcp.register.odoo", "create", [{"api_key": key}])
+        self.assertTrue(wizard.ok, wizard.text[:500])
+        # In-process: over /jsonrpc the discovery's own call to /mcp would wait
+        # for the test cursor the calling request holds.
+        wizards = self.env["mcp.register.odoo"].with_user(self.manager)
+        action = wizards.browse(wizard.result).action_register()
         for user in (self.manager2, self.manager):
             seen = self.rpc(user, "mcp.register.odoo", "search_read", [[], ["api_key"]])
             self.assertNotIn(key, seen.text)
