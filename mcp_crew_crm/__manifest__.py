@@ -9,6 +9,7 @@
     "author": "mcp_crew",
     "license": "LGPL-3",
     "depends": ["mcp_crew", "crm", "calendar"],
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/ir.model.access.csv",
         "views/crm_lead_views.xml",

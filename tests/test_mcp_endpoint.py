@@ -213,3 +213,29 @@ def test_notifications_batches_and_other_methods(url):
     assert [reply["id"] for reply in batch.json()] == [1, 2]
     assert requests.get(url, timeout=5).status_code == 405
     assert requests.delete(url, timeout=5).status_code == 405
+
+
+def test_deep_nesting_and_large_bodies_get_json_rpc_errors():
+    backend = CalculatorBackend()
+    too_deep = mcp_endpoint.handle_post(b"[" * 100_000 + b"]" * 100_000, {}, backend)
+    assert too_deep.status == 400
+    assert "nested too deeply" in json.loads(too_deep.body)["error"]["message"]
+    nested = request("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
+    inner = nested["params"]["arguments"]
+    for _level in range(mcp_endpoint.MAX_DEPTH):
+        inner["deeper"] = {}
+        inner = inner["deeper"]
+    refused = mcp_endpoint.handle_post(json.dumps(nested).encode(), {}, backend)
+    assert refused.status == 400
+    assert json.loads(refused.body)["error"]["code"] == mcp_endpoint.INVALID_REQUEST
+    body = json.dumps(request("ping")).encode()
+    assert mcp_endpoint.handle_post(body, {}, backend, max_body=len(body)).status == 200
+    large = mcp_endpoint.handle_post(body, {}, backend, max_body=len(body) - 1)
+    assert large.status == 413
+    assert "at most %d bytes" % (len(body) - 1) in json.loads(large.body)["error"]["message"]
+
+
+def test_nesting_depth_counts_lists_and_objects():
+    assert mcp_endpoint.nesting_depth("text", 5) == 0
+    assert mcp_endpoint.nesting_depth({"a": [1, {"b": []}]}, 5) == 4
+    assert mcp_endpoint.nesting_depth([[[[[[[]]]]]]], 3) == 4  # stops counting past the limit

@@ -53,9 +53,18 @@ class McpServerController(http.Controller):
                 "lang": user.sudo().lang,
             },
         )
+        limit = int(
+            request.env["ir.config_parameter"]
+            .sudo()
+            .get_param("mcp_crew.mcp_max_body_bytes", mcp_endpoint.MAX_BODY_BYTES)
+        )
+        if (httprequest.content_length or 0) > limit:
+            return _http(mcp_endpoint.body_too_large(limit))
+        # One byte over the limit is enough to refuse a body sent without a length.
+        body = httprequest.stream.read(limit + 1)
         headers = {name.lower(): value for name, value in httprequest.headers.items()}
         return _http(
-            mcp_endpoint.handle_post(httprequest.get_data(), headers, OdooBackend(request.env))
+            mcp_endpoint.handle_post(body, headers, OdooBackend(request.env), max_body=limit)
         )
 
 

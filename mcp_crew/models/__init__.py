@@ -1,6 +1,7 @@
 from . import (
     mcp_cache_stats,
     mcp_catalog_mixin,
+    mcp_company_guard,
     mcp_crew,
     mcp_endpoint,
     mcp_knowledge,
@@ -15,8 +16,12 @@ from . import (
     mcp_run_step,
     mcp_server,
     mcp_server_param,
+    mcp_server_secret,
     mcp_tool,
     res_company,
     res_config_settings,
     res_users_apikeys,
 )
+
+# Extends mcp.run, mcp.run.step and mcp.knowledge: loaded after them.
+from . import mcp_redacted  # isort: skip

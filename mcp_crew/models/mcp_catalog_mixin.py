@@ -1,7 +1,8 @@
 import hashlib
 import json
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class McpCatalogMixin(models.AbstractModel):
@@ -13,6 +14,9 @@ class McpCatalogMixin(models.AbstractModel):
     _description = "MCP Catalog Item"
     # Key of an item in the discovered catalog and in the records.
     _catalog_key = "name"
+    # What admins may change; the rest is what the server published (its
+    # annotations drive approvals) and only discovery writes it.
+    _admin_fields = {"active"}
 
     name = fields.Char(required=True, readonly=True)
     title = fields.Char(readonly=True)
@@ -32,6 +36,19 @@ class McpCatalogMixin(models.AbstractModel):
         readonly=True, help="When discovery last found the item missing from the server."
     )
     content_hash = fields.Char(readonly=True)
+
+    def write(self, vals):
+        published = set(vals) - self._admin_fields
+        if published and not self.env.su:
+            raise AccessError(
+                _(
+                    "%(model)s fields %(fields)s come from the MCP server: only discovery "
+                    "changes them.",
+                    fields=", ".join(sorted(published)),
+                    model=self._description,
+                )
+            )
+        return super().write(vals)
 
     def _catalog_values(self, item):
         """Field values for one catalog item (a dict from the engine)."""

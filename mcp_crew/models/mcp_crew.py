@@ -19,6 +19,7 @@ class McpCrew(models.Model):
     """
 
     _name = "mcp.crew"
+    _inherit = ["mcp.company.guard"]
     _description = "Crew"
     _order = "sequence, name"
 
@@ -115,6 +116,8 @@ class McpCrew(models.Model):
 
 class McpAgent(models.Model):
     _name = "mcp.agent"
+    _inherit = ["mcp.company.guard"]
+    _company_path = "crew_id"
     _description = "Crew agent"
     _order = "crew_id, sequence, id"
 
@@ -182,6 +185,8 @@ class McpAgent(models.Model):
 
 class McpTask(models.Model):
     _name = "mcp.task"
+    _inherit = ["mcp.company.guard"]
+    _company_path = "crew_id"
     _description = "Crew task"
     _order = "crew_id, sequence, id"
 

@@ -20,6 +20,10 @@ from ..services.validation import validate_arguments
 from .mcp_crew import split_items
 
 MAX_LIMIT = 500
+# Terms (leaves and operators) a domain may have.
+MAX_DOMAIN_TERMS = 200
+# Read-group granularities of date and datetime fields.
+GRANULARITIES = ("hour", "day", "week", "month", "quarter", "year")
 DEFAULT_LIMIT = 80
 # Methods callable through odoo_call_method unless the setting lists others.
 DEFAULT_ALLOWED_METHODS = (
@@ -242,6 +246,14 @@ class McpEndpoint(models.AbstractModel):
     def _check_domain(self, records, domain):
         if not isinstance(domain, list):
             raise ValueError(_("The domain must be a list."))
+        if len(domain) > MAX_DOMAIN_TERMS:
+            raise ValueError(
+                _(
+                    "The domain has %(count)s terms; at most %(limit)s are accepted.",
+                    count=len(domain),
+                    limit=MAX_DOMAIN_TERMS,
+                )
+            )
         try:
             records._where_calc(expression.normalize_domain(domain) if domain else [])
         except (ValueError, TypeError, AssertionError, IndexError) as err:
@@ -249,6 +261,31 @@ class McpEndpoint(models.AbstractModel):
                 _("Invalid domain %(domain)s: %(error)s", domain=json.dumps(domain), error=err)
             ) from err
         return domain
+
+    @api.model
+    def _check_groupby(self, records, groupby):
+        """``field`` or ``field:granularity`` (dates only), on stored fields."""
+        for spec in groupby:
+            name, _sep, granularity = spec.partition(":")
+            field = records._fields[name]
+            if not field.store or field.type in ("binary", "one2many"):
+                raise ValueError(
+                    _(
+                        "Records cannot be grouped by %(field)s: it is not a stored field.",
+                        field=name,
+                    )
+                )
+            if granularity and (
+                field.type not in ("date", "datetime") or granularity not in GRANULARITIES
+            ):
+                raise ValueError(
+                    _(
+                        "Invalid group-by %(spec)s: only date and datetime fields take a "
+                        "granularity, one of %(allowed)s.",
+                        spec=spec,
+                        allowed=", ".join(GRANULARITIES),
+                    )
+                )
 
     # -- the generic tools ------------------------------------------------------------
 
@@ -289,6 +326,7 @@ class McpEndpoint(models.AbstractModel):
         records = self._model(model)
         domain = self._check_domain(records, list(domain))
         self._check_fields(records, list(fields) + list(groupby))
+        self._check_groupby(records, groupby)
         groups = records.read_group(
             domain,
             list(fields) or ["__count"],

@@ -65,12 +65,30 @@ STORE_KEYS = {
     "change_note",
 }
 MAX_CONTENT = 100_000
+# Who reads personal identifiers unmasked (and sensitive items).
+CLEARED_GROUP = "mcp_crew.group_mcp_crew_manager"
 MAX_QUERY = 1_000
 MAX_LIMIT = 100
 
 
+def must_mask(env):
+    """Personal identifiers are masked for everyone but knowledge managers (and code)."""
+    return not env.su and not env.user.has_group(CLEARED_GROUP)
+
+
+def mask_rows(env, rows, names):
+    """``read()`` rows with the text of fields ``names`` masked when :func:`must_mask`."""
+    if must_mask(env):
+        for row in rows:
+            for name in names:
+                if isinstance(row.get(name), str) and row[name]:
+                    row[name] = mask_identifiers(row[name])
+    return rows
+
+
 class McpKnowledge(models.Model):
     _name = "mcp.knowledge"
+    _inherit = ["mcp.company.guard"]
     _description = "Knowledge item"
     _order = "write_date desc, id desc"
 
@@ -185,6 +203,26 @@ class McpKnowledge(models.Model):
         self.env["mcp.knowledge.event"]._record("versioned", changed_items)
         rest = self - changed_items
         return super(McpKnowledge, rest).write(vals) if rest else True
+
+    def read(self, fields=None, load="_classic_read"):
+        # search_read, the web client, export and /mcp read through here, as
+        # search_knowledge's results do: the same masking for the same people.
+        return mask_rows(self.env, super().read(fields, load), ("name", "content", "display_name"))
+
+    def export_data(self, fields_to_export):
+        data = super().export_data(fields_to_export)
+        if must_mask(self.env):
+            data["datas"] = [
+                [mask_identifiers(cell) if isinstance(cell, str) else cell for cell in row]
+                for row in data["datas"]
+            ]
+        return data
+
+    def name_get(self):
+        names = super().name_get()
+        if must_mask(self.env):
+            names = [(item_id, mask_identifiers(name or "")) for item_id, name in names]
+        return names
 
     def unlink(self):
         self.env["mcp.knowledge.event"]._record("deleted", self)
@@ -667,7 +705,7 @@ class McpKnowledge(models.Model):
     def _search_results(self, ranked):
         items = self.browse([result["id"] for result in ranked])
         by_id = {item.id: item for item in items}
-        mask = not self.env.user.has_group("mcp_crew.group_mcp_crew_manager")
+        mask = must_mask(self.env)
         results = []
         for result in ranked:
             item = by_id[result["id"]]

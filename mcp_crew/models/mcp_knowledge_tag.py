@@ -3,6 +3,7 @@ from odoo import api, fields, models
 
 class McpKnowledgeTag(models.Model):
     _name = "mcp.knowledge.tag"
+    _inherit = ["mcp.company.guard"]
     _description = "Knowledge tag"
     _order = "name"
 

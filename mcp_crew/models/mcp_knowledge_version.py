@@ -4,6 +4,9 @@ from markupsafe import Markup, escape
 
 from odoo import _, fields, models
 
+from ..services.knowledge.privacy import mask_identifiers
+from .mcp_knowledge import mask_rows, must_mask
+
 
 class McpKnowledgeVersion(models.Model):
     """One state of a knowledge item, written each time the item changes.
@@ -39,13 +42,20 @@ class McpKnowledgeVersion(models.Model):
     ]
 
     def _compute_content_diff(self):
+        shown = mask_identifiers if must_mask(self.env) else str
         for version in self:
             previous = self.search(
                 [("knowledge_id", "=", version.knowledge_id.id), ("version", "<", version.version)],
                 order="version desc",
                 limit=1,
             )
-            version.content_diff = _html_diff(previous.content or "", version.content or "")
+            version.content_diff = _html_diff(
+                shown(previous.content or ""), shown(version.content or "")
+            )
+
+    def read(self, fields=None, load="_classic_read"):
+        # As mcp.knowledge: identifiers masked for people without clearance.
+        return mask_rows(self.env, super().read(fields, load), ("name", "content"))
 
     def action_restore(self):
         """Make this version's text the item's current state, as a new version."""

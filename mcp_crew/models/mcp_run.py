@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
+from .mcp_knowledge import mask_rows
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ ROUTE_KINDS = [
 ]
 CONTEXT_KEYS = {"crew", "channel", "model", "res_id", "language"}
 DEFAULT_MAX_MESSAGE = 4000
+# Who reads sensitive knowledge, and so the runs that used it.
+SENSITIVE_READER_GROUP = "mcp_crew.group_mcp_crew_manager"
 # A run picked by a worker that died is failed after this long.
 STALE_PICK = datetime.timedelta(hours=1)
 
@@ -45,6 +48,7 @@ class McpRun(models.Model):
     """One natural-language request and everything done to answer it."""
 
     _name = "mcp.run"
+    _inherit = ["mcp.company.guard"]
     _description = "Crew run"
     _order = "id desc"
     _rec_name = "display_title"
@@ -78,6 +82,12 @@ class McpRun(models.Model):
     error = fields.Text(readonly=True)
     step_ids = fields.One2many("mcp.run.step", "run_id", "Steps", readonly=True)
     knowledge_ids = fields.Many2many("mcp.knowledge", string="Knowledge used", readonly=True)
+    sensitive = fields.Boolean(
+        readonly=True,
+        index=True,
+        help="The run used sensitive knowledge: besides its requester, only knowledge "
+        "managers read it, and what its crew concludes is filed as sensitive too.",
+    )
     extracted_knowledge_id = fields.Many2one("mcp.knowledge", readonly=True, ondelete="set null")
     prompt_tokens = fields.Integer(readonly=True)
     completion_tokens = fields.Integer(readonly=True)
@@ -254,8 +264,13 @@ class McpRun(models.Model):
             "crew": {"id": self.crew_id.id, "name": self.crew_id.name} if self.crew_id else None,
             "steps": [step._summary() for step in self.sudo().step_ids],
             "knowledge_used": [
-                {"id": item.id, "title": item.name, "type": item.knowledge_type}
-                for item in self.sudo().knowledge_ids
+                {"id": item["id"], "title": item["name"], "type": item["knowledge_type"]}
+                # Read as the caller would, masked alike (the run's rule keeps sensitive ones).
+                for item in mask_rows(
+                    self.env,
+                    self.sudo().knowledge_ids.read(["name", "knowledge_type"]),
+                    ("name",),
+                )
             ],
             "usage": {
                 "prompt_tokens": self.prompt_tokens,
@@ -274,7 +289,16 @@ class McpRun(models.Model):
     # -- writing a run (always through these) --------------------------------------
 
     def _set(self, **values):
-        self.sudo().write(values)
+        runs = self.sudo()
+        runs.write(values)
+        if "knowledge_ids" in values:
+            # Once sensitive, always: the answer and steps already carry what it read.
+            runs.filtered(
+                lambda run: (
+                    not run.sensitive
+                    and run.with_context(active_test=False).knowledge_ids.filtered("sensitive")
+                )
+            ).write({"sensitive": True})
 
     def _add_step(self, **values):
         """Append a step; numbered in order, never edited afterwards."""
@@ -334,7 +358,15 @@ class McpRun(models.Model):
     def _notify_approvers(self, step):
         """Tell the company's approvers a call waits for them (``mcp_crew/approval``)."""
         group = self.env.ref("mcp_crew.group_mcp_crew_approver").sudo()
-        approvers = group.users.filtered(lambda user: self.company_id in user.company_ids)
+        # Not the requester (who may not decide), and for a sensitive run only
+        # those who may read it.
+        approvers = group.users.filtered(
+            lambda user: (
+                self.company_id in user.company_ids
+                and user != self.requester_id
+                and (not self.sensitive or user.has_group(SENSITIVE_READER_GROUP))
+            )
+        )
         payload = {
             "run_id": self.id,
             "step": step._summary(),

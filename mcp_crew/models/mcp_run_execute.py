@@ -321,6 +321,37 @@ class McpRun(models.Model):
 
     # -- the gate ---------------------------------------------------------------------
 
+    @api.model
+    def _run_tool_call(self, tool, arguments):
+        """A run of the caller for one direct call of ``tool`` (``mcp.server.call_tool``):
+        the same gate, approval and audit step as ``/tool`` in :meth:`ask`.
+
+        Returns ``(run, outcome)`` (see :meth:`_gate_tool_call`).
+        """
+        if not self.env.user.has_group("mcp_crew.group_mcp_crew_user"):
+            raise AccessError(_("You need the MCP Crew user group to call MCP tools."))
+        message = "/tool %s %s" % (tool.name, arguments_key(arguments))
+        run = (
+            self.sudo()
+            .create(
+                {
+                    "message": message,
+                    "requester_id": self.env.uid,
+                    "company_id": tool.company_id.id,
+                    "channel": "jsonrpc",
+                    "language": router.detect_language(message),
+                    "route_kind": "tool",
+                    "route_name": tool.name,
+                    "route_confidence": 1.0,
+                }
+            )
+            .with_env(self.env)
+            .with_context(mcp_crew_inline=True)
+        )
+        outcome = run._gate_tool_call(tool, arguments)
+        run._finish_tool_outcome(tool, outcome)
+        return run, outcome
+
     def _gate_tool_call(self, tool, arguments, agent_role=""):
         """Call ``tool`` for this run, or leave a step waiting for approval.
 
@@ -384,7 +415,13 @@ class McpRun(models.Model):
             recorded = {"status": "error", "error": str(err)}
         else:
             body = crew_runner.tool_result_text(result, limit=TOOL_SUMMARY)
-            outcome = {"status": "ok", "text": body, "is_error": result["is_error"], "error": ""}
+            outcome = {
+                "status": "ok",
+                "text": body,
+                "is_error": result["is_error"],
+                "error": "",
+                "result": result,
+            }
             recorded = {"status": "error" if result["is_error"] else "ok", "result_summary": body}
             if result["is_error"]:
                 recorded["error"] = body
@@ -512,6 +549,8 @@ class McpRun(models.Model):
                         "res_id": self.id,
                     },
                     "company_id": self.company_id.id,
+                    # Only ever raised: filing must not clear the flag of an item it versions.
+                    **({"sensitive": True} if self.sensitive else {}),
                 }
             )
         except Exception as err:  # noqa: BLE001 - the answer stands even if filing fails

@@ -126,6 +126,13 @@ class McpRunStep(models.Model):
         self.check_access_rule("read")
         now = fields.Datetime.now()
         for step in self:
+            if step.run_id.requester_id == self.env.user:
+                raise AccessError(
+                    _(
+                        "Someone else must approve or reject your own request (%(tool)s).",
+                        tool=step.name,
+                    )
+                )
             if step.status != "pending_approval":
                 raise UserError(_("Step %(step)s is not waiting for approval.", step=step.name))
             if step.approval_deadline and step.approval_deadline < now:

@@ -10,6 +10,8 @@ class McpTool(models.Model):
     _inherit = "mcp.catalog.mixin"
     _description = "MCP Tool"
     _order = "server_id, name"
+    # requires_approval only adds approval (see _needs_approval), never removes it.
+    _admin_fields = {"active", "requires_approval"}
 
     input_schema = fields.Text(readonly=True)
     output_schema = fields.Text(readonly=True)

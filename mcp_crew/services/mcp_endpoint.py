@@ -38,6 +38,11 @@ from mcp.types import (  # JSON-RPC error codes, re-exported for the adapter
 _logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
+# Input bounds: a body larger than this is refused unread (413), and so is
+# JSON nested deeper (no MCP message needs more; Python's parser would hit
+# its recursion limit first).
+MAX_BODY_BYTES = 1024 * 1024
+MAX_DEPTH = 32
 
 
 class ProtocolError(Exception):
@@ -115,8 +120,35 @@ def method_not_allowed():
     return HttpReply(405, headers={"Allow": "POST"})
 
 
-def handle_post(body, headers, backend):
-    """Answer one POST to the MCP endpoint; ``headers`` with lower-case names."""
+def body_too_large(limit):
+    """413 for a body over ``limit`` bytes (the adapter refuses it before reading)."""
+    return error_reply(
+        413, INVALID_REQUEST, "Request body too large: at most %d bytes are accepted" % limit
+    )
+
+
+def nesting_depth(value, limit):
+    """Depth of nested lists and objects in ``value``, counted up to ``limit + 1``."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def handle_post(body, headers, backend, max_body=MAX_BODY_BYTES):
+    """Answer one POST to the MCP endpoint; ``headers`` with lower-case names.
+
+    ``body`` may be read up to ``max_body + 1`` bytes: more is refused (413).
+    """
+    if len(body or b"") > max_body:
+        return body_too_large(max_body)
     version = headers.get("mcp-protocol-version")
     if version and version not in SUPPORTED_PROTOCOL_VERSIONS:
         return error_reply(
@@ -127,8 +159,12 @@ def handle_post(body, headers, backend):
         )
     try:
         payload = json.loads(body or b"")
+    except RecursionError:
+        return _too_deep()
     except ValueError as err:
         return error_reply(400, PARSE_ERROR, "Parse error: %s" % err)
+    if nesting_depth(payload, MAX_DEPTH) > MAX_DEPTH:
+        return _too_deep()
     batch = isinstance(payload, list)
     messages = payload if batch else [payload]
     if not messages:
@@ -137,6 +173,12 @@ def handle_post(body, headers, backend):
     if not replies:
         return HttpReply(202)
     return HttpReply.json(replies if batch else replies[0])
+
+
+def _too_deep():
+    return error_reply(
+        400, INVALID_REQUEST, "JSON nested too deeply: at most %d levels are accepted" % MAX_DEPTH
+    )
 
 
 def _dispatch(message, backend):

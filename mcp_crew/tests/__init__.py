@@ -12,6 +12,7 @@ else:
         test_crew_runs,
         test_crews,
         test_dashboards,
+        test_host_security,
         test_knowledge,
         test_knowledge_multi_company,
         test_mcp_endpoint,
@@ -21,4 +22,5 @@ else:
         test_run_multi_company,
         test_runs,
         test_secret_logs,
+        test_security_roles,
     )

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import call_mcp_tool, run_mcp_session
+from .common import allow_this_odoo, call_mcp_tool, run_mcp_session
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -237,7 +237,7 @@ class TestMcpEndpoint(HttpCase):
         self.assertEqual(self.post(ping, key=self.keys[self.user_a]).status_code, 401)
 
     def test_this_odoo_registers_as_an_mcp_server_and_crews_can_call_it(self):
-        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        allow_this_odoo(self)
         with self.assertRaises(AccessError):  # managers only
             self.env["mcp.register.odoo"].with_user(self.user_a).create({"api_key": "x"})
         manager = new_test_user(

@@ -134,10 +134,6 @@ export class CrewChatPanel extends Component {
         this.state.expanded[run.run_id] = !this.state.expanded[run.run_id];
     }
 
-    pendingSteps(run) {
-        return run.steps.filter((step) => step.status === "pending_approval");
-    }
-
     async decide(step, method) {
         try {
             await this.orm.call("mcp.run.step", method, [[step.id]]);
