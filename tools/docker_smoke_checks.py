@@ -84,13 +84,17 @@ class Odoo:
             opener=self.browser,
         )
 
+    def get_status(self, path):
+        """The HTTP status of an anonymous GET (no session, no token)."""
+        try:
+            with self.plain.open(self.url + path, timeout=TIMEOUT) as response:
+                return response.status
+        except urllib.error.HTTPError as err:
+            return err.code
+
 
 def check_login_page(odoo):
-    try:
-        with urllib.request.urlopen(odoo.url + "/web/login", timeout=TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as err:
-        status = err.code
+    status = odoo.get_status("/web/login")
     if status != 200:
         raise CheckError("HTTP %s, expected 200" % status)
     return "HTTP 200"
@@ -207,11 +211,7 @@ def check_mcp_tools_list(odoo):
 
 
 def check_metrics_off(odoo):
-    try:
-        with urllib.request.urlopen(odoo.url + "/mcp_crew/metrics", timeout=TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as err:
-        status = err.code
+    status = odoo.get_status("/mcp_crew/metrics")
     if status != 404:
         raise CheckError("HTTP %s, expected 404 (no MCP_CREW_METRICS_TOKEN)" % status)
     return "HTTP 404 (no MCP_CREW_METRICS_TOKEN)"
