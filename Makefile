@@ -15,13 +15,13 @@ BUILD_PACKAGES := gcc libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-d
 # Every Odoo addon of the repository: the core and its glue modules.
 ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
-.PHONY: test setup services engine-test lint odoo-test bench clean
+.PHONY: test setup services engine-test lint odoo-test bench docker-smoke clean
 
 test: setup services engine-test lint odoo-test
 
 setup: $(VENV)/.installed $(EVERYTHING) $(ESLINT)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt docker/requirements-odoo.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-test.txt docker/requirements-odoo.txt
 	tools/python310.sh $(VENV)
 	tools/apt-install.sh $(BUILD_PACKAGES)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
@@ -57,6 +57,12 @@ odoo-test: setup services
 
 bench: setup services
 	$(PY) bench/bench_discovery.py
+
+# The README's Docker commands, run and checked: build, up, health, HTTP checks,
+# the Odoo tests in the test image, down -v (tools/docker-smoke.sh). Needs Docker
+# with Compose v2 and python3, not the virtualenv.
+docker-smoke:
+	tools/docker-smoke.sh
 
 clean:
 	rm -rf $(VENV) tests/.node .odoo

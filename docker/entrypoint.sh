@@ -14,7 +14,9 @@
 #
 # Environment (defaults match docker/odoo.conf and docker-compose.yml):
 #   PGHOST=db PGPORT=5432 PGUSER=odoo PGPASSWORD=odoo  database connection;
-#       exported, so psql/pg_isready/dropdb read them too.
+#       exported, and read from the environment by libpq: by Odoo (odoo.conf
+#       sets no db_* option) as by psql/pg_isready/dropdb. Nothing of it goes
+#       on a command line, where every process list would show the password.
 #   ODOO_DB=mcp_crew                 database served
 #   ODOO_INIT_MODULES=mcp_crew       modules installed on first start
 #   ODOO_DEMO_SETUP                  a script run once in `odoo shell` after the
@@ -40,7 +42,9 @@ log() {
 
 wait_for_postgres() {
     waited=0
-    until pg_isready --quiet --timeout=2; do
+    # --dbname: without it pg_isready asks for a database named like the user,
+    # and PostgreSQL logs `FATAL: database "odoo" does not exist` each time.
+    until pg_isready --quiet --timeout=2 --dbname=postgres; do
         if [ "$waited" -ge "$ODOO_DB_WAIT_TIMEOUT" ]; then
             log "PostgreSQL at $PGHOST:$PGPORT not ready after ${ODOO_DB_WAIT_TIMEOUT}s, giving up"
             exit 1
@@ -55,6 +59,14 @@ wait_for_postgres() {
 # Any failure (database or table missing) means "not yet": `odoo -i` then
 # creates the database and/or initialises it.
 modules_installed() {
+    # Asked of `postgres` first: psql on a missing database makes PostgreSQL
+    # log a FATAL error, which a first start is not.
+    exists=$(psql --dbname=postgres --no-psqlrc --tuples-only --no-align \
+        --command="SELECT 1 FROM pg_database WHERE datname = '$ODOO_DB'" 2>/dev/null) || exists=""
+    if [ "$exists" != 1 ]; then
+        echo no
+        return
+    fi
     modules=$(echo "$ODOO_INIT_MODULES" | tr ',' ' ')
     for module in $modules; do
         state=$(psql --dbname="$ODOO_DB" --no-psqlrc --tuples-only --no-align \
@@ -68,16 +80,10 @@ modules_installed() {
     echo yes
 }
 
-# Odoo reads everything else from $ODOO_RC; the connection comes from the env.
+# Odoo reads everything else from $ODOO_RC; the connection comes from the
+# PG* environment (libpq).
 run_odoo() {
-    exec odoo --db_host="$PGHOST" --db_port="$PGPORT" \
-        --db_user="$PGUSER" --db_password="$PGPASSWORD" "$@"
-}
-
-# `odoo shell` wants its subcommand first, before any option.
-run_odoo_shell() {
-    exec odoo shell --db_host="$PGHOST" --db_port="$PGPORT" \
-        --db_user="$PGUSER" --db_password="$PGPASSWORD" "$@"
+    exec odoo "$@"
 }
 
 # Options only: serve the database.
@@ -90,7 +96,7 @@ if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
         log "installation done"
         if [ -n "$ODOO_DEMO_SETUP" ]; then
             log "running $ODOO_DEMO_SETUP"
-            (run_odoo_shell --database="$ODOO_DB" --no-http < "$ODOO_DEMO_SETUP")
+            (run_odoo shell --database="$ODOO_DB" --no-http < "$ODOO_DEMO_SETUP")
         fi
     fi
     run_odoo --database="$ODOO_DB" "$@"

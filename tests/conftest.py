@@ -47,7 +47,12 @@ def make_engine():
     engines = []
 
     def factory(**overrides):
-        values = {"redis_url": SHARED_REDIS_URL, "circuit_reset_timeout": 30.0}
+        # The test MCP servers listen on loopback, which the network policy refuses by default.
+        values = {
+            "redis_url": SHARED_REDIS_URL,
+            "circuit_reset_timeout": 30.0,
+            "allowed_hosts": "127.0.0.1",
+        }
         values.update(overrides)
         engine = McpEngine(EngineSettings(**values))
         engines.append(engine)

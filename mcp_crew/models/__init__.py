@@ -18,8 +18,12 @@ from . import (
     mcp_run_step,
     mcp_server,
     mcp_server_param,
+    mcp_server_secret,
     mcp_tool,
     res_company,
     res_config_settings,
     res_users_apikeys,
 )
+
+# Extends mcp.run, mcp.run.step and mcp.knowledge: loaded after them.
+from . import mcp_redacted  # isort: skip

@@ -1,14 +1,15 @@
 import datetime
 import logging
 import time
+from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .. import after_commit
 from ..error_mapping import engine_errors
 from ..runtime import get_engine
-from ..services import errors
+from ..services import errors, redaction, stdio_policy
 from ..services.settings import DEFAULT_TTL_BY_KIND
 from ..services.spec import DEFAULT_START_TIMEOUT, CacheScope, ServerSpec
 from ..services.validation import validate_arguments
@@ -33,6 +34,9 @@ STATES = [
 ]
 # Editing any of these changes how the server is reached: new revision, new cache.
 CONFIG_FIELDS = {"transport", "command", "args_text", "url", "company_id", "active"}
+# Where requests and secrets go and, for stdio, what runs on the host: only system
+# administrators choose them (managers: stdio commands of [mcp_crew] stdio_commands).
+DESTINATION_FIELDS = {"transport", "command", "args_text", "url"}
 # Editing these keeps the connection but changes how long a catalog stays fresh.
 CACHE_FIELDS = {"kind", "cache_ttl_override", "timeout", "start_timeout"}
 DEFAULT_TIMEOUT = 10.0
@@ -64,6 +68,14 @@ class McpServer(models.Model):
     command = fields.Char(help="Executable started for the stdio transport.")
     args_text = fields.Text("Arguments", help="One command-line argument per line.")
     url = fields.Char("URL")
+    stdio_approved = fields.Boolean(
+        "Command set by an administrator",
+        groups="base.group_system",
+        readonly=True,
+        copy=False,
+        help="The command and arguments were last chosen by a system administrator. Otherwise "
+        "the server only starts while its command is in [mcp_crew] stdio_commands.",
+    )
     param_ids = fields.One2many("mcp.server.param", "server_id", "Headers and environment")
     timeout = fields.Float(
         "Timeout (s)",
@@ -148,16 +160,87 @@ class McpServer(models.Model):
 
     # -- CRUD ---------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.is_system():
+            for vals in vals_list:
+                if vals.get("transport") == "stdio" or vals.get("command") or vals.get("args_text"):
+                    self._check_launch_allowed(vals.get("command"), vals.get("args_text"))
+        servers = super().create(vals_list)
+        servers.sudo().stdio_approved = self.env.is_system()
+        return servers
+
     def write(self, vals):
+        destination_changed = bool(DESTINATION_FIELDS & set(vals))
+        if destination_changed:
+            if not self.env.is_system():
+                self._check_destination_edit(vals)
+            destinations = {server.id: server._destination() for server in self}
+            secrets = self.sudo().param_ids._secrets()
         reach_changed = bool(CONFIG_FIELDS & set(vals))
         cache_changed = reach_changed or bool(CACHE_FIELDS & set(vals))
         before = self._cache_addresses() if cache_changed else []
         result = super().write(vals)
+        if destination_changed:
+            moved = self.filtered(lambda server: server._destination() != destinations[server.id])
+            # Secrets entered for the old destination never go to the new one; a
+            # value given again in this same write is a new record and stays.
+            (secrets & moved.sudo().param_ids._secrets()).unlink()
+            self.sudo().stdio_approved = self.env.is_system()
         if reach_changed:
             self._bump_config_revision()
         if cache_changed:
             self._forget_after_commit(before + self._cache_addresses())
         return result
+
+    def _destination(self):
+        self.ensure_one()
+        if self.transport == "stdio":
+            return ("stdio", (self.command or "").strip(), self._args())
+        parts = urlsplit((self.url or "").strip())
+        try:
+            port = parts.port
+        except ValueError:
+            port = "invalid"
+        return (self.transport, parts.scheme, (parts.hostname or "").lower(), port)
+
+    def _args(self):
+        return tuple(line.strip() for line in (self.args_text or "").splitlines() if line.strip())
+
+    def _check_destination_edit(self, vals):
+        """A non-administrator's edit: the transport and the URL's host stay,
+        a command is one of ``[mcp_crew] stdio_commands``."""
+        for server in self:
+            if "transport" in vals and vals["transport"] != server.transport:
+                raise AccessError(_("Only system administrators change a server's transport."))
+            if "url" in vals:
+                new = server.new({"transport": server.transport, "url": vals["url"]})
+                if new._destination() != server._destination():
+                    raise AccessError(
+                        _("Only system administrators change the host of a server's URL.")
+                    )
+            if "command" in vals or "args_text" in vals:
+                self._check_launch_allowed(
+                    vals.get("command", server.command), vals.get("args_text", server.args_text)
+                )
+
+    @api.model
+    def _check_launch_allowed(self, command, args_text):
+        """Raise AccessError unless a non-administrator may have this command run."""
+        patterns = get_engine().settings.stdio_commands_allowed
+        if not stdio_policy.command_allowed((command or "").strip(), patterns):
+            raise AccessError(
+                _(
+                    "Only system administrators choose the command a stdio server runs "
+                    "(commands open to managers: %s).",
+                    ", ".join(patterns) or _("none"),
+                )
+            )
+        args = [line.strip() for line in (args_text or "").splitlines() if line.strip()]
+        try:
+            stdio_policy.check_arguments(args)
+        except errors.ConfigurationError as err:
+            raise AccessError(str(err)) from err
 
     def unlink(self):
         addresses = self._cache_addresses()
@@ -192,6 +275,9 @@ class McpServer(models.Model):
 
     def action_test_connection(self):
         self.ensure_one()
+        # It starts the process and sends the secrets: the same right as discovery.
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         try:
             with engine_errors():
                 info = get_engine().test_connection(self._engine_spec())
@@ -373,15 +459,24 @@ class McpServer(models.Model):
         self.ensure_one()
         server = self.sudo()
         params = server.param_ids
+        self.env["mcp.server.secret"]._protect_all()
+        if server.transport == "stdio" and not server.stdio_approved:
+            # Defence in depth: whatever wrote the record, a command a
+            # non-administrator chose runs only while it is allow-listed.
+            try:
+                server._check_launch_allowed(server.command, server.args_text)
+            except AccessError as err:
+                raise errors.ConfigurationError(
+                    "MCP server %s: %s An administrator must confirm its command."
+                    % (server.name, err)
+                ) from err
         return ServerSpec(
             scope=server._cache_scope(),
             server_id=server.id,
             name=server.name,
             transport=server.transport,
             command=(server.command or "").strip(),
-            args=tuple(
-                line.strip() for line in (server.args_text or "").splitlines() if line.strip()
-            ),
+            args=server._args(),
             env=tuple((p.name, p._effective_value()) for p in params if p.param_type == "env"),
             url=(server.url or "").strip(),
             headers=tuple(
@@ -435,6 +530,7 @@ class McpServer(models.Model):
         if degraded is None:
             degraded = bool(server.catalog_hash)
         state = "degraded" if degraded else "down"
+        message = redaction.REDACTOR.redact(message or "")
         breaker = get_engine().breakers.peek(self._cache_scope(), self.id)
         if breaker is not None and breaker.state == "open":
             state = "down"

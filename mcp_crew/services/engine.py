@@ -58,7 +58,12 @@ class McpEngine:
         )
         self.on_catalog_changed = on_catalog_changed
         self.loop = EngineLoop()
-        self.pool = SessionPool(settings.session_idle_timeout, self._on_list_changed)
+        # Read at each connection: the settings may be replaced (tests do).
+        self.pool = SessionPool(
+            settings.session_idle_timeout,
+            self._on_list_changed,
+            network_policy=lambda: self.settings.network_policy,
+        )
         self._refreshing = set()
         self._sweeper = self.loop.submit(self._sweep_idle_sessions())
         self._metrics_flusher = self.loop.submit(self._flush_metrics_periodically())
@@ -182,7 +187,7 @@ class McpEngine:
 
     def test_connection(self, spec):
         """Fresh connection, initialize and ping: ``{name, version, ..., ping_ms}``."""
-        return self._run(spec, probe(spec), factor=2)
+        return self._run(spec, probe(spec, self.settings.network_policy), factor=2)
 
     def close(self):
         self._sweeper.cancel()

@@ -23,6 +23,15 @@ class ServerUnavailable(McpCrewError):
         self.reason = reason
 
 
+class DestinationRefused(McpCrewError):
+    """The network policy forbids connecting there; nothing was sent."""
+
+    def __init__(self, host, reason):
+        super().__init__("destination %s is not allowed: %s" % (host, reason))
+        self.host = host
+        self.reason = reason
+
+
 class ServerTimeout(ServerUnavailable):
     """The MCP server did not answer within its timeout."""
 

@@ -21,10 +21,11 @@ from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.sse import sse_client
 from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import McpError
 
-from .errors import ServerTimeout, ServerUnavailable
+from . import redaction
+from .errors import DestinationRefused, ServerTimeout, ServerUnavailable
+from .network_policy import NetworkPolicy, guarded_client_factory
 
 _logger = logging.getLogger(__name__)
 # httpx logs every request URL at INFO; MCP URLs may carry tokens in their query.
@@ -42,22 +43,35 @@ SSE_READ_TIMEOUT = 300.0
 
 
 def describe_failure(err):
-    """A short, credential-free reason for an exception from a transport."""
+    """A short, credential-free reason for an exception from a transport.
+
+    Transport failures say only "connection failed" / "timeout": the exception
+    class (``RemoteProtocolError`` for PostgreSQL, ``ReadError`` for Redis…)
+    would tell a prober what listens on a port. Registered secrets a peer
+    echoes are masked (see :mod:`.redaction`).
+    """
     leaves = _leaf_exceptions(err)
-    err = leaves[0] if leaves else err
+    refused = [leaf for leaf in leaves if isinstance(leaf, DestinationRefused)]
+    err = refused[0] if refused else leaves[0] if leaves else err
+    if isinstance(err, DestinationRefused):
+        return str(err)
     if isinstance(err, httpx.HTTPStatusError):
         return "HTTP %s %s" % (err.response.status_code, err.response.reason_phrase)
     if isinstance(err, httpx.TimeoutException):
-        return "HTTP timeout (%s)" % type(err).__name__
-    if isinstance(err, httpx.TransportError):
+        return "HTTP timeout"
+    if isinstance(err, httpx.HTTPError):
         # httpx messages can echo the URL, which may carry a token.
-        return "connection failed (%s)" % type(err).__name__
+        return "connection failed"
     if isinstance(err, McpError):
-        return "protocol error %s: %s" % (err.error.code, err.error.message)
+        return redaction.REDACTOR.redact(
+            "protocol error %s: %s" % (err.error.code, err.error.message[:300])
+        )
     if isinstance(err, FileNotFoundError):
         return "command not found: %s" % (err.filename or err)
+    if isinstance(err, OSError):
+        return "connection failed"
     text = str(err) or type(err).__name__
-    return "%s: %s" % (type(err).__name__, text[:300])
+    return redaction.REDACTOR.redact("%s: %s" % (type(err).__name__, text[:300]))
 
 
 def _leaf_exceptions(err):
@@ -71,8 +85,12 @@ def _leaf_exceptions(err):
 
 
 @contextlib.asynccontextmanager
-async def open_transport(spec):
-    """Yield ``(read_stream, write_stream)`` for the spec's transport."""
+async def open_transport(spec, network_policy=None):
+    """Yield ``(read_stream, write_stream)`` for the spec's transport.
+
+    HTTP transports go through ``network_policy`` (public addresses only when
+    ``None``) on every request, redirects included.
+    """
     if spec.transport == "stdio":
         env = get_default_environment()
         env.update(dict(spec.env))
@@ -80,15 +98,23 @@ async def open_transport(spec):
         async with stdio_client(params) as (read, write):
             yield read, write
         return
+    network_policy = network_policy or NetworkPolicy()
+    # Refused before any connection, with a clear reason.
+    await network_policy.check(spec.url)
     timeout = httpx.Timeout(spec.timeout, read=SSE_READ_TIMEOUT)
     headers = dict(spec.headers)
+    factory = guarded_client_factory(network_policy, spec.url, headers)
     if spec.transport == "sse":
         async with sse_client(
-            spec.url, headers=headers, timeout=spec.timeout, sse_read_timeout=SSE_READ_TIMEOUT
+            spec.url,
+            headers=headers,
+            timeout=spec.timeout,
+            sse_read_timeout=SSE_READ_TIMEOUT,
+            httpx_client_factory=factory,
         ) as (read, write):
             yield read, write
         return
-    async with create_mcp_http_client(headers=headers, timeout=timeout) as http:
+    async with factory(headers=headers, timeout=timeout) as http:
         async with streamable_http_client(spec.url, http_client=http) as (read, write, _sid):
             yield read, write
 
@@ -96,8 +122,9 @@ async def open_transport(spec):
 class ManagedSession:
     """One connected, initialized ``ClientSession`` kept open in its own task."""
 
-    def __init__(self, spec, on_notification=None):
+    def __init__(self, spec, on_notification=None, network_policy=None):
         self.spec = spec
+        self.network_policy = network_policy
         self.connection_key = _connection_key(spec)
         self.session = None
         self.init_result = None
@@ -133,7 +160,9 @@ class ManagedSession:
     async def _run(self):
         try:
             async with contextlib.AsyncExitStack() as stack:
-                read, write = await stack.enter_async_context(open_transport(self.spec))
+                read, write = await stack.enter_async_context(
+                    open_transport(self.spec, self.network_policy)
+                )
                 session = await stack.enter_async_context(
                     ClientSession(
                         read,
@@ -234,9 +263,11 @@ def _connection_key(spec):
 class SessionPool:
     """Sessions keyed by company scope and server id; lives on the engine loop."""
 
-    def __init__(self, idle_timeout, on_notification=None):
+    def __init__(self, idle_timeout, on_notification=None, network_policy=None):
+        """``network_policy``: a callable returning the current :class:`NetworkPolicy`."""
         self.idle_timeout = idle_timeout
         self._on_notification = on_notification
+        self._network_policy = network_policy or NetworkPolicy
         self._sessions = {}
         self._locks = {}
         self._closing = set()
@@ -260,7 +291,7 @@ class SessionPool:
                     return managed
                 del self._sessions[key]
                 await managed.close()
-            managed = ManagedSession(spec, self._on_notification)
+            managed = ManagedSession(spec, self._on_notification, self._network_policy())
             await managed.open()
             self._sessions[key] = managed
             return managed
@@ -309,10 +340,10 @@ class SessionPool:
         return len(self._sessions)
 
 
-async def probe(spec):
+async def probe(spec, network_policy=None):
     """Connect afresh (no pool), initialize and ping; for 'test connection'."""
     started = time.perf_counter()
-    managed = ManagedSession(spec)
+    managed = ManagedSession(spec, network_policy=network_policy)
     await managed.open()
     try:
         connected = time.perf_counter()

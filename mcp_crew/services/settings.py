@@ -10,6 +10,7 @@ inside each :class:`~.spec.ServerSpec`.
 import dataclasses
 from urllib.parse import urlsplit, urlunsplit
 
+from . import network_policy, stdio_policy
 from .errors import ConfigurationError
 
 ENV_PREFIX = "MCP_CREW_"
@@ -44,6 +45,10 @@ class EngineSettings:
     session_idle_timeout: float = 600.0
     # Bearer token of /mcp_crew/metrics; empty = the endpoint is off. A secret.
     metrics_token: str = ""
+    # Non-public hosts/networks MCP servers may be reached at (network_policy).
+    allowed_hosts: str = ""
+    # Commands managers may register as stdio servers (stdio_policy); "" = admins only.
+    stdio_commands: str = ""
 
     @classmethod
     def from_sources(cls, conf_section=None, environ=None):
@@ -74,6 +79,15 @@ class EngineSettings:
         for name in ("redis_socket_timeout", "l1_ttl", "circuit_reset_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError("mcp_crew %s must be positive" % name)
+        network_policy.parse(self.allowed_hosts)
+
+    @property
+    def network_policy(self):
+        return network_policy.parse(self.allowed_hosts)
+
+    @property
+    def stdio_commands_allowed(self):
+        return stdio_policy.parse_commands(self.stdio_commands)
 
     @property
     def redis_url_redacted(self):

@@ -12,6 +12,7 @@ else:
         test_crew_runs,
         test_crews,
         test_dashboards,
+        test_host_security,
         test_knowledge,
         test_knowledge_multi_company,
         test_mcp_endpoint,

@@ -3,6 +3,7 @@ Redis behind the process engine, and users."""
 
 import asyncio
 import contextlib
+import dataclasses
 import sys
 
 import httpx
@@ -92,6 +93,34 @@ def assert_writes_need_confirmation(case, url, key, calls):
             )
 
 
+# The test MCP servers listen on loopback, which the network policy refuses
+# unless [mcp_crew] allowed_hosts allows it.
+LOOPBACK = "127.0.0.1"
+
+
+@contextlib.contextmanager
+def engine_settings(**values):
+    """The process engine with some settings replaced (``allowed_hosts``,
+    ``stdio_commands``…), as odoo.conf's ``[mcp_crew]`` would set them."""
+    engine = get_engine()
+    previous = engine.settings
+    engine.settings = dataclasses.replace(previous, **values)
+    try:
+        yield engine
+    finally:
+        engine.settings = previous
+
+
+def allow_this_odoo(case):
+    """For the rest of an HttpCase test: ``web.base.url`` is the test server and
+    its loopback ``host:port`` may be reached (for "Register this Odoo")."""
+    case.env["ir.config_parameter"].set_param("web.base.url", case.base_url())
+    port = case.base_url().rsplit(":", 1)[1]
+    allowed = engine_settings(allowed_hosts="%s:%s" % (LOOPBACK, port))
+    allowed.__enter__()
+    case.addCleanup(allowed.__exit__, None, None, None)
+
+
 @contextlib.contextmanager
 def private_redis_engine(**settings_values):
     """The process engine on a Redis this test may stop; yields the PrivateRedis.
@@ -150,10 +179,19 @@ class McpCrewCase(TransactionCase):
         return bool(self.engine.l2.client.exists(server._engine_spec().catalog_key()))
 
     def start_http_server(self, *options):
-        """Start the catalog server over streamable HTTP; returns (url, process)."""
+        """Start the catalog server over streamable HTTP; returns (url, process).
+
+        Loopback is allowed for the rest of the test."""
         url, server = start_catalog_server(*options)
         self.addCleanup(server.kill)
+        self.enter_context(engine_settings(allowed_hosts=LOOPBACK))
         return url, server.process
+
+    def enter_context(self, manager):
+        """``unittest``'s ``enterContext`` (Python 3.11) for Python 3.10."""
+        result = manager.__enter__()
+        self.addCleanup(manager.__exit__, None, None, None)
+        return result
 
     # Also usable by HttpCase tests, which cannot inherit this class.
     private_redis_engine = staticmethod(private_redis_engine)

@@ -5,11 +5,13 @@ Shared by the Odoo tests, the plain-pytest engine tests and the benches; no
 Odoo import.
 """
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 # The SDK-built MCP server every suite talks to.
@@ -98,3 +100,48 @@ class PrivateRedis(ServerProcess):
 
     def stop(self):
         self.kill()
+
+
+class Listener:
+    """A loopback HTTP server that records each request's headers.
+
+    ``reply``: ``(status, headers, body)``, or a callable taking the request's
+    headers and returning one (e.g. to echo a header back).
+    """
+
+    def __init__(self, reply=(404, {}, b"")):
+        self.requests = []
+        self.reply = reply
+        listener = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = dict(self.headers)
+                listener.requests.append(headers)
+                reply = listener.reply
+                status, reply_headers, body = reply(headers) if callable(reply) else reply
+                self.send_response(status)
+                for name, value in reply_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d/mcp" % self.port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def received(self, text):
+        """Whether any request carried ``text`` in a header."""
+        return any(text in value for headers in self.requests for value in headers.values())
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

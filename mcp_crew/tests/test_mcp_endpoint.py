@@ -8,6 +8,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
 from .common import (
+    allow_this_odoo,
     call_mcp_tool,
     mcp_api_key,
     run_mcp_session,
@@ -218,7 +219,7 @@ class TestMcpEndpoint(HttpCase):
         self.assertEqual(self.post(ping, key=self.keys[self.user_a]).status_code, 401)
 
     def test_this_odoo_registers_as_an_mcp_server_and_crews_can_call_it(self):
-        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        allow_this_odoo(self)
         with self.assertRaises(AccessError):  # managers only
             self.env["mcp.register.odoo"].with_user(self.user_a).create({"api_key": "x"})
         manager = new_test_user(

@@ -15,7 +15,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 from odoo.tools import mute_logger
 
-from .common import private_redis_engine, start_catalog_server, stdio_server_values
+from .common import LOOPBACK, private_redis_engine, start_catalog_server, stdio_server_values
 from .fake_openai import FakeOpenAI
 
 SECRETS = {
@@ -66,7 +66,7 @@ class TestSecretsStayOutOfLogs(HttpCase):
         secrets = dict(SECRETS, api_key=self.api_key)
         with (
             FakeOpenAI() as fake,
-            private_redis_engine(metrics_token=secrets["metrics"]),
+            private_redis_engine(metrics_token=secrets["metrics"], allowed_hosts=LOOPBACK),
             CapturedRecords() as captured,
         ):
             run = self.run_flows(fake, secrets)

@@ -9,7 +9,7 @@ import json
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from .common import mcp_api_key, stdio_server_values
+from .common import allow_this_odoo, mcp_api_key, stdio_server_values
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -144,7 +144,7 @@ class TestSecurityRoles(HttpCase):
         self.assertIn("a: 'x' is not of type 'integer'", message)
 
     def test_registered_odoo_write_waits_for_approval_instead_of_running_as_the_key_owner(self):
-        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        allow_this_odoo(self)
         partner = self.env["res.partner"].create(
             {"name": "Roles Partner", "company_id": self.company_a.id}
         )

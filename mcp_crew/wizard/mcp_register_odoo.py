@@ -6,7 +6,13 @@ from ..controllers.mcp import API_KEY_SCOPE
 
 class McpRegisterOdoo(models.TransientModel):
     """Register this Odoo's own ``/mcp`` as an MCP server of the company, so
-    crews discover and use the ERP tools like any other server's."""
+    crews discover and use the ERP tools like any other server's.
+
+    The API key is never stored on the wizard: ``api_key`` is not a column.
+    When the wizard is saved, the key is checked and goes straight into the
+    new server's secret ``Authorization`` header (``mcp.server.secret``, for
+    system administrators only).
+    """
 
     _name = "mcp.register.odoo"
     _description = "Register this Odoo as an MCP server"
@@ -20,54 +26,60 @@ class McpRegisterOdoo(models.TransientModel):
     )
     api_key = fields.Char(
         "API key",
-        required=True,
+        store=False,
+        compute="_compute_api_key",
+        inverse="_inverse_api_key",
         help="An API key of the user the agents act as (Preferences › Account Security › "
         "New API Key), created with MCP changes 'Allowed': crews ask their approvers "
         "before destructive tools. Agents get exactly that user's rights.",
     )
+    server_id = fields.Many2one("mcp.server", readonly=True)
 
     @api.model
     def _default_url(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
         return base.rstrip("/") + "/mcp"
 
-    def action_register(self):
-        self.ensure_one()
-        self._check_key()
+    def _compute_api_key(self):
+        self.api_key = False
+
+    def _inverse_api_key(self):
+        for wizard in self:
+            key = (wizard.api_key or "").strip()
+            if key and not wizard.server_id:
+                wizard.server_id = wizard._create_server(key)
+
+    def _create_server(self, key):
+        """The server with ``key`` in its secret header; the key is checked first."""
+        try:
+            self.env["res.users.apikeys"]._mcp_check_credentials(API_KEY_SCOPE, key)
+        except AccessDenied as err:
+            raise UserError(_("This API key is not valid for this database.")) from err
         server = self.env["mcp.server"].create(
+            {"name": self.name, "kind": "erp", "transport": "streamable_http", "url": self.url}
+        )
+        # A manager may not add parameters to servers; this one is the key the
+        # manager just proved valid, for the URL of the server created above.
+        self.env["mcp.server.param"].sudo().create(
             {
-                "name": self.name,
-                "kind": "erp",
-                "transport": "streamable_http",
-                "url": self.url,
-                "param_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "param_type": "header",
-                            "name": "Authorization",
-                            "is_secret": True,
-                            "secret_value": "Bearer %s" % self.api_key.strip(),
-                        },
-                    )
-                ],
+                "server_id": server.id,
+                "param_type": "header",
+                "name": "Authorization",
+                "is_secret": True,
+                "secret_value": "Bearer %s" % key,
             }
         )
-        server.action_discover()
+        return server
+
+    def action_register(self):
+        self.ensure_one()
+        if not self.server_id:
+            raise UserError(_("Enter an API key."))
+        self.server_id.action_discover()
         return {
             "type": "ir.actions.act_window",
             "res_model": "mcp.server",
-            "res_id": server.id,
+            "res_id": self.server_id.id,
             "view_mode": "form",
             "target": "current",
         }
-
-    def _check_key(self):
-        """Refuse a key that does not open /mcp, before storing it anywhere."""
-        try:
-            self.env["res.users.apikeys"]._mcp_check_credentials(
-                API_KEY_SCOPE, self.api_key.strip()
-            )
-        except AccessDenied as err:
-            raise UserError(_("This API key is not valid for this database.")) from err
