@@ -1,8 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..services import errors, stdio_policy
-from .mcp_server_secret import protect_secret
+from ..services import errors, redaction, stdio_policy
 
 SECRET_MASK = "********"
 
@@ -131,5 +130,5 @@ class McpServerParam(models.Model):
                 "(secrets are dropped when the server's destination changes)"
                 % (self.server_id.name, self.name)
             )
-        protect_secret(self.secret_value)
+        redaction.protect_credential(self.secret_value)
         return self.secret_value

@@ -34,7 +34,7 @@ class McpServerSecret(models.Model):
     def create(self, vals_list):
         secrets = super().create(vals_list)
         for secret in secrets:
-            protect_secret(secret.value)
+            redaction.protect_credential(secret.value)
         return secrets
 
     def write(self, vals):
@@ -42,7 +42,7 @@ class McpServerSecret(models.Model):
             raise UserError(_("A secret value cannot be moved to another parameter."))
         result = super().write(vals)
         if vals.get("value"):
-            protect_secret(vals["value"])
+            redaction.protect_credential(vals["value"])
         return result
 
     @api.model
@@ -53,12 +53,5 @@ class McpServerSecret(models.Model):
         if db in _PROTECTED_DBS:
             return
         for value in self.sudo().with_context(active_test=False).search([]).mapped("value"):
-            protect_secret(value)
+            redaction.protect_credential(value)
         _PROTECTED_DBS.add(db)
-
-
-def protect_secret(value):
-    """No log line, stored error or message shows ``value`` from now on."""
-    redaction.protect(value)
-    # "Bearer <token>": the token alone is a secret too.
-    redaction.protect((value or "").split(" ", 1)[-1])

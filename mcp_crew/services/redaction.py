@@ -56,6 +56,12 @@ def protect(secret):
     install()
 
 
+def protect_credential(value):
+    """:func:`protect` a credential and, for ``"Bearer <token>"``, the token alone."""
+    protect(value)
+    protect((value or "").split(" ", 1)[-1])
+
+
 @contextlib.contextmanager
 def log_context(**fields):
     """Prefix every log line emitted inside the block (and its threads) with ``fields``."""

@@ -89,8 +89,7 @@ class ServerSpec:
             redaction.protect(value)
         for name, value in self.headers:
             if _CREDENTIAL_HEADER.search(name):
-                redaction.protect(value)
-                redaction.protect(value.split(" ", 1)[-1])  # "Bearer <token>": the token too
+                redaction.protect_credential(value)
 
     @property
     def label(self):
