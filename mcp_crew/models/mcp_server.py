@@ -42,6 +42,11 @@ CACHE_FIELDS = {"kind", "cache_ttl_override", "timeout", "start_timeout"}
 DEFAULT_TIMEOUT = 10.0
 
 
+def _argument_lines(args_text):
+    """The command-line arguments of ``args_text``: one per non-blank line."""
+    return tuple(line.strip() for line in (args_text or "").splitlines() if line.strip())
+
+
 class McpServer(models.Model):
     _name = "mcp.server"
     _inherit = ["mcp.company.guard"]
@@ -205,7 +210,7 @@ class McpServer(models.Model):
         return (self.transport, parts.scheme, (parts.hostname or "").lower(), port)
 
     def _args(self):
-        return tuple(line.strip() for line in (self.args_text or "").splitlines() if line.strip())
+        return _argument_lines(self.args_text)
 
     def _check_destination_edit(self, vals):
         """A non-administrator's edit: the transport and the URL's host stay,
@@ -236,9 +241,8 @@ class McpServer(models.Model):
                     ", ".join(patterns) or _("none"),
                 )
             )
-        args = [line.strip() for line in (args_text or "").splitlines() if line.strip()]
         try:
-            stdio_policy.check_arguments(args)
+            stdio_policy.check_arguments(_argument_lines(args_text))
         except errors.ConfigurationError as err:
             raise AccessError(str(err)) from err
 
@@ -399,24 +403,15 @@ class McpServer(models.Model):
                 )
             )
 
-    def _call_tool(self, name, arguments, record=None):
-        """The call itself, raising the engine's errors: only the run gate
-        (:meth:`mcp.run._gate_tool_call`) calls it.
-
-        ``record``: the ``mcp.tool`` when the caller has it already.
-        """
+    def _call_tool(self, record, arguments):
+        """Call the ``mcp.tool`` ``record`` of this server, raising the engine's
+        errors: only the run gate (:meth:`mcp.run._gate_tool_call`) calls it."""
         self.ensure_one()
         self.check_access_rights("read")
         self.check_access_rule("read")
-        if record is None:
-            record = (
-                self.env["mcp.tool"]
-                .with_context(active_test=False)
-                .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
-            )
-        if record:
-            self._check_tool_active(record)
+        self._check_tool_active(record)
         spec = self._engine_spec()
+        name = record.name
         return get_engine().call_tool(spec, name, arguments, tool=self._find_tool(spec, name))
 
     def _find_tool(self, spec, name):
