@@ -143,16 +143,24 @@ class McpRun(models.Model):
         status is then ``running`` and progress and the answer reach the
         requester on the bus (``mcp_crew/run``).
         """
+        self._check_requester()
+        run = self._open_run(self._validate_ask(message, context))
+        with redaction.log_context(run=run.id, company=run.company_id.id):
+            run._start()
+        return run._result()
+
+    @api.model
+    def _check_requester(self):
         if not self.env.user.has_group("mcp_crew.group_mcp_crew_user"):
             raise AccessError(_("You need the MCP Crew user group to ask the crew."))
-        clean = self._validate_ask(message, context)
-        # Created as superuser (users may not write runs), then run as the caller.
-        run = self.sudo().create(clean).with_env(self.env)
-        # The caller gets this answer in the response: the bus is for changes
-        # made elsewhere (background work, approvals, expiry).
-        with redaction.log_context(run=run.id, company=run.company_id.id):
-            run.with_context(mcp_crew_inline=True)._start()
-        return run._result()
+
+    @api.model
+    def _open_run(self, values):
+        """A run of the caller with ``values``: created as superuser (users may not
+        write runs), then worked on as the caller. The caller gets its answer in
+        the response: the bus is for changes made elsewhere (background work,
+        approvals, expiry)."""
+        return self.sudo().create(values).with_env(self.env).with_context(mcp_crew_inline=True)
 
     @api.model
     def _validate_ask(self, message, context):

@@ -18,7 +18,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
-from ..services import answers, crew_runner, errors, router
+from ..services import answers, crew_runner, errors, redaction, router
 from ..services.settings import configured
 from .mcp_run_step import arguments_key
 
@@ -328,28 +328,23 @@ class McpRun(models.Model):
 
         Returns ``(run, outcome)`` (see :meth:`_gate_tool_call`).
         """
-        if not self.env.user.has_group("mcp_crew.group_mcp_crew_user"):
-            raise AccessError(_("You need the MCP Crew user group to call MCP tools."))
+        self._check_requester()
         message = "/tool %s %s" % (tool.name, arguments_key(arguments))
-        run = (
-            self.sudo()
-            .create(
-                {
-                    "message": message,
-                    "requester_id": self.env.uid,
-                    "company_id": tool.company_id.id,
-                    "channel": "jsonrpc",
-                    "language": router.detect_language(message),
-                    "route_kind": "tool",
-                    "route_name": tool.name,
-                    "route_confidence": 1.0,
-                }
-            )
-            .with_env(self.env)
-            .with_context(mcp_crew_inline=True)
+        run = self._open_run(
+            {
+                "message": message,
+                "requester_id": self.env.uid,
+                "company_id": tool.company_id.id,
+                "channel": "jsonrpc",
+                "language": router.detect_language(message),
+                "route_kind": "tool",
+                "route_name": tool.name,
+                "route_confidence": 1.0,
+            }
         )
-        outcome = run._gate_tool_call(tool, arguments)
-        run._finish_tool_outcome(tool, outcome)
+        with redaction.log_context(run=run.id, company=run.company_id.id):
+            outcome = run._gate_tool_call(tool, arguments)
+            run._finish_tool_outcome(tool, outcome)
         return run, outcome
 
     def _gate_tool_call(self, tool, arguments, agent_role=""):
@@ -409,7 +404,7 @@ class McpRun(models.Model):
         """Run the call; record the outcome on ``step`` (approved) or a new step."""
         started = time.perf_counter()
         try:
-            result = tool.server_id._call_tool(tool.name, arguments, record=tool)
+            result = tool.server_id._call_tool(tool, arguments)
         except errors.McpCrewError as err:
             outcome = {"status": "error", "text": "", "is_error": True, "error": str(err)}
             recorded = {"status": "error", "error": str(err)}
