@@ -65,7 +65,7 @@ STORE_KEYS = {
     "change_note",
 }
 MAX_CONTENT = 100_000
-# Who reads personal identifiers unmasked (and sensitive items).
+# Who reads personal identifiers unmasked, sensitive items and the runs that used them.
 CLEARED_GROUP = "mcp_crew.group_mcp_crew_manager"
 MAX_QUERY = 1_000
 MAX_LIMIT = 100

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
-from .mcp_knowledge import mask_rows
+from .mcp_knowledge import CLEARED_GROUP, mask_rows
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
@@ -33,8 +33,6 @@ ROUTE_KINDS = [
 ]
 CONTEXT_KEYS = {"crew", "channel", "model", "res_id", "language"}
 DEFAULT_MAX_MESSAGE = 4000
-# Who reads sensitive knowledge, and so the runs that used it.
-SENSITIVE_READER_GROUP = "mcp_crew.group_mcp_crew_manager"
 # A run picked by a worker that died is failed after this long.
 STALE_PICK = datetime.timedelta(hours=1)
 
@@ -372,7 +370,7 @@ class McpRun(models.Model):
             lambda user: (
                 self.company_id in user.company_ids
                 and user != self.requester_id
-                and (not self.sensitive or user.has_group(SENSITIVE_READER_GROUP))
+                and (not self.sensitive or user.has_group(CLEARED_GROUP))
             )
         )
         payload = {
