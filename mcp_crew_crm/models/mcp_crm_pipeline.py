@@ -1,6 +1,6 @@
 """Smart contact intake: the contact engine's pipeline on Odoo records.
 
-The engine (``odoo.addons.mcp_crew.services.crm.contacts``) decides; this model
+The engine (``mcp_crew_crm.services.contacts``) decides; this model
 reads partners, creates the records and the follow-up, always as the current
 user (their rights, record rules and companies). The stages:
 
@@ -46,8 +46,8 @@ from odoo.osv import expression
 from odoo.tools.sql import escape_psql
 
 from odoo.addons.mcp_crew.error_mapping import engine_errors
-from odoo.addons.mcp_crew.services.crm import contacts
 
+from ..services import contacts
 from .crm_lead import MCP_SOURCES
 
 WEIGHT_PARAM = "mcp_crew_crm.weight_%s"

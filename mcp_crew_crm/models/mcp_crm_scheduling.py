@@ -1,7 +1,7 @@
 """Meeting scheduling on Odoo calendars: the scheduling engine fed with
 calendar events and working hours, run as the current user.
 
-The engine (``odoo.addons.mcp_crew.services.crm.scheduling``) finds, scores and
+The engine (``mcp_crew_crm.services.scheduling``) finds, scores and
 checks slots; this model reads what it needs and books the chosen one.
 Attendees are internal users (``user_ids``) and contacts (``partner_ids``; a
 contact who is an internal user counts as that user). For each of them:
@@ -29,7 +29,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 
 from odoo.addons.mcp_crew.error_mapping import engine_errors
-from odoo.addons.mcp_crew.services.crm import scheduling
+
+from ..services import scheduling
 
 UTC = dt.timezone.utc
 ONE_DAY = dt.timedelta(days=1)

@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.mcp_crew.services.crm import contacts
+from odoo.addons.mcp_crew_crm.services import contacts
 
 from ..models.crm_lead import MCP_SOURCES
 from .common import CrmCase

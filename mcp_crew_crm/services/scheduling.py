@@ -55,7 +55,7 @@ import functools
 import zoneinfo
 from collections.abc import Mapping
 
-from ..errors import InvalidRequest
+from . import core
 
 UTC = dt.timezone.utc
 MIDNIGHT = dt.time(0, 0)
@@ -119,7 +119,7 @@ _EARLINESS_HORIZON_DAYS = {
 
 def _require(condition, message):
     if not condition:
-        raise InvalidRequest(message)
+        raise core.InvalidRequest(message)
 
 
 def _require_aware(value, what):
@@ -144,7 +144,9 @@ def _coerce_enum(enum_cls, value, what):
         return enum_cls(value)
     except ValueError:
         choices = ", ".join(member.value for member in enum_cls)
-        raise InvalidRequest("unknown %s %r; expected one of %s" % (what, value, choices)) from None
+        raise core.InvalidRequest(
+            "unknown %s %r; expected one of %s" % (what, value, choices)
+        ) from None
 
 
 @functools.cache
@@ -154,7 +156,7 @@ def zone(name):
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest("unknown timezone %r" % name) from None
+        raise core.InvalidRequest("unknown timezone %r" % name) from None
 
 
 def _normalise_working_hours(working_hours):
@@ -184,7 +186,9 @@ def _working_period(pair):
     try:
         start, end = pair
     except (TypeError, ValueError):
-        raise InvalidRequest("a working period is a (start, end) pair, got %r" % (pair,)) from None
+        raise core.InvalidRequest(
+            "a working period is a (start, end) pair, got %r" % (pair,)
+        ) from None
     for value in (start, end):
         _require(
             isinstance(value, dt.time) and value.tzinfo is None,

@@ -8,8 +8,8 @@ import zoneinfo
 
 import pytest
 
-from mcp_crew.services.crm import scheduling
 from mcp_crew.services.errors import InvalidRequest
+from mcp_crew_crm.services import scheduling
 
 UTC = dt.timezone.utc
 SAO_PAULO = "America/Sao_Paulo"
