@@ -42,10 +42,10 @@ MIN_LANGUAGE_EVIDENCE = 2
 # One e-mail address: a dot-atom local part (letters of any script allowed, as
 # RFC 6531 does) and a domain of at least two labels ending in a letters-only
 # top-level label; labels are letters/digits/hyphens, never hyphen-bounded.
+# No capturing groups: a match is the whole address (split it at the last "@").
 _ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
 EMAIL = re.compile(
-    r"(?P<local>%s(?:\.%s)*)@(?P<domain>(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+[^\W\d_]{2,63})"
-    % (_ATOM, _ATOM),
+    r"%s(?:\.%s)*@(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+[^\W\d_]{2,63}" % (_ATOM, _ATOM),
     re.IGNORECASE,
 )
 # RFC 5321 limits.
@@ -97,8 +97,8 @@ def is_valid_email(email):
     """Whether ``email`` is exactly one address of :data:`EMAIL`, within RFC 5321's lengths."""
     if not isinstance(email, str) or len(email) > MAX_EMAIL:
         return False
-    match = EMAIL.fullmatch(email)
-    return bool(match) and len(match.group("local")) <= MAX_EMAIL_LOCAL_PART
+    local = email.rpartition("@")[0]
+    return len(local) <= MAX_EMAIL_LOCAL_PART and bool(EMAIL.fullmatch(email))
 
 
 def find_emails(text):

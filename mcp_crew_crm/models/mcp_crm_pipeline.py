@@ -6,7 +6,8 @@ user (their rights, record rules and companies). The stages:
 
 1. **normalise** the raw payload of a source, recording every transformation;
 2. **validate**: an invalid contact raises ``ValidationError``, nothing is created;
-3. **duplicates**: partners the user can read that share the e-mail or the phone,
+3. **duplicates**: partners the user can read that share the e-mail (their indexed
+   ``email_normalized``) or the phone,
    or carry every word of the name, are ranked by the engine. A match scoring at
    least ``STRONG_DUPLICATE`` is the same person: no partner is created. If that
    person has an open lead (not won) the user can see, the new inquiry is logged
@@ -43,6 +44,7 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
+from odoo.tools import email_normalize
 from odoo.tools.sql import escape_psql
 
 from odoo.addons.mcp_crew.error_mapping import engine_errors
@@ -424,8 +426,11 @@ class McpCrmPipeline(models.AbstractModel):
 
 def _candidate_domains(contact):
     """One domain per kind of evidence the engine weighs: e-mail, phone, name."""
-    if contact.email:
-        yield [("email", "ilike", contact.email)]
+    # The indexed, normalised e-mail ("Ana <Ana@X.com>" is "ana@x.com"), matched
+    # exactly: no scan, and no look-alike addresses filling the candidate limit.
+    email = email_normalize(contact.email) if contact.email else None
+    if email:
+        yield [("email_normalized", "=", email)]
     if contact.phone:
         digits = re.sub(r"\D", "", contact.phone)[-PHONE_SEARCH_DIGITS:]
         pattern = "%" + "%".join(digits) + "%"

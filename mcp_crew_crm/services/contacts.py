@@ -141,17 +141,9 @@ MULTI_PART_SUFFIXES = frozenset(
     "com.pt com.co com.pe com.uy com.py co.jp co.in co.za com.cn".split()
 )
 
-_EMAIL = re.compile(
-    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    # Domain: at least one dot; labels of letters/digits/hyphens, not hyphen-bounded.
-    r"@(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+[^\W\d_]{2,63}$",
-    re.IGNORECASE,
-)
-_MAX_EMAIL, _MAX_LOCAL_PART = 254, 64
 
 # Several numbers in one field ("(11) 3333-4444 / (11) 98765-4321"): keep the first.
 _PHONE_SEPARATOR = re.compile(r"\s*(?:/|;|,|\bou\b|\bor\b)\s*", re.IGNORECASE)
-_PHONE_IN_TEXT = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
 # Signature lines shaped "Label: value".
 _LABELED_LINE = re.compile(r"^\s*([^\W\d_][^\W\d_ .]*(?: [^\W\d_]+)?)\.?\s*:\s*(.+?)\s*$")
 _SIGNATURE_LABELS = {
@@ -355,7 +347,7 @@ def normalize(raw, source, mappings=None, *, region=DEFAULT_REGION):
     log = []
     _fill_name_from_parts(found, log)
     _fill_from_header(found, log)
-    _fill_from_signature(found, log)
+    _fill_from_signature(found, log, region)
     cleaners = _cleaners(region)
     values = {
         field: _clean(field, found.get(field), cleaners[field], log) for field in CONTACT_FIELDS
@@ -508,15 +500,15 @@ def _fill(found, field, before, value, rule, log):
         log.append(Transformation(field, before, value, rule))
 
 
-def _fill_from_signature(found, log):
+def _fill_from_signature(found, log, region):
     signature = found.get("signature")
     if not signature:
         return
-    for field, line, value in _parse_signature(signature, found.get("name")):
+    for field, line, value in _parse_signature(signature, found.get("name"), region):
         _fill(found, field, line, value, "signature", log)
 
 
-def _parse_signature(text, name):
+def _parse_signature(text, name, region):
     """(field, line, value) for phone/company/job title found in a signature block.
 
     Labelled lines ("Cargo: ...") are trusted; otherwise a line with a full
@@ -531,7 +523,7 @@ def _parse_signature(text, name):
             continue
         if name_key and core.normalize_text(line) == name_key:
             continue
-        found = _labeled(line) or _unlabeled(line)
+        found = _labeled(line, region) or _unlabeled(line, region)
         # Digits make an address line ("Av. Paulista, 1000"), not a company.
         if not found and after_title and not re.search(r"\d", line):
             found = [("company", line)]
@@ -540,7 +532,7 @@ def _parse_signature(text, name):
             yield field, line, value
 
 
-def _labeled(line):
+def _labeled(line, region):
     match = _LABELED_LINE.match(line)
     if not match:
         return []
@@ -549,14 +541,14 @@ def _labeled(line):
     for field, labels in _SIGNATURE_LABELS.items():
         if label in labels:
             if field == "phone":
-                phone = _phone_in(value, _LABELED_PHONE_DIGITS)
+                phone = _phone_in(value, _LABELED_PHONE_DIGITS, region)
                 return [("phone", phone)] if phone else []
             return [(field, value)]
     return []
 
 
-def _unlabeled(line):
-    phone = _phone_in(line, _UNLABELED_PHONE_DIGITS)
+def _unlabeled(line, region):
+    phone = _phone_in(line, _UNLABELED_PHONE_DIGITS, region)
     if phone:
         return [("phone", phone)]
     parts = _SIGNATURE_SPLIT.split(line)
@@ -572,10 +564,17 @@ def _unlabeled(line):
     return []
 
 
-def _phone_in(text, min_digits):
-    match = _PHONE_IN_TEXT.search(text)
-    if match and min_digits <= len(re.sub(r"\D", "", match.group())) <= E164_MAX_DIGITS:
-        return match.group().strip()
+def _phone_in(text, min_digits, region):
+    """The first phone number in ``text`` as written, found by libphonenumber's
+    matcher (numbers of ``region`` unless they carry a country code).
+
+    Any possible number counts (``normalize`` then checks it and keeps an
+    invalid one as typed, for :func:`validate` to report); ``min_digits`` keeps
+    a postcode from being taken for a phone.
+    """
+    for match in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.POSSIBLE):
+        if min_digits <= len(re.sub(r"\D", "", match.raw_string)) <= E164_MAX_DIGITS:
+            return match.raw_string.strip()
     return None
 
 
@@ -666,12 +665,9 @@ def validate(contact, region=DEFAULT_REGION):
     return problems
 
 
-def is_valid_email(email):
-    """Syntax check: a dot-atom local part and a domain with at least one dot."""
-    if not isinstance(email, str) or len(email) > _MAX_EMAIL:
-        return False
-    local, _sep, _domain = email.rpartition("@")
-    return len(local) <= _MAX_LOCAL_PART and bool(_EMAIL.match(email))
+# Syntax check: the core's one e-mail pattern (a dot-atom local part and a
+# domain with at least one dot), within RFC 5321's lengths.
+is_valid_email = core.is_valid_email
 
 
 def _require_contact(contact):
