@@ -1,6 +1,9 @@
 """Tests for mcp_crew_sale.services.order_text: order requests in plain words
 and fuzzy matching of names to records."""
 
+import json
+import pathlib
+
 import pytest
 
 from mcp_crew.services.errors import InvalidRequest
@@ -316,32 +319,12 @@ def test_search_fragments_survive_accents_and_typos():
 # -- summaries ------------------------------------------------------------------------------
 
 
-def _entity(query, status, reason="clear", match=None, candidates=()):
-    return {
-        "query": query,
-        "status": status,
-        "reason": reason,
-        "match": match,
-        "candidates": list(candidates),
-    }
+# Outcomes shared with the Odoo test that words them (test_sale_agent.py).
+OUTCOMES = json.loads((pathlib.Path(__file__).parent / "summary_outcomes.json").read_text())
 
 
 def test_summary_of_a_created_order_flags_short_stock():
-    bolt = {"id": 7, "name": "Parafuso", "code": "PAR-M8"}
-    line = _entity("PAR-M8", "unique", match=bolt)
-    line.update(
-        quantity=10.0,
-        uom="Units",
-        uom_hint="box",
-        uom_matched=False,
-        stock={"enough": False, "quantity": 10.0, "available": 4.0, "uom": "Units"},
-    )
-    outcome = {
-        "status": "created",
-        "customer": _entity("ABC", "unique", match={"id": 1, "name": "ABC Ltda", "code": None}),
-        "lines": [line],
-        "order": {"name": "S00012", "amount_total": 25.0, "currency": "BRL"},
-    }
+    outcome = OUTCOMES["created_short_stock"]
     # The sentences are the Odoo adapter's (mcp_crew_sale/tests/test_sale_agent.py
     # renders this outcome in both languages); the engine gives keys and values.
     assert order_text.explain(outcome) == [
@@ -361,14 +344,7 @@ def test_summary_of_a_created_order_flags_short_stock():
 
 
 def test_summary_of_what_needs_an_answer():
-    candidates = [{"id": 1, "name": "ABC Comércio", "code": None}, {"id": 2, "name": "ABC SA"}]
-    outcome = {
-        "status": "needs_input",
-        "missing": [],
-        "customer": _entity("ABC", "ambiguous", "close_scores", candidates=candidates),
-        "lines": [_entity("Martelo", "unknown", "no_match")],
-        "order": None,
-    }
+    outcome = OUTCOMES["ambiguous_and_unknown"]
     assert order_text.explain(outcome) == [
         Message("not_created"),
         Message(
@@ -377,8 +353,7 @@ def test_summary_of_what_needs_an_answer():
         ),
         Message("unknown_product", {"query": "Martelo"}),
     ]
-    outcome = {"status": "needs_input", "missing": ["customer", "lines"], "lines": []}
-    assert order_text.explain(outcome) == [
+    assert order_text.explain(OUTCOMES["nothing_named"]) == [
         Message("not_created"),
         Message("missing_customer"),
         Message("missing_lines"),
