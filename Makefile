@@ -40,8 +40,10 @@ $(ESLINT):
 services:
 	tools/ensure-services.sh
 
+# The engine tests of the core (tests/) and of each glue addon (<addon>/services/tests/):
+# pyproject.toml's testpaths.
 engine-test:
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider
 
 lint:
 	for addon in $(ADDONS); do $(PY) tools/check_addon.py $$addon || exit 1; done

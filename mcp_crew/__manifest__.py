@@ -10,7 +10,15 @@
     "license": "LGPL-3",
     "depends": ["base", "mail", "bus", "web_tour"],
     "external_dependencies": {
-        "python": ["mcp", "redis", "jsonschema", "snowballstemmer", "authlib"]
+        "python": [
+            "mcp",
+            "redis",
+            "jsonschema",
+            "snowballstemmer",
+            "authlib",
+            "phonenumbers",
+            "stdnum",
+        ]
     },
     "data": [
         "security/security.xml",

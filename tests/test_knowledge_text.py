@@ -216,6 +216,13 @@ def test_mask_br_and_us_phones(phone, masked):
     assert privacy.mask_identifiers("ligue %s hoje" % phone) == "ligue %s hoje" % masked
 
 
+def test_phones_are_found_by_libphonenumber():
+    # A valid Brazilian mobile needs no separators to be a phone; any country's
+    # number written with its "+" is one.
+    assert privacy.mask_identifiers("ligue 11912345678 hoje") == "ligue *******5678 hoje"
+    assert privacy.mask_identifiers("call +44 20 7946 0958 now") == "call +** ** **** 0958 now"
+
+
 def test_business_text_untouched():
     business = (
         "Pedido SO-00042 de 12/03/2024 (2024-03-12, 12.03.2024 às 14:30): 150 un a "

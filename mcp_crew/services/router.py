@@ -31,8 +31,7 @@ import re
 
 import snowballstemmer
 
-from . import errors
-from .knowledge import text
+from . import errors, text
 
 _STEMMERS = {
     "pt": snowballstemmer.stemmer("portuguese"),
@@ -57,7 +56,7 @@ _QUESTION_START = re.compile(
     re.I,
 )
 _ENTITY_PATTERNS = {
-    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "email": text.EMAIL,
     "quantity": re.compile(
         r"\b(\d+(?:[.,]\d+)?)\s*(unidades?|unid|un|pe[çc]as?|caixas?|kg|units?|pieces?|"
         r"boxes?|pcs)\b",

@@ -1,12 +1,13 @@
 """Smart contact intake: the contact engine's pipeline on Odoo records.
 
-The engine (``odoo.addons.mcp_crew.services.crm.contacts``) decides; this model
+The engine (``mcp_crew_crm.services.contacts``) decides; this model
 reads partners, creates the records and the follow-up, always as the current
 user (their rights, record rules and companies). The stages:
 
 1. **normalise** the raw payload of a source, recording every transformation;
 2. **validate**: an invalid contact raises ``ValidationError``, nothing is created;
-3. **duplicates**: partners the user can read that share the e-mail or the phone,
+3. **duplicates**: partners the user can read that share the e-mail (their indexed
+   ``email_normalized``) or the phone,
    or carry every word of the name, are ranked by the engine. A match scoring at
    least ``STRONG_DUPLICATE`` is the same person: no partner is created. If that
    person has an open lead (not won) the user can see, the new inquiry is logged
@@ -43,11 +44,12 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
+from odoo.tools import email_normalize
 from odoo.tools.sql import escape_psql
 
 from odoo.addons.mcp_crew.error_mapping import engine_errors
-from odoo.addons.mcp_crew.services.crm import contacts
 
+from ..services import contacts
 from .crm_lead import MCP_SOURCES
 
 WEIGHT_PARAM = "mcp_crew_crm.weight_%s"
@@ -424,8 +426,11 @@ class McpCrmPipeline(models.AbstractModel):
 
 def _candidate_domains(contact):
     """One domain per kind of evidence the engine weighs: e-mail, phone, name."""
-    if contact.email:
-        yield [("email", "ilike", contact.email)]
+    # The indexed, normalised e-mail ("Ana <Ana@X.com>" is "ana@x.com"), matched
+    # exactly: no scan, and no look-alike addresses filling the candidate limit.
+    email = email_normalize(contact.email) if contact.email else None
+    if email:
+        yield [("email_normalized", "=", email)]
     if contact.phone:
         digits = re.sub(r"\D", "", contact.phone)[-PHONE_SEARCH_DIGITS:]
         pattern = "%" + "%".join(digits) + "%"

@@ -1,20 +1,22 @@
 """Meeting scheduling on Odoo calendars: the scheduling engine fed with
 calendar events and working hours, run as the current user.
 
-The engine (``odoo.addons.mcp_crew.services.crm.scheduling``) finds, scores and
+The engine (``mcp_crew_crm.services.scheduling``) finds, scores and
 checks slots; this model reads what it needs and books the chosen one.
 Attendees are internal users (``user_ids``) and contacts (``partner_ids``; a
 contact who is an internal user counts as that user). For each of them:
 
 * **busy**: their ``calendar.event`` shown as busy that they have not declined.
   Other people's private events are read like Odoo's calendar shows them: the
-  times, with "Busy" for a name. For users, also the time off the current user
-  may see (public holidays of their calendar, their own leaves).
-* **working hours**: the user's resource calendar (``resource_calendar_id``, else
-  their company's) in the user's timezone, else the calendar's; a two-week
-  calendar uses the week of the window's start. External contacts have no
-  working-hours limit, only their busy times, in their own timezone or the
-  organiser's. A user without any calendar has no limit either.
+  times, with "Busy" for a name.
+* **working time**: for users, the periods their resource calendar
+  (``resource_calendar_id``, else their company's) says they work, computed by
+  Odoo itself (``resource.calendar._work_intervals_batch``: two-week
+  calendars, dated attendances, their resource's own attendances) minus the
+  time off the current user may see (public holidays of the calendar, the
+  user's own leaves), in the user's timezone, else the calendar's. External
+  contacts have no working-time limit, only their busy times, in their own
+  timezone or the organiser's. A user without any calendar has no limit either.
 
 Times without a UTC offset are read in the current user's (the organiser's)
 timezone, where preferred times of day and parts of day are read as well.
@@ -25,11 +27,14 @@ import math
 import re
 from collections import defaultdict
 
+import pytz
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 
 from odoo.addons.mcp_crew.error_mapping import engine_errors
-from odoo.addons.mcp_crew.services.crm import scheduling
+
+from ..services import scheduling
 
 UTC = dt.timezone.utc
 ONE_DAY = dt.timedelta(days=1)
@@ -207,16 +212,21 @@ class McpCrmScheduling(models.AbstractModel):
             if user:
                 calendar = user.resource_calendar_id or user.company_id.resource_calendar_id
                 timezone = user.tz or calendar.tz or "UTC"
-                hours = _working_hours(calendar, user, start, end) if calendar else None
-                busy = self._time_off(user, calendar, low, high)
+                periods = None
+                if calendar:
+                    periods = _working_periods(calendar, user, low, high, timezone)
             else:
                 timezone = partner.tz or self.env.user.tz or "UTC"
-                hours, busy = None, []
+                periods = None
             with engine_errors():
-                busy += [_event_interval(event, timezone) for event in events[partner.id]]
+                busy = tuple(_event_interval(event, timezone) for event in events[partner.id])
                 attendees.append(
                     scheduling.Attendee(
-                        partner.name or partner.display_name, timezone, hours, tuple(busy)
+                        partner.name or partner.display_name,
+                        timezone,
+                        None,
+                        busy,
+                        working_periods=periods,
                     )
                 )
         return attendees
@@ -248,28 +258,6 @@ class McpCrmScheduling(models.AbstractModel):
         for attendance in attendances:
             by_partner[attendance.partner_id.id].append(by_id[attendance.event_id.id])
         return by_partner
-
-    @api.model
-    def _time_off(self, user, calendar, low, high):
-        """Leaves of ``user``'s calendar the current user can see, as busy intervals."""
-        leaves = self.env["resource.calendar.leaves"].search(
-            [
-                ("time_type", "=", "leave"),
-                ("date_from", "<", _naive(high)),
-                ("date_to", ">", _naive(low)),
-                "|",
-                ("resource_id.user_id", "=", user.id),
-                "&",
-                ("resource_id", "=", False),
-                ("calendar_id", "in", [calendar.id, False]),
-            ]
-        )
-        return [
-            scheduling.BusyInterval(
-                _aware(leave.date_from), _aware(leave.date_to), leave.name or _("Time off")
-            )
-            for leave in leaves
-        ]
 
 
 # -- conversions ---------------------------------------------------------------------
@@ -313,32 +301,29 @@ def _preferred(value, zone):
     return _moment(value, zone, "preferred_times")
 
 
-def _clock(hours):
-    """Odoo's float hours (8.5) as a time; 24.0 is the engine's end-of-day midnight."""
-    minutes = round(hours * 60)
-    if minutes >= 24 * 60:
-        return scheduling.MIDNIGHT
-    return dt.time(minutes // 60, minutes % 60)
+def _working_periods(calendar, user, low, high, timezone):
+    """When ``user`` works between ``low`` and ``high``, as ``resource.calendar`` says.
+
+    Odoo's own computation, the one its planning and time off use: the
+    attendances of each day's week type (two-week calendars) within their
+    dates, those of the user's resource, minus the time off of the calendar
+    and of that resource the current user can read, in ``timezone``.
+    """
+    # The user's resource (HR's employee, or one made by hand) brings its own
+    # attendances and leaves; without one, the calendar's alone apply.
+    resource = user.resource_ids[:1]
+    intervals = calendar._work_intervals_batch(
+        low, high, resources=resource, tz=pytz.timezone(timezone)
+    )[resource.id]
+    return [(_whole_day_end(start), _whole_day_end(stop)) for start, stop, _records in intervals]
 
 
-def _working_hours(calendar, user, start, end):
-    """Weekday -> (start, end) local times of ``calendar``'s attendances for ``user``."""
-    first, last = start.date(), end.date()
-    week_type = str(calendar.env["resource.calendar.attendance"].get_week_type(first))
-    hours = defaultdict(list)
-    for attendance in calendar.attendance_ids:
-        if (
-            attendance.display_type
-            or (attendance.resource_id and attendance.resource_id.user_id != user)
-            or (calendar.two_weeks_calendar and attendance.week_type != week_type)
-            or (attendance.date_from and attendance.date_from > last)
-            or (attendance.date_to and attendance.date_to < first)
-        ):
-            continue
-        hours[int(attendance.dayofweek)].append(
-            (_clock(attendance.hour_from), _clock(attendance.hour_to))
-        )
-    return dict(hours)
+def _whole_day_end(moment):
+    """Odoo ends a day's attendance at 24:00 with ``time.max`` (23:59:59.999999):
+    the engine needs the midnight it means, or 23:00-24:00 could not be booked."""
+    if moment.time() == dt.time.max:
+        moment += dt.timedelta(microseconds=1)
+    return moment.astimezone(UTC)
 
 
 def _event_interval(event, timezone):
@@ -380,6 +365,6 @@ def _attendee_summary(partner, user, attendee):
         "user_id": user.id or None,
         "name": attendee.name,
         "timezone": attendee.timezone,
-        "working_hours": attendee.working_hours is not None,
+        "working_hours": attendee.has_working_time_limit,
         "busy_intervals": len(attendee.busy),
     }

@@ -9,8 +9,8 @@ errors the model can read.
 from odoo import api, models
 
 from odoo.addons.mcp_crew.models.mcp_endpoint import READ_ONLY, WRITES, tool_schema
-from odoo.addons.mcp_crew.services.crm.scheduling import PartOfDay, Urgency
 
+from ..services.scheduling import PartOfDay, Urgency
 from .crm_lead import MCP_SOURCES
 
 _ATTENDEES = {

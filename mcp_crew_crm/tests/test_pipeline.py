@@ -7,9 +7,10 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.mcp_crew.services.crm import contacts
+from odoo.addons.mcp_crew_crm.services import contacts
 
 from ..models.crm_lead import MCP_SOURCES
+from ..models.mcp_crm_pipeline import CANDIDATE_LIMIT
 from .common import CrmCase
 
 # Scores 94 with the default weights: corporate e-mail, director, phone, company.
@@ -122,6 +123,27 @@ class TestContactPipeline(CrmCase):
                     self.assertIn("To fix", note.body)
                 else:
                     self.assertEqual(messages, [])
+
+    def test_the_same_email_is_found_among_many_look_alikes(self):
+        # Bug fixed with email_normalized: "email ilike" also matched every
+        # longer address (joana@, mariana@ for ana@), sorted before the real one,
+        # and the candidate limit cut the real one off: a duplicate was created.
+        Partner = self.env["res.partner"]
+        self.assertTrue(Partner._fields["email_normalized"].index)
+        Partner.create(
+            [
+                {
+                    "name": "Ana Look-alike %02d" % index,
+                    "email": "x%02dana@acme-tools.com.br" % index,
+                }
+                for index in range(CANDIDATE_LIMIT)
+            ]
+        )
+        existing = Partner.create({"name": "Zuleica", "email": "Zu <ANA@acme-tools.com.br>"})
+        result = self.run_pipeline({"name": "Ana", "email": "ana@acme-tools.com.br"})
+        self.assertFalse(result["partner_created"])
+        self.assertEqual(result["partner_id"], existing.id)
+        self.assertIn("same e-mail", result["duplicates"][0]["reasons"][0])
 
     def test_existing_partner_with_the_same_email_is_reused(self):
         existing = self.env["res.partner"].create(

@@ -135,6 +135,87 @@ class TestScheduling(CrmCase):
         self.assertFalse(self.starts(result, day=1))
         self.assertTrue(self.starts(result, day=2))
 
+    def calendar_user(self, login, attendances, **calendar_values):
+        """A São Paulo user whose resource works ``attendances`` (dicts of
+        ``resource.calendar.attendance`` values)."""
+        calendar = self.env["resource.calendar"].create(
+            dict(
+                {
+                    "name": "%s calendar" % login,
+                    "tz": SAO_PAULO,
+                    "attendance_ids": [
+                        (0, 0, dict({"name": "%s %d" % (login, index)}, **values))
+                        for index, values in enumerate(attendances)
+                    ],
+                },
+                **calendar_values,
+            )
+        )
+        user = self.user(login, self.company_a, name=login.title(), tz=SAO_PAULO)
+        self.give_calendar(user, calendar)
+        return user
+
+    def test_two_week_calendars_follow_each_weeks_own_hours(self):
+        # Bug fixed with resource.calendar: the week type of the window's start was
+        # used for all its days, so the second week got the first week's hours.
+        Attendance = self.env["resource.calendar.attendance"]
+        this_week = Attendance.get_week_type(at(0, 0).date())
+        next_week = 1 - this_week
+        monday = {"dayofweek": "0"}
+        user = self.calendar_user(
+            "fortnight",
+            [
+                dict(monday, hour_from=9, hour_to=12, week_type=str(this_week)),
+                dict(monday, hour_from=14, hour_to=18, week_type=str(next_week)),
+            ],
+            two_weeks_calendar=True,
+        )
+        result = self.propose(user=user, user_ids=[user.id], window_end=iso(8, 0))
+        self.assertEqual(self.starts(result, day=0), hours((9, 0), (11, 0)))
+        self.assertEqual(self.starts(result, day=7), hours((14, 0), (17, 0)))
+        self.assertFalse([day for day in range(1, 7) if self.starts(result, day=day)])
+
+    def test_dated_attendances_count_only_on_their_own_dates(self):
+        # Bug fixed with resource.calendar: an attendance's dates were compared with
+        # the whole window, so one ending on Wednesday still counted on Thursday.
+        until_wednesday = at(2, 0).date()
+        from_thursday = at(3, 0).date()
+        user = self.calendar_user(
+            "dated",
+            [
+                {"dayofweek": str(day), "hour_from": 9, "hour_to": 18, "date_to": until_wednesday}
+                for day in range(5)
+            ]
+            + [
+                {"dayofweek": str(day), "hour_from": 13, "hour_to": 18, "date_from": from_thursday}
+                for day in range(5)
+            ],
+        )
+        result = self.propose(user=user, user_ids=[user.id], window_end=iso(5, 0))
+        for day in (0, 1, 2):
+            self.assertEqual(self.starts(result, day=day), hours((9, 0), (17, 0)))
+        for day in (3, 4):
+            self.assertEqual(self.starts(result, day=day), hours((13, 0), (17, 0)))
+
+    def test_the_users_own_leaves_are_not_working_time(self):
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Dentist",
+                "calendar_id": self.alice.resource_calendar_id.id,
+                "resource_id": self.alice.resource_ids.id,
+                "date_from": utc_naive(at(0, 9)),
+                "date_to": utc_naive(at(0, 11)),
+            }
+        )
+        self.assertEqual(
+            self.starts(self.propose(user_ids=[self.alice.id])), ["11:00"] + hours((13, 0), (17, 0))
+        )
+        # Bob's calendar and leaves are his: Alice's dentist does not touch them
+        # (Lisbon 09:00 is 06:00 on Alice's clock).
+        self.assertIn("06:00", self.starts(self.propose(user_ids=[self.bob.id])))
+        with self.assertRaisesRegex(UserError, "outside Alice Sales's working hours"):
+            self.book(start=iso(0, 9, 30), end=iso(0, 10))
+
     def test_urgency_trades_the_preferred_time_for_an_earlier_one(self):
         def best(urgency):
             result = self.propose(

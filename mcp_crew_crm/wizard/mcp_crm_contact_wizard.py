@@ -6,9 +6,8 @@ import json
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.mcp_crew.services.crm.contacts import CONTACT_FIELDS
-
 from ..models.crm_lead import MCP_SOURCES
+from ..services.contacts import CONTACT_FIELDS
 
 # The form's fields carry canonical names: map each to itself, whatever the source.
 FORM_MAPPINGS = {field: [field] for field in CONTACT_FIELDS}

@@ -16,12 +16,15 @@ from odoo.osv import expression
 from odoo.tools import float_compare
 
 from odoo.addons.mcp_crew.error_mapping import engine_errors
-from odoo.addons.mcp_crew.services.sales import order_text
+
+from ..services import order_text
 
 # Candidates fetched per lookup before ranking (per search: exact, then broad).
 PREFILTER_LIMIT = 200
 CANDIDATES = 5
-LANGUAGES = ("pt", "en")
+# The languages the answers are written in (the request's, order_text's codes)
+# and the Odoo language whose translations (i18n/*.po) word them.
+LANGUAGES = {"pt": "pt_BR", "en": "en_US"}
 
 
 class McpSaleAgent(models.AbstractModel):
@@ -37,7 +40,7 @@ class McpSaleAgent(models.AbstractModel):
 
         ``language`` (``pt``/``en``) wins over the one guessed from the text.
         Returns ``{status: created|needs_input, language, request, missing,
-        customer, lines, order, summary}`` (see ``order_text.summarize``).
+        customer, lines, order, summary}`` (see ``order_text.explain``).
         """
         self._check_can_sell()
         with engine_errors():
@@ -55,8 +58,62 @@ class McpSaleAgent(models.AbstractModel):
         if self._ready(outcome):
             order = self._create_resolved_order(outcome)
             outcome.update(status="created", order=self._order_result(order))
-        outcome["summary"] = order_text.summarize(outcome, outcome["language"])
+        outcome["summary"] = self._summary(outcome)
         return outcome
+
+    @api.model
+    def _summary(self, outcome):
+        """``order_text.explain``'s messages worded in ``outcome["language"]``: a
+        created order in one paragraph, otherwise what stops it as a list."""
+        sentences = self._sentences(LANGUAGES[outcome["language"]])
+        said = [sentences[message.key] % message.values for message in order_text.explain(outcome)]
+        if outcome["status"] == "created":
+            return " ".join(said)
+        return "\n".join(said[:1] + ["- %s" % sentence for sentence in said[1:]])
+
+    @api.model
+    def _sentences(self, lang):
+        """Message key -> sentence, translated into ``lang``.
+
+        The answer follows the request's language, not the user's, and that
+        language need not be installed: ``_()`` reads it from the caller's
+        ``context`` local before anything else (odoo.tools.translate), and the
+        translations come from this addon's .po files.
+        """
+        context = {"lang": lang}  # noqa: F841  pylint: disable=unused-variable
+        return {
+            "created": _(
+                "I created sale order %(order)s for %(customer)s as a draft (not confirmed): "
+                "%(lines)s. Total: %(total)s."
+            ),
+            "short": _(
+                "Not enough stock of %(product)s: %(ordered)s ordered, %(available)s available."
+            ),
+            "uom_unknown": _('Unit "%(unit)s" does not exist for %(product)s; I used %(used)s.'),
+            "review": _("Review the order and confirm it when it is right."),
+            "not_created": _("I did not create the sale order:"),
+            "missing_customer": _(
+                'I could not tell the customer; say which one (for example: customer "Name").'
+            ),
+            "missing_lines": _(
+                "I could not tell the products and quantities "
+                "(for example: 3 units of product XYZ)."
+            ),
+            "unknown_customer": _('no customer matches "%(query)s".'),
+            "unknown_product": _('no product matches "%(query)s".'),
+            "close_scores_customer": _(
+                'several customers match "%(query)s": %(candidates)s. Which one?'
+            ),
+            "close_scores_product": _(
+                'several products match "%(query)s": %(candidates)s. Which one?'
+            ),
+            "weak_match_customer": _(
+                'I am not sure which customer "%(query)s" is; did you mean %(candidates)s?'
+            ),
+            "weak_match_product": _(
+                'I am not sure which product "%(query)s" is; did you mean %(candidates)s?'
+            ),
+        }
 
     @api.model
     def _language(self, *guesses):

@@ -1,9 +1,12 @@
 """``mcp.sale.agent``: a sentence becomes a draft order — or a question — as the
 requesting user, within their rights and company."""
 
+import json
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import TransactionCase
+from odoo.tools import file_open
 
 from .common import order_lines, setup_sale_data
 
@@ -172,3 +175,43 @@ class TestSaleAgent(TransactionCase):
         agent = self.env["mcp.sale.agent"].with_user(self.seller)
         with self.assertRaisesRegex(UserError, "No customer with id"):
             agent._visible("customer", self.beta_b.id)
+
+
+@tagged("post_install", "-at_install", "mcp_crew_sale")
+class TestSaleSummaries(TransactionCase):
+    """The engine's messages (order_text.explain) worded by ``_()`` and i18n/pt_BR.po,
+    in the request's language whatever languages the database has installed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The engine test's outcomes (mcp_crew_sale/services/tests/test_order_text.py).
+        with file_open("mcp_crew_sale/services/tests/summary_outcomes.json") as outcomes:
+            cls.outcomes = json.load(outcomes)
+
+    def summary(self, name, language):
+        outcome = dict(self.outcomes[name], language=language)
+        return self.env["mcp.sale.agent"]._summary(outcome)
+
+    def test_summary_of_a_created_order_flags_short_stock(self):
+        summary = self.summary("created_short_stock", "pt")
+        self.assertIn("S00012", summary)
+        self.assertIn("ABC Ltda", summary)
+        self.assertIn("rascunho", summary)
+        self.assertIn("10 × Parafuso", summary)
+        self.assertIn("25.00 BRL", summary)
+        self.assertIn("Estoque insuficiente de Parafuso: pedido 10, disponível 4 Units.", summary)
+        self.assertIn('A unidade "box" não existe para Parafuso; usei Units.', summary)
+        english = self.summary("created_short_stock", "en")
+        self.assertIn("Not enough stock of Parafuso: 10 ordered, 4 Units available.", english)
+
+    def test_summary_of_what_needs_an_answer(self):
+        summary = self.summary("ambiguous_and_unknown", "pt")
+        self.assertTrue(summary.startswith("Não criei o pedido de venda:"))
+        self.assertIn(
+            'mais de um cliente corresponde a "ABC": ABC Comércio (id 1), ABC SA (id 2)', summary
+        )
+        self.assertIn('nenhum produto corresponde a "Martelo"', summary)
+        english = self.summary("nothing_named", "en")
+        self.assertIn("I could not tell the customer", english)
+        self.assertIn("I could not tell the products and quantities", english)

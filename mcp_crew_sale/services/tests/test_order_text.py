@@ -1,11 +1,15 @@
-"""Tests for mcp_crew.services.sales.order_text: order requests in plain words
+"""Tests for mcp_crew_sale.services.order_text: order requests in plain words
 and fuzzy matching of names to records."""
+
+import json
+import pathlib
 
 import pytest
 
 from mcp_crew.services.errors import InvalidRequest
-from mcp_crew.services.sales import order_text
-from mcp_crew.services.sales.order_text import (
+from mcp_crew.services.public import Message
+from mcp_crew_sale.services import order_text
+from mcp_crew_sale.services.order_text import (
     Match,
     OrderLine,
     parse_order_request,
@@ -315,55 +319,42 @@ def test_search_fragments_survive_accents_and_typos():
 # -- summaries ------------------------------------------------------------------------------
 
 
-def _entity(query, status, reason="clear", match=None, candidates=()):
-    return {
-        "query": query,
-        "status": status,
-        "reason": reason,
-        "match": match,
-        "candidates": list(candidates),
-    }
+# Outcomes shared with the Odoo test that words them (test_sale_agent.py).
+OUTCOMES = json.loads((pathlib.Path(__file__).parent / "summary_outcomes.json").read_text())
 
 
 def test_summary_of_a_created_order_flags_short_stock():
-    bolt = {"id": 7, "name": "Parafuso", "code": "PAR-M8"}
-    line = _entity("PAR-M8", "unique", match=bolt)
-    line.update(
-        quantity=10.0,
-        uom="Units",
-        uom_hint="box",
-        uom_matched=False,
-        stock={"enough": False, "quantity": 10.0, "available": 4.0, "uom": "Units"},
-    )
-    outcome = {
-        "status": "created",
-        "customer": _entity("ABC", "unique", match={"id": 1, "name": "ABC Ltda", "code": None}),
-        "lines": [line],
-        "order": {"name": "S00012", "amount_total": 25.0, "currency": "BRL"},
-    }
-    summary = order_text.summarize(outcome, "pt")
-    assert "S00012" in summary and "ABC Ltda" in summary and "rascunho" in summary
-    assert "10 × Parafuso" in summary and "25.00 BRL" in summary
-    assert "Estoque insuficiente de Parafuso: pedido 10, disponível 4 Units." in summary
-    assert 'A unidade "box" não existe para Parafuso; usei Units.' in summary
-    english = order_text.summarize(outcome, "en")
-    assert "Not enough stock of Parafuso: 10 ordered, 4 Units available." in english
+    outcome = OUTCOMES["created_short_stock"]
+    # The sentences are the Odoo adapter's (mcp_crew_sale/tests/test_sale_agent.py
+    # renders this outcome in both languages); the engine gives keys and values.
+    assert order_text.explain(outcome) == [
+        Message(
+            "created",
+            {
+                "order": "S00012",
+                "customer": "ABC Ltda",
+                "lines": "10 × Parafuso",
+                "total": "25.00 BRL",
+            },
+        ),
+        Message("uom_unknown", {"unit": "box", "product": "Parafuso", "used": "Units"}),
+        Message("short", {"product": "Parafuso", "ordered": "10", "available": "4 Units"}),
+        Message("review"),
+    ]
 
 
 def test_summary_of_what_needs_an_answer():
-    candidates = [{"id": 1, "name": "ABC Comércio", "code": None}, {"id": 2, "name": "ABC SA"}]
-    outcome = {
-        "status": "needs_input",
-        "missing": [],
-        "customer": _entity("ABC", "ambiguous", "close_scores", candidates=candidates),
-        "lines": [_entity("Martelo", "unknown", "no_match")],
-        "order": None,
-    }
-    summary = order_text.summarize(outcome, "pt")
-    assert summary.startswith("Não criei o pedido de venda:")
-    assert 'mais de um cliente corresponde a "ABC": ABC Comércio (id 1), ABC SA (id 2)' in summary
-    assert 'nenhum produto corresponde a "Martelo"' in summary
-    outcome = {"status": "needs_input", "missing": ["customer", "lines"], "lines": []}
-    english = order_text.summarize(outcome, "en")
-    assert "I could not tell the customer" in english
-    assert "I could not tell the products and quantities" in english
+    outcome = OUTCOMES["ambiguous_and_unknown"]
+    assert order_text.explain(outcome) == [
+        Message("not_created"),
+        Message(
+            "close_scores_customer",
+            {"query": "ABC", "candidates": "ABC Comércio (id 1), ABC SA (id 2)"},
+        ),
+        Message("unknown_product", {"query": "Martelo"}),
+    ]
+    assert order_text.explain(OUTCOMES["nothing_named"]) == [
+        Message("not_created"),
+        Message("missing_customer"),
+        Message("missing_lines"),
+    ]

@@ -8,8 +8,8 @@ import zoneinfo
 
 import pytest
 
-from mcp_crew.services.crm import scheduling
 from mcp_crew.services.errors import InvalidRequest
+from mcp_crew_crm.services import scheduling
 
 UTC = dt.timezone.utc
 SAO_PAULO = "America/Sao_Paulo"
@@ -163,6 +163,32 @@ def test_external_attendee_without_working_hours_only_brings_busy_times():
     guest = scheduling.Attendee("Guest", LISBON, None, [busy(at(0, 9), at(0, 12))])
     monday = sorted(monday_starts(scheduling.propose_slots(request([person(), guest]))))
     assert monday[0] == "12:00" and monday[-1] == "17:00"
+
+
+def test_working_periods_computed_elsewhere_replace_the_weekly_table():
+    # As Odoo's resource.calendar gives them: a Monday morning, a Tuesday afternoon.
+    periods = [(at(0, 9), at(0, 12)), (at(1, 14), at(1, 18)), (at(1, 18), at(1, 19))]
+    ana = scheduling.Attendee("Ana", SAO_PAULO, None, working_periods=periods)
+    assert ana.has_working_time_limit
+    assert ana.working_periods == ((at(0, 9), at(0, 12)), (at(1, 14), at(1, 19)))
+    slots = scheduling.propose_slots(request([ana]))
+    assert sorted({(day, hhmm) for day, hhmm in starts(slots) if hhmm.endswith(":00")}) == [
+        (0, "09:00"),
+        (0, "10:00"),
+        (0, "11:00"),
+        (1, "14:00"),
+        (1, "15:00"),
+        (1, "16:00"),
+        (1, "17:00"),
+        (1, "18:00"),
+    ]
+    (found,) = scheduling.conflicts(scheduling.Slot(at(0, 11, 30), at(0, 12, 30)), [ana])
+    assert found.kind == scheduling.CONFLICT_OFF_HOURS
+    # no periods at all (a fortnight of time off) is a limit too, not the absence of one
+    away = scheduling.Attendee("Away", SAO_PAULO, None, working_periods=())
+    assert away.has_working_time_limit
+    assert scheduling.propose_slots(request([away])) == []
+    assert not scheduling.Attendee("Guest", LISBON, None).has_working_time_limit
 
 
 # ---------------------------------------------------------------------------
@@ -374,6 +400,27 @@ def _naive(moment):
         pytest.param(lambda: person(hours={0: [(dt.time(18), dt.time(9))]}), id="period-reversed"),
         pytest.param(lambda: person(hours={7: [(dt.time(9), dt.time(18))]}), id="bad-weekday"),
         pytest.param(lambda: person(hours={0: [dt.time(9)]}), id="period-not-a-pair"),
+        pytest.param(
+            lambda: scheduling.Attendee("A", "UTC", {}, (), ()),
+            id="hours-and-periods",
+        ),
+        pytest.param(
+            lambda: scheduling.Attendee("A", "UTC", None, working_periods=[(at(0, 9),)]),
+            id="period-pair-incomplete",
+        ),
+        pytest.param(
+            lambda: scheduling.Attendee(
+                "A", "UTC", None, working_periods=[(_naive(at(0, 9)), at(0, 10))]
+            ),
+            id="naive-period",
+        ),
+        pytest.param(
+            lambda: scheduling.Attendee("A", "UTC", None, working_periods=[(at(0, 9), at(0, 9))]),
+            id="empty-period",
+        ),
+        pytest.param(
+            lambda: scheduling.Attendee("A", "UTC", None, working_periods=5), id="periods-not-pairs"
+        ),
         pytest.param(lambda: scheduling.Slot(at(0, 10), at(0, 10)), id="empty-slot"),
         pytest.param(lambda: scheduling.check_slot(request(), _naive(at(0, 10))), id="naive-pick"),
         pytest.param(

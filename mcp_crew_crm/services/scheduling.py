@@ -1,7 +1,8 @@
 """Meeting slot proposal: when can every attendee meet, and which time is best?
 
 Pure logic on plain values.  The Odoo adapter reads each attendee's calendar
-events (busy intervals) and resource calendar (working hours), calls
+events (busy intervals) and the periods their resource calendar says they
+work (Odoo's ``resource.calendar``, time off excluded), calls
 :func:`propose_slots`, and books the chosen slot as a ``calendar.event`` after
 :func:`check_slot` confirmed it is still free.
 
@@ -55,7 +56,7 @@ import functools
 import zoneinfo
 from collections.abc import Mapping
 
-from ..errors import InvalidRequest
+from . import core
 
 UTC = dt.timezone.utc
 MIDNIGHT = dt.time(0, 0)
@@ -119,7 +120,7 @@ _EARLINESS_HORIZON_DAYS = {
 
 def _require(condition, message):
     if not condition:
-        raise InvalidRequest(message)
+        raise core.InvalidRequest(message)
 
 
 def _require_aware(value, what):
@@ -144,7 +145,9 @@ def _coerce_enum(enum_cls, value, what):
         return enum_cls(value)
     except ValueError:
         choices = ", ".join(member.value for member in enum_cls)
-        raise InvalidRequest("unknown %s %r; expected one of %s" % (what, value, choices)) from None
+        raise core.InvalidRequest(
+            "unknown %s %r; expected one of %s" % (what, value, choices)
+        ) from None
 
 
 @functools.cache
@@ -154,7 +157,7 @@ def zone(name):
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest("unknown timezone %r" % name) from None
+        raise core.InvalidRequest("unknown timezone %r" % name) from None
 
 
 def _normalise_working_hours(working_hours):
@@ -184,7 +187,9 @@ def _working_period(pair):
     try:
         start, end = pair
     except (TypeError, ValueError):
-        raise InvalidRequest("a working period is a (start, end) pair, got %r" % (pair,)) from None
+        raise core.InvalidRequest(
+            "a working period is a (start, end) pair, got %r" % (pair,)
+        ) from None
     for value in (start, end):
         _require(
             isinstance(value, dt.time) and value.tzinfo is None,
@@ -195,6 +200,24 @@ def _working_period(pair):
         "a working period must end after it starts, got %s-%s" % (start, end),
     )
     return start, end
+
+
+def _normalise_working_periods(periods, name):
+    try:
+        pairs = [tuple(pair) for pair in periods]
+    except TypeError:
+        raise core.InvalidRequest(
+            "working periods of %s are (start, end) pairs, got %r" % (name, periods)
+        ) from None
+    spans = []
+    for pair in pairs:
+        _require(len(pair) == 2, "a working period is a (start, end) pair, got %r" % (pair,))
+        start, end = pair
+        _require_aware(start, "working period start")
+        _require_aware(end, "working period end")
+        _require(end > start, "a working period must end after it starts, got %s-%s" % pair)
+        spans.append((start.astimezone(UTC), end.astimezone(UTC)))
+    return tuple(_merge(spans))
 
 
 # ---------------------------------------------------------------------------
@@ -219,29 +242,50 @@ class BusyInterval:
 class Attendee:
     """Someone who must attend, with their calendar.
 
-    ``working_hours`` maps a weekday (0 = Monday, as Odoo's ``dayofweek``) to
-    ``(start, end)`` local times in ``timezone``; days left out are days off.
-    It is stored as a 7-tuple.  ``None`` means no working-hours constraint
-    (e.g. an external guest of whom only busy times are known).
+    When they work is given one of two ways, or not at all:
+
+    * ``working_hours``, a weekly table: a weekday (0 = Monday, as Odoo's
+      ``dayofweek``) mapped to ``(start, end)`` local times in ``timezone``;
+      days left out are days off.  It is stored as a 7-tuple.
+    * ``working_periods``, the actual ``(start, end)`` aware datetimes worked,
+      as a calendar system computes them (Odoo's ``resource.calendar``: week
+      types, dated attendances and time off already applied).  They must cover
+      the search window and a day on each side; stored merged, in UTC.
+
+    Neither means no working-hours constraint (e.g. an external guest of whom
+    only busy times are known).
     """
 
     name: str
     timezone: str
     working_hours: object
     busy: tuple = ()
+    working_periods: tuple | None = None
 
     def __post_init__(self):
         _require(isinstance(self.name, str) and self.name, "an attendee needs a name")
         zone(self.timezone)
         if self.working_hours is not None:
+            _require(
+                self.working_periods is None,
+                "give %s working hours or working periods, not both" % self.name,
+            )
             hours = _normalise_working_hours(self.working_hours)
             object.__setattr__(self, "working_hours", hours)
+        if self.working_periods is not None:
+            periods = _normalise_working_periods(self.working_periods, self.name)
+            object.__setattr__(self, "working_periods", periods)
         busy = tuple(self.busy)
         _require(
             all(isinstance(interval, BusyInterval) for interval in busy),
             "busy times of %s must be BusyInterval values" % self.name,
         )
         object.__setattr__(self, "busy", busy)
+
+    @property
+    def has_working_time_limit(self):
+        """Whether slots must fall in working time (a table or periods were given)."""
+        return self.working_hours is not None or self.working_periods is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -429,6 +473,8 @@ def _local_instant(day, clock, tz):
 
 def _working_spans(attendee, lo, hi):
     """The attendee's working periods overlapping ``[lo, hi]``, in UTC, merged."""
+    if attendee.working_periods is not None:
+        return [(start, end) for start, end in attendee.working_periods if end > lo and start < hi]
     if attendee.working_hours is None:
         return [(lo, hi)]
     tz = zone(attendee.timezone)

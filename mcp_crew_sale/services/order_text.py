@@ -10,8 +10,8 @@
   trigram similarity (pg_trgm's, so thresholds mean the same as in SQL) — and
   :func:`resolve` says whether the best one is ``unique``, ``ambiguous``
   (close runner-up or a weak best) or ``unknown``.
-* :func:`summarize` writes what the caller did (or needs to know) in the
-  request's language, like :mod:`..answers` does for the other no-LLM paths.
+* :func:`explain` says what the caller did (or needs to know) as message
+  keys and values; the Odoo adapter words them in the request's language.
 
 How a request is read: quoted names (``"…"``, ``“…”``, ``'…'``, ``«…»``) are
 masked first so nothing inside them is taken for a keyword; the order phrase
@@ -27,9 +27,7 @@ product. "o produto XYZ" without a number means one.
 import dataclasses
 import re
 
-from ..answers import localized
-from ..errors import InvalidRequest
-from ..knowledge.text import normalize_text, strip_accents, trigram_similarity, words
+from . import core
 
 MAX_TEXT = 4000
 # rank_matches keeps candidates scoring at least this (pg_trgm's default threshold).
@@ -174,14 +172,18 @@ _TRAILING_FILLER = re.compile(
     re.I,
 )
 
-_PT_MARKERS = frozenset(
-    "cliente clientes unidade unidades produto produtos de do da dos das com para e criar "
-    "crie ordem pedido venda caixa caixas uma um dois duas tres o os no na".split()
-)
-_EN_MARKERS = frozenset(
-    "customer client unit units product products of with for and create make sale sales "
-    "order quotation box boxes the one two three to".split()
-)
+# Order words that tell the request's language beside the function words the
+# core's detector counts (accent-free, as it compares them).
+LANGUAGE_MARKERS = {
+    "pt": frozenset(
+        "e cliente clientes unidade unidades produto produtos criar crie ordem pedido venda "
+        "caixa caixas dois duas tres".split()
+    ),
+    "en": frozenset(
+        "customer client unit units product products create make sale sales order quotation "
+        "box boxes one two three".split()
+    ),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,15 +247,15 @@ class Resolution:
 def parse_order_request(text):
     """The :class:`OrderRequest` in ``text`` (Portuguese or English)."""
     if not isinstance(text, str):
-        raise InvalidRequest("the order request must be text")
+        raise core.InvalidRequest("the order request must be text")
     if len(text) > MAX_TEXT:
-        raise InvalidRequest(
+        raise core.InvalidRequest(
             "the order request is too long (%d characters; at most %d)" % (len(text), MAX_TEXT)
         )
     # New lines separate items; everything else is plain spacing.
     flat = " ".join(re.sub(r"[\r\n]+", " ; ", text).split())
     if not flat.strip(" ;"):
-        raise InvalidRequest("the order request is empty")
+        raise core.InvalidRequest("the order request is empty")
     language = detect_language(flat)
     masked, quoted = _mask_quotes(flat)
     masked = _ORDER_PHRASE.sub(" ; ", masked)
@@ -267,13 +269,8 @@ def parse_order_request(text):
 
 
 def detect_language(text):
-    """``pt``, ``en`` or ``simple`` (undecided) by counting marker words."""
-    found = words(text)
-    pt = sum(word in _PT_MARKERS for word in found)
-    en = sum(word in _EN_MARKERS for word in found)
-    if pt == en:
-        return "simple"
-    return "pt" if pt > en else "en"
+    """``pt``, ``en`` or ``simple`` (undecided): the core's detector with the order words."""
+    return core.detect_language(text, markers=LANGUAGE_MARKERS)
 
 
 def parse_quantity(token, language="simple"):
@@ -282,7 +279,7 @@ def parse_quantity(token, language="simple"):
     Thousands separators follow the language: "1.500" is 1500 in Portuguese,
     1.5 in English; "1,500" the other way round. A lone comma is a decimal comma.
     """
-    plain = strip_accents(token.strip().lower())
+    plain = core.strip_accents(token.strip().lower())
     if plain in NUMBER_WORDS:
         return float(NUMBER_WORDS[plain])
     if language != "en" and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", plain):
@@ -343,7 +340,7 @@ def _parse_item(chunk, quoted, language):
         match = _ITEM.match(chunk, start.start())
         if not match:
             continue
-        article = strip_accents(match.group("qty").lower()) in _ARTICLE_NUMBERS
+        article = core.strip_accents(match.group("qty").lower()) in _ARTICLE_NUMBERS
         if article and not match.group("uom"):
             continue  # "a" is a number only in "a box of"
         line = _line(match.group("product"), match.group("qty"), match, quoted, language)
@@ -361,7 +358,7 @@ def _line(product, qty, match, quoted, language):
     if not name or not quantity or quantity <= 0:
         return None
     uom = match.group("uom") if match is not None else None
-    hint = _UOM_BY_WORD.get(strip_accents(uom.lower())) if uom else None
+    hint = _UOM_BY_WORD.get(core.strip_accents(uom.lower())) if uom else None
     return OrderLine(name, quantity, hint)
 
 
@@ -369,7 +366,7 @@ def uom_hint_matches(hint, uom_name):
     """Whether a unit of measure named ``uom_name`` ("Dozens", "kg") is ``hint``."""
     if not hint:
         return False
-    name = " ".join(words(uom_name))
+    name = " ".join(core.words(uom_name))
     return name in UOM_WORDS.get(hint, "").split() or name == hint
 
 
@@ -377,7 +374,7 @@ def uom_hint_matches(hint, uom_name):
 
 
 # Lower case, no accents, words of letters and digits: "Ação-2" -> "acao 2".
-normalize_name = normalize_text
+normalize_name = core.normalize_text
 
 
 def search_fragments(query, limit=6):
@@ -423,9 +420,9 @@ def _score(query, name, code):
         return 1.0, "code"
     if name and query == name:
         return 0.99, "name"
-    signals = [(trigram_similarity(query, name), "similar")]
+    signals = [(core.trigram_similarity(query, name), "similar")]
     if code:
-        signals.append((trigram_similarity(query, code), "similar"))
+        signals.append((core.trigram_similarity(query, code), "similar"))
     query_words, name_words = _singular_words(query), _singular_words(name)
     if name_words and query_words <= name_words:
         signals.append((0.7 + 0.25 * len(query_words) / len(name_words), "words"))
@@ -460,59 +457,18 @@ def resolve(matches, margin=AMBIGUITY_MARGIN, accept=ACCEPT_SCORE, limit=5):
 
 # -- telling the user -----------------------------------------------------------------
 
-TEXTS = {
-    "created": {
-        "pt": "Criei o pedido de venda %s para %s, em rascunho (não confirmado): %s. Total: %s.",
-        "en": "I created sale order %s for %s as a draft (not confirmed): %s. Total: %s.",
-    },
-    "short": {
-        "pt": "Estoque insuficiente de %s: pedido %s, disponível %s.",
-        "en": "Not enough stock of %s: %s ordered, %s available.",
-    },
-    "uom_unknown": {
-        "pt": 'A unidade "%s" não existe para %s; usei %s.',
-        "en": 'Unit "%s" does not exist for %s; I used %s.',
-    },
-    "review": {
-        "pt": "Revise o pedido e confirme-o quando estiver certo.",
-        "en": "Review the order and confirm it when it is right.",
-    },
-    "not_created": {
-        "pt": "Não criei o pedido de venda:",
-        "en": "I did not create the sale order:",
-    },
-    "missing_customer": {
-        "pt": 'não identifiquei o cliente; diga qual é (por exemplo: cliente "Nome").',
-        "en": 'I could not tell the customer; say which one (for example: customer "Name").',
-    },
-    "missing_lines": {
-        "pt": "não identifiquei produtos e quantidades (por exemplo: 3 unidades do produto XYZ).",
-        "en": "I could not tell the products and quantities (for example: 3 units of product XYZ).",
-    },
-    "unknown": {
-        "pt": 'nenhum %s corresponde a "%s".',
-        "en": 'no %s matches "%s".',
-    },
-    "close_scores": {
-        "pt": 'mais de um %s corresponde a "%s": %s. Qual deles?',
-        "en": 'several %ss match "%s": %s. Which one?',
-    },
-    "weak_match": {
-        "pt": 'não tenho certeza de qual %s é "%s"; você quis dizer %s?',
-        "en": 'I am not sure which %s "%s" is; did you mean %s?',
-    },
-    "customer": {"pt": "cliente", "en": "customer"},
-    "product": {"pt": "produto", "en": "product"},
-}
 
+def explain(outcome):
+    """What to tell the user about ``outcome``: :class:`core.Message` values, in order.
 
-def message(key, language, *args):
-    """The sentence ``key`` in ``language`` (English when not written in it)."""
-    return localized(TEXTS, key, language, *args)
-
-
-def summarize(outcome, language):
-    """What was done, or what to answer, in ``language`` (``pt``; anything else: English).
+    The sentences are the Odoo adapter's (``mcp.sale.agent``, translated with
+    ``_()``); each message's ``values`` are already formatted text. A created
+    order gives ``created``, then per line ``uom_unknown`` (a unit the request
+    named that the product lacks) and ``short`` (stock short of the
+    quantity), then ``review``. Anything else gives ``not_created``, then one
+    message per problem: ``missing_customer``, ``missing_lines`` and, for a
+    name not resolved to one record, ``<reason>_<kind>`` (reason ``unknown``,
+    ``close_scores`` or ``weak_match``; kind ``customer`` or ``product``).
 
     ``outcome`` is the glue's result: ``status`` (``created`` / ``needs_input``),
     ``missing`` (from :attr:`OrderRequest.missing`), ``customer`` and each of
@@ -522,35 +478,51 @@ def summarize(outcome, language):
     ``available``), and ``order`` (``name``, ``amount_total``, ``currency``).
     """
     if outcome["status"] == "created":
-        return _created_summary(outcome, language)
-    problems = [message("missing_%s" % name, language) for name in outcome.get("missing", ())]
+        return _created_messages(outcome)
+    messages = [core.Message("not_created")]
+    messages += [core.Message("missing_%s" % name) for name in outcome.get("missing", ())]
     if outcome.get("customer"):
-        problems.append(_entity_problem("customer", outcome["customer"], language))
-    problems += [_entity_problem("product", line, language) for line in outcome.get("lines", ())]
-    bullets = ["- %s" % problem for problem in problems if problem]
-    return "\n".join([message("not_created", language)] + bullets)
+        messages.append(_entity_problem("customer", outcome["customer"]))
+    messages += [_entity_problem("product", line) for line in outcome.get("lines", ())]
+    return [message for message in messages if message]
 
 
-def _created_summary(outcome, language):
-    order, customer = outcome["order"], outcome["customer"]["match"]
-    items = "; ".join(_line_label(line) for line in outcome["lines"])
-    total = _with_unit("%.2f" % order["amount_total"], order.get("currency"))
-    sentences = [message("created", language, order["name"], customer["name"], items, total)]
+def _created_messages(outcome):
+    order = outcome["order"]
+    messages = [
+        core.Message(
+            "created",
+            {
+                "order": order["name"],
+                "customer": outcome["customer"]["match"]["name"],
+                "lines": "; ".join(_line_label(line) for line in outcome["lines"]),
+                "total": _with_unit("%.2f" % order["amount_total"], order.get("currency")),
+            },
+        )
+    ]
     for line in outcome["lines"]:
-        sentences.extend(_line_warnings(line, language))
-    sentences.append(message("review", language))
-    return " ".join(sentences)
+        messages.extend(_line_warnings(line))
+    messages.append(core.Message("review"))
+    return messages
 
 
-def _line_warnings(line, language):
+def _line_warnings(line):
     """A unit the request named but the product lacks; stock short of the quantity."""
     product = line["match"]["name"]
     if line.get("uom_hint") not in (None, "unit") and not line.get("uom_matched"):
-        yield message("uom_unknown", language, line["uom_hint"], product, line["uom"])
+        yield core.Message(
+            "uom_unknown", {"unit": line["uom_hint"], "product": product, "used": line["uom"]}
+        )
     stock = line.get("stock") or {}
     if not stock.get("enough", True):
-        available = _with_unit(_number(stock["available"]), stock.get("uom"))
-        yield message("short", language, product, _number(stock["quantity"]), available)
+        yield core.Message(
+            "short",
+            {
+                "product": product,
+                "ordered": _number(stock["quantity"]),
+                "available": _with_unit(_number(stock["available"]), stock.get("uom")),
+            },
+        )
 
 
 def _with_unit(amount, unit):
@@ -565,14 +537,14 @@ def _line_label(line):
     return "%s × %s" % (quantity, line["match"]["name"])
 
 
-def _entity_problem(kind, entity, language):
+def _entity_problem(kind, entity):
     if entity["status"] == "unique":
         return None
-    label = message(kind, language)
+    values = {"query": entity["query"]}
     if entity["status"] == "unknown":
-        return message("unknown", language, label, entity["query"])
-    listed = ", ".join(_candidate_label(candidate) for candidate in entity["candidates"])
-    return message(entity["reason"], language, label, entity["query"], listed)
+        return core.Message("unknown_%s" % kind, values)
+    values["candidates"] = ", ".join(_candidate_label(c) for c in entity["candidates"])
+    return core.Message("%s_%s" % (entity["reason"], kind), values)
 
 
 def _candidate_label(candidate):

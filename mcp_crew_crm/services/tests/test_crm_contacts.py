@@ -1,9 +1,10 @@
-"""Tests for mcp_crew.services.crm.contacts: the smart contact creation pipeline."""
+"""Tests for mcp_crew_crm.services.contacts: the smart contact creation pipeline."""
 
 import pytest
 
-from mcp_crew.services.crm import contacts
-from mcp_crew.services.crm.contacts import (
+from mcp_crew.services.errors import InvalidRequest
+from mcp_crew_crm.services import contacts
+from mcp_crew_crm.services.contacts import (
     DuplicateMatch,
     LeadScore,
     LeadWeights,
@@ -11,7 +12,6 @@ from mcp_crew.services.crm.contacts import (
     Transformation,
     WorkflowBands,
 )
-from mcp_crew.services.errors import InvalidRequest
 
 SIGNATURE = """--
 Maria Silva

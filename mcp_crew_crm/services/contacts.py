@@ -14,8 +14,8 @@ create the records and the activities; nothing here touches a database):
 
 Every function is deterministic and side-effect free. Bad input (a payload that
 is not a dict, an unknown source without mappings, nonsensical weights) raises
-:class:`~mcp_crew.services.errors.InvalidRequest`; a contact that is merely
-incomplete or malformed is reported by :func:`validate`, not raised.
+:class:`~mcp_crew.services.errors.InvalidRequest` (``core.InvalidRequest``); a
+contact that is merely incomplete or malformed is reported by :func:`validate`, not raised.
 """
 
 import dataclasses
@@ -27,8 +27,7 @@ from typing import NamedTuple
 
 import phonenumbers
 
-from ..errors import InvalidRequest
-from ..knowledge.text import normalize_text, strip_accents, trigram_similarity, words
+from . import core
 
 # ---------------------------------------------------------------------------
 # vocabulary
@@ -142,17 +141,9 @@ MULTI_PART_SUFFIXES = frozenset(
     "com.pt com.co com.pe com.uy com.py co.jp co.in co.za com.cn".split()
 )
 
-_EMAIL = re.compile(
-    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    # Domain: at least one dot; labels of letters/digits/hyphens, not hyphen-bounded.
-    r"@(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+[^\W\d_]{2,63}$",
-    re.IGNORECASE,
-)
-_MAX_EMAIL, _MAX_LOCAL_PART = 254, 64
 
 # Several numbers in one field ("(11) 3333-4444 / (11) 98765-4321"): keep the first.
 _PHONE_SEPARATOR = re.compile(r"\s*(?:/|;|,|\bou\b|\bor\b)\s*", re.IGNORECASE)
-_PHONE_IN_TEXT = re.compile(r"\+?\(?\d[\d\s().-]{6,}\d")
 # Signature lines shaped "Label: value".
 _LABELED_LINE = re.compile(r"^\s*([^\W\d_][^\W\d_ .]*(?: [^\W\d_]+)?)\.?\s*:\s*(.+?)\s*$")
 _SIGNATURE_LABELS = {
@@ -181,7 +172,7 @@ _LABELED_PHONE_DIGITS = 8
 def _require_non_negative_number(value, name):
     # Defined before the dataclasses below: their __post_init__ runs at import time.
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise InvalidRequest("%s must be a non-negative number" % name)
+        raise core.InvalidRequest("%s must be a non-negative number" % name)
 
 
 class Transformation(NamedTuple):
@@ -265,13 +256,13 @@ class LeadWeights:
         try:
             pairs = tuple(sorted((str(source), factor) for source, factor in pairs))
         except (TypeError, ValueError) as exc:
-            raise InvalidRequest(
+            raise core.InvalidRequest(
                 "source_quality must map sources to factors between 0 and 1"
             ) from exc
         for source, factor in pairs:
             _require_non_negative_number(factor, "source_quality[%s]" % source)
             if factor > 1:
-                raise InvalidRequest("source_quality[%s] must be between 0 and 1" % source)
+                raise core.InvalidRequest("source_quality[%s] must be between 0 and 1" % source)
         object.__setattr__(self, "source_quality", pairs)
 
     def quality_of(self, source):
@@ -300,7 +291,7 @@ class WorkflowBands:
         _require_non_negative_number(self.immediate_contact, "immediate_contact")
         _require_non_negative_number(self.discovery_call, "discovery_call")
         if not self.discovery_call <= self.immediate_contact <= 100:
-            raise InvalidRequest(
+            raise core.InvalidRequest(
                 "Workflow bands must satisfy 0 <= discovery_call <= immediate_contact <= 100"
             )
 
@@ -348,15 +339,15 @@ def normalize(raw, source, mappings=None, *, region=DEFAULT_REGION):
     numbers of ``region`` (ISO 3166 country code).
     """
     if not isinstance(raw, dict):
-        raise InvalidRequest("Contact data must be a dict, not %s" % type(raw).__name__)
+        raise core.InvalidRequest("Contact data must be a dict, not %s" % type(raw).__name__)
     if not isinstance(source, str) or not source.strip():
-        raise InvalidRequest("The contact source must be a non-empty string")
+        raise core.InvalidRequest("The contact source must be a non-empty string")
     mapping = _mapping_for(source, mappings)
     found = _extract(raw, mapping)
     log = []
     _fill_name_from_parts(found, log)
     _fill_from_header(found, log)
-    _fill_from_signature(found, log)
+    _fill_from_signature(found, log, region)
     cleaners = _cleaners(region)
     values = {
         field: _clean(field, found.get(field), cleaners[field], log) for field in CONTACT_FIELDS
@@ -424,14 +415,14 @@ def _valid_number(text, region):
 def _mapping_for(source, mappings):
     base = DEFAULT_MAPPINGS.get(source)
     if base is None and mappings is None:
-        raise InvalidRequest(
+        raise core.InvalidRequest(
             "Unknown contact source %r: pass mappings for it (known sources: %s)"
             % (source, ", ".join(SOURCES))
         )
     merged = dict(base or {})
     if mappings is not None:
         if not isinstance(mappings, dict):
-            raise InvalidRequest("Field mappings must be a dict")
+            raise core.InvalidRequest("Field mappings must be a dict")
         for field, keys in mappings.items():
             merged[field] = _mapping_keys(field, keys)
     return merged
@@ -439,14 +430,14 @@ def _mapping_for(source, mappings):
 
 def _mapping_keys(field, keys):
     if field not in MAPPABLE_FIELDS:
-        raise InvalidRequest(
+        raise core.InvalidRequest(
             "Unknown field %r in mappings (expected one of %s)"
             % (field, ", ".join(MAPPABLE_FIELDS))
         )
     if isinstance(keys, str):
         keys = (keys,)
     if not isinstance(keys, list | tuple) or not all(isinstance(key, str) for key in keys):
-        raise InvalidRequest("Mapping for %r must be a key or a list of keys" % field)
+        raise core.InvalidRequest("Mapping for %r must be a key or a list of keys" % field)
     return tuple(keys)
 
 
@@ -470,7 +461,7 @@ def _as_text(key, value):
     if isinstance(value, int | float | str):
         text = str(value)
         return text if text.strip() else None
-    raise InvalidRequest("Value of %r must be text or a number" % key)
+    raise core.InvalidRequest("Value of %r must be text or a number" % key)
 
 
 def _fill_name_from_parts(found, log):
@@ -509,15 +500,15 @@ def _fill(found, field, before, value, rule, log):
         log.append(Transformation(field, before, value, rule))
 
 
-def _fill_from_signature(found, log):
+def _fill_from_signature(found, log, region):
     signature = found.get("signature")
     if not signature:
         return
-    for field, line, value in _parse_signature(signature, found.get("name")):
+    for field, line, value in _parse_signature(signature, found.get("name"), region):
         _fill(found, field, line, value, "signature", log)
 
 
-def _parse_signature(text, name):
+def _parse_signature(text, name, region):
     """(field, line, value) for phone/company/job title found in a signature block.
 
     Labelled lines ("Cargo: ...") are trusted; otherwise a line with a full
@@ -525,14 +516,14 @@ def _parse_signature(text, name):
     splits in two), one ending in a legal form is a company, and the first
     unclassified line right after a title is taken for the company.
     """
-    name_key = normalize_text(name) if name else None
+    name_key = core.normalize_text(name) if name else None
     after_title = False
     for line in (line.strip() for line in text.splitlines()):
         if not line or line.strip("-_ ") == "" or _URL_OR_EMAIL.search(line):
             continue
-        if name_key and normalize_text(line) == name_key:
+        if name_key and core.normalize_text(line) == name_key:
             continue
-        found = _labeled(line) or _unlabeled(line)
+        found = _labeled(line, region) or _unlabeled(line, region)
         # Digits make an address line ("Av. Paulista, 1000"), not a company.
         if not found and after_title and not re.search(r"\d", line):
             found = [("company", line)]
@@ -541,23 +532,23 @@ def _parse_signature(text, name):
             yield field, line, value
 
 
-def _labeled(line):
+def _labeled(line, region):
     match = _LABELED_LINE.match(line)
     if not match:
         return []
-    label = strip_accents(match.group(1)).lower().rstrip(".")
+    label = core.strip_accents(match.group(1)).lower().rstrip(".")
     value = match.group(2)
     for field, labels in _SIGNATURE_LABELS.items():
         if label in labels:
             if field == "phone":
-                phone = _phone_in(value, _LABELED_PHONE_DIGITS)
+                phone = _phone_in(value, _LABELED_PHONE_DIGITS, region)
                 return [("phone", phone)] if phone else []
             return [(field, value)]
     return []
 
 
-def _unlabeled(line):
-    phone = _phone_in(line, _UNLABELED_PHONE_DIGITS)
+def _unlabeled(line, region):
+    phone = _phone_in(line, _UNLABELED_PHONE_DIGITS, region)
     if phone:
         return [("phone", phone)]
     parts = _SIGNATURE_SPLIT.split(line)
@@ -573,15 +564,22 @@ def _unlabeled(line):
     return []
 
 
-def _phone_in(text, min_digits):
-    match = _PHONE_IN_TEXT.search(text)
-    if match and min_digits <= len(re.sub(r"\D", "", match.group())) <= E164_MAX_DIGITS:
-        return match.group().strip()
+def _phone_in(text, min_digits, region):
+    """The first phone number in ``text`` as written, found by libphonenumber's
+    matcher (numbers of ``region`` unless they carry a country code).
+
+    Any possible number counts (``normalize`` then checks it and keeps an
+    invalid one as typed, for :func:`validate` to report); ``min_digits`` keeps
+    a postcode from being taken for a phone.
+    """
+    for match in phonenumbers.PhoneNumberMatcher(text, region, phonenumbers.Leniency.POSSIBLE):
+        if min_digits <= len(re.sub(r"\D", "", match.raw_string)) <= E164_MAX_DIGITS:
+            return match.raw_string.strip()
     return None
 
 
 def _is_job_title(text):
-    return any(word in JOB_WORDS for word in words(text))
+    return any(word in JOB_WORDS for word in core.words(text))
 
 
 def _collapse_whitespace(text):
@@ -667,17 +665,14 @@ def validate(contact, region=DEFAULT_REGION):
     return problems
 
 
-def is_valid_email(email):
-    """Syntax check: a dot-atom local part and a domain with at least one dot."""
-    if not isinstance(email, str) or len(email) > _MAX_EMAIL:
-        return False
-    local, _sep, _domain = email.rpartition("@")
-    return len(local) <= _MAX_LOCAL_PART and bool(_EMAIL.match(email))
+# Syntax check: the core's one e-mail pattern (a dot-atom local part and a
+# domain with at least one dot), within RFC 5321's lengths.
+is_valid_email = core.is_valid_email
 
 
 def _require_contact(contact):
     if not isinstance(contact, NormalizedContact):
-        raise InvalidRequest("Expected a NormalizedContact, not %s" % type(contact).__name__)
+        raise core.InvalidRequest("Expected a NormalizedContact, not %s" % type(contact).__name__)
 
 
 # ---------------------------------------------------------------------------
@@ -707,11 +702,11 @@ def find_duplicates(contact, candidates, threshold=0.85, *, region=DEFAULT_REGIO
     """
     _require_contact(contact)
     if not isinstance(candidates, list | tuple):
-        raise InvalidRequest("Duplicate candidates must be a list of dicts")
+        raise core.InvalidRequest("Duplicate candidates must be a list of dicts")
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise InvalidRequest("The duplicate threshold must be a number between 0 and 1")
+        raise core.InvalidRequest("The duplicate threshold must be a number between 0 and 1")
     if not 0 <= threshold <= 1:
-        raise InvalidRequest("The duplicate threshold must be between 0 and 1")
+        raise core.InvalidRequest("The duplicate threshold must be between 0 and 1")
     matches = []
     for candidate in candidates:
         match = _compare(contact, candidate, region)
@@ -724,7 +719,7 @@ def find_duplicates(contact, candidates, threshold=0.85, *, region=DEFAULT_REGIO
 
 def _compare(contact, candidate, region):
     if not isinstance(candidate, dict) or _candidate_text(candidate, "id") is None:
-        raise InvalidRequest("Each duplicate candidate must be a dict with an id")
+        raise core.InvalidRequest("Each duplicate candidate must be a dict with an id")
     signals = []
     # Partner e-mails may be stored formatted: "Maria <maria@acme.com>".
     email = parseaddr(_candidate_text(candidate, "email") or "")[1] or None
@@ -747,7 +742,7 @@ def _name_signal(contact, candidate, candidate_email):
     name = _candidate_text(candidate, "name")
     if not contact.name or not name:
         return []
-    similarity = trigram_similarity(strip_accents(contact.name), strip_accents(name))
+    similarity = core.trigram_similarity(core.strip_accents(contact.name), core.strip_accents(name))
     if similarity < NAME_MIN_SIMILARITY:
         return []
     reasons = ["similar name %r (%.2f)" % (name, similarity)]
@@ -772,7 +767,7 @@ def _candidate_text(candidate, key):
 
 
 def _company_key(company):
-    return " ".join(word for word in words(company) if word not in LEGAL_FORM_WORDS)
+    return " ".join(word for word in core.words(company) if word not in LEGAL_FORM_WORDS)
 
 
 # ---------------------------------------------------------------------------
@@ -790,7 +785,7 @@ def enrich_from_domain(email):
     if email is None:
         return None
     if not isinstance(email, str):
-        raise InvalidRequest("The e-mail to enrich from must be text")
+        raise core.InvalidRequest("The e-mail to enrich from must be text")
     # A bare domain is accepted as well as an address.
     domain = registrable_domain(email.strip().rpartition("@")[2])
     if not domain or is_free_mail(domain):
@@ -855,7 +850,7 @@ def score_lead(contact, weights=DEFAULT_LEAD_WEIGHTS):
     """
     _require_contact(contact)
     if not isinstance(weights, LeadWeights):
-        raise InvalidRequest("Lead weights must be a LeadWeights")
+        raise core.InvalidRequest("Lead weights must be a LeadWeights")
     factors = {
         "corporate_email": float(
             bool(contact.email)
@@ -879,7 +874,7 @@ def score_lead(contact, weights=DEFAULT_LEAD_WEIGHTS):
 
 def seniority_factor(job_title):
     """Fraction of the seniority weight a job title earns (0 without a title)."""
-    title_words = set(words(job_title or ""))
+    title_words = set(core.words(job_title or ""))
     if not title_words:
         return 0.0
     if title_words & JUNIOR_WORDS:
@@ -904,9 +899,9 @@ def workflow_for(score, bands=DEFAULT_BANDS):
     if isinstance(score, LeadScore):
         score = score.score
     if isinstance(score, bool) or not isinstance(score, int | float):
-        raise InvalidRequest("A lead score must be a number")
+        raise core.InvalidRequest("A lead score must be a number")
     if not isinstance(bands, WorkflowBands):
-        raise InvalidRequest("Workflow bands must be a WorkflowBands")
+        raise core.InvalidRequest("Workflow bands must be a WorkflowBands")
     if score >= bands.immediate_contact:
         return WORKFLOWS["immediate_contact"]
     if score >= bands.discovery_call:
