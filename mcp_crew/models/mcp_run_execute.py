@@ -18,7 +18,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
-from ..services import answers, crew_runner, errors, redaction, router
+from ..services import answers, crew_runner, errors, redaction, router, tool_calling
 from ..services.settings import configured
 from .mcp_run_step import arguments_key
 
@@ -29,6 +29,8 @@ KNOWLEDGE_LIMIT = 3
 RELEVANT_SHARE = 0.6
 TOOL_SUMMARY = 2000
 EXTRACTED_CONFIDENCE = 0.6
+# The tool calling mode auto learnt per model (JSON: "<base url>|<model>" -> mode).
+LEARNT_TOOL_CALLING_PARAM = "mcp_crew.llm_tool_calling_learnt"
 
 
 class OdooToolGate(crew_runner.ToolGate):
@@ -461,6 +463,7 @@ class McpRun(models.Model):
         spec = crew._crew_spec(specs)
         knowledge = self._crew_knowledge(crew)
         gate = OdooToolGate(self, by_ident, agent_role=crew.name)
+        memory = self._tool_calling_memory()
         try:
             result = crew_runner.run_crew(
                 _with_placeholders(spec),
@@ -468,9 +471,12 @@ class McpRun(models.Model):
                 llm,
                 {"request": self.message, "context": self._crew_context(knowledge)},
                 gate,
+                memory=memory,
             )
         except errors.McpCrewError as err:
             return self._finish("failed", error=str(err))
+        if result.learnt_tool_calling:
+            self._remember_tool_calling(memory)
         self._record_usage(result.usage)
         if gate.paused_reason:
             self._set(state="waiting_approval", answer=result.answer)
@@ -577,6 +583,28 @@ class McpRun(models.Model):
             base_url=value("llm_base_url"),
             api_key=value("llm_api_key"),
             timeout=float(value("llm_timeout", 60)),
+            tool_calling=value("llm_tool_calling", tool_calling.AUTO),
+        )
+
+    @api.model
+    def _tool_calling_memory(self):
+        """What auto mode learnt, from the system parameter every worker shares (an
+        admin clears it to have models probed again)."""
+        memory = tool_calling.ToolCallingMemory()
+        raw = self.env["ir.config_parameter"].sudo().get_param(LEARNT_TOOL_CALLING_PARAM)
+        try:
+            learnt = json.loads(raw or "{}")
+        except ValueError:
+            learnt = {}
+        for key, mode in learnt.items() if isinstance(learnt, dict) else ():
+            if mode in tool_calling.MODES:
+                memory.restore(key, mode)
+        return memory
+
+    @api.model
+    def _remember_tool_calling(self, memory):
+        self.env["ir.config_parameter"].sudo().set_param(
+            LEARNT_TOOL_CALLING_PARAM, json.dumps(memory.learnt(), sort_keys=True)
         )
 
 

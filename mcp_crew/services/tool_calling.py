@@ -125,7 +125,7 @@ class ToolCallingMemory:
     """The mode learnt for each model (by endpoint and name), shared by threads.
 
     The adapter may persist :meth:`learnt` choices (Odoo keeps them in a system
-    parameter) and feed them back with :meth:`remember` at start-up.
+    parameter shared by its workers) and feed them back with :meth:`restore`.
     """
 
     def __init__(self):
@@ -144,8 +144,12 @@ class ToolCallingMemory:
             return self._modes.get(self.key(base_url, model), NATIVE)
 
     def remember(self, base_url, model, mode):
+        self.restore(self.key(base_url, model), mode)
+
+    def restore(self, key, mode):
+        """Keep ``mode`` under a :meth:`key` read back from :meth:`learnt`."""
         with self._lock:
-            self._modes[self.key(base_url, model)] = mode
+            self._modes[key] = mode
 
     def learnt(self):
         with self._lock:
