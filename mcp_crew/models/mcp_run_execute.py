@@ -18,7 +18,15 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
-from ..services import answers, crew_runner, errors, redaction, router, tool_calling
+from ..services import (
+    answers,
+    crew_runner,
+    errors,
+    redaction,
+    router,
+    semantic_routing,
+    tool_calling,
+)
 from ..services.settings import configured
 from .mcp_run_step import arguments_key
 
@@ -73,7 +81,13 @@ class McpRun(models.Model):
                 decision = self._router().route(
                     self.message,
                     knowledge_score=knowledge[0]["score"] if knowledge else 0.0,
+                    knowledge_text=(
+                        "%s\n%s" % (knowledge[0]["title"], knowledge[0]["content"])
+                        if knowledge
+                        else None
+                    ),
                     llm_available=llm is not None,
+                    semantic=self._semantic_scorer() if llm else None,
                 )
             except (errors.ToolNotFound, errors.InvalidRequest) as err:
                 self._set(language=router.detect_language(self.message))
@@ -157,7 +171,10 @@ class McpRun(models.Model):
     def _cached_router(self, company_id, signature):
         company_env = self.sudo().with_company(company_id)
         crews = company_env.env["mcp.crew"].search([("company_id", "in", [False, company_id])])
-        targets = [crew._routing_target() for crew in crews]
+        fallback = crews.filtered("routing_fallback").sorted(
+            lambda crew: (not crew.company_id, crew.sequence, crew.id)
+        )[:1]
+        targets = [crew._routing_target(fallback=crew == fallback) for crew in crews]
         targets += [tool._routing_target() for tool in self._company_tools(company_env.env)]
         targets += [
             router.Target("intent", name, name, description, patterns=patterns)
@@ -173,29 +190,18 @@ class McpRun(models.Model):
         )
 
     @api.model
+    def _semantic_scorer(self):
+        """The router's semantic step over the knowledge base's embeddings
+        endpoint, or ``None`` when none is configured."""
+        client = self.env["mcp.knowledge"]._embedding_client()
+        return semantic_routing.EmbeddingScorer(client) if client else None
+
+    @api.model
     def _routing_intents(self):
         """Fixed business intents answered without an LLM: ``(name, description,
         patterns)``; each has an ``_intent_<name>(decision)`` method. Modules add
         theirs by extending this list."""
-        return [
-            (
-                "list_tools",
-                "List the MCP tools available. Listar as ferramentas disponíveis.",
-                (
-                    r"^\s*(quais|que)\s+ferramentas\b",
-                    r"^\s*(which|what)\s+tools\b",
-                    r"^\s*(list|listar|liste)\s+(the\s+|as\s+)?(tools|ferramentas)\b",
-                ),
-            ),
-            (
-                "server_status",
-                "State of the MCP servers. Estado dos servidores MCP.",
-                (
-                    r"\b(status|estado|situa[çc][ãa]o)\s+(dos|of\s+the|of)\s+(servidores|servers)\b",
-                    r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
-                ),
-            ),
-        ]
+        return list(router.BUILTIN_INTENTS)
 
     # -- the no-LLM paths ---------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 
 import json
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .fake_openai import FakeOpenAI
@@ -222,10 +222,35 @@ class TestCrewRuns(RunCase):
         self.assertEqual(result["crew"]["name"], "Product research")
         self.assertIn("Product research", result["answer"])
 
-    def test_with_an_llm_an_unmatched_request_says_no_crew_matches(self):
+    def test_with_an_llm_an_unmatched_request_goes_to_the_default_crew(self):
+        result = self.ask("Write me a poem about the sea")
+        self.assertEqual((result["status"], result["route"]["kind"]), ("running", "crew"))
+        self.assertEqual(result["crew"]["name"], "General assistant")
+        run = self.run_of(result)
+        self.assertIn("default crew", json.loads(run.route_details)["reason"])
+        self.assertTrue(run.queued)
+
+    def test_without_a_default_crew_an_unmatched_request_says_no_crew_matches(self):
+        self.env.ref("mcp_crew.crew_general").routing_fallback = False
         result = self.ask("Write me a poem about the sea")
         self.assertEqual((result["status"], result["route"]["kind"]), ("done", "llm_required"))
         self.assertIn("No crew matches this request", result["answer"])
+
+    def test_a_company_default_crew_wins_over_the_shared_one(self):
+        own = self.crew.copy({"code": "own_general", "routing_fallback": True})
+        result = self.ask("Write me a poem about the sea")
+        self.assertEqual(result["crew"]["name"], own.name)
+        # Another company keeps the shared default crew.
+        company_b = self.env["res.company"].create({"name": "Default crew company B"})
+        user_b = new_test_user(
+            self.env,
+            login="run_user_default_b",
+            groups="mcp_crew.group_mcp_crew_user",
+            company_id=company_b.id,
+            company_ids=[(6, 0, company_b.ids)],
+        )
+        other = self.ask("Write me a poem about the sea", user=user_b)
+        self.assertEqual(other["crew"]["name"], "General assistant")
 
     def test_monthly_quota_refuses_new_llm_runs(self):
         self.company_a.mcp_crew_monthly_token_quota = 100
