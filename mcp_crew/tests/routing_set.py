@@ -82,9 +82,9 @@ def label(decision, crew_codes=None):
     return "%s:%s" % (decision.kind, ident)
 
 
-def replay(crew_router, cases, crew_codes=None):
+def replay(crew_router, cases, crew_codes=None, semantic=None):
     """``(message, expected, got, reason)`` of every case routed elsewhere, an LLM
-    being available."""
+    being available (and ``semantic`` the router's semantic step, if given)."""
     misses = []
     for case in cases:
         knowledge = case.get("knowledge") or {}
@@ -93,6 +93,7 @@ def replay(crew_router, cases, crew_codes=None):
             knowledge_score=knowledge.get("score", 0.0),
             knowledge_text=knowledge.get("text"),
             llm_available=True,
+            semantic=semantic,
         )
         got = label(decision, crew_codes)
         if got != case["expect"]:
