@@ -15,7 +15,7 @@ BUILD_PACKAGES := gcc libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-d
 # Every Odoo addon of the repository: the core and its glue modules.
 ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
-.PHONY: test setup services engine-test lint odoo-test bench docker-smoke clean
+.PHONY: test setup services engine-test lint odoo-test bench e2e-llm docker-smoke clean
 
 test: setup services engine-test lint odoo-test
 
@@ -59,6 +59,11 @@ odoo-test: setup services
 
 bench: setup services
 	$(PY) bench/bench_discovery.py
+
+# Crews against a real model (minutes per run; not part of `make test`): the local
+# llama.cpp model of ../shared/tools/local-llm.sh, or E2E_LLM_BASE_URL (see the script).
+e2e-llm: setup services
+	tools/e2e-llm.sh
 
 # The README's Docker commands, run and checked: build, up, health, HTTP checks,
 # the Odoo tests in the test image, down -v (tools/docker-smoke.sh). Needs Docker

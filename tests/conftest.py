@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from mcp_crew.services.engine import McpEngine  # noqa: E402
 from mcp_crew.services.settings import EngineSettings  # noqa: E402
 from mcp_crew.services.spec import CacheScope, ServerSpec  # noqa: E402
+from mcp_crew.tests.fake_openai import FakeOpenAI  # noqa: E402
 from mcp_crew.tests.processes import (  # noqa: E402,F401
     CATALOG_SERVER,
     PrivateRedis,
@@ -40,6 +41,13 @@ SHARED_REDIS_URL = os.environ.get("MCP_CREW_TEST_REDIS_URL", "redis://127.0.0.1:
 def scope():
     """A fresh company scope per test so tests never share cache keys."""
     return CacheScope("test_%s" % uuid.uuid4().hex[:8], 1)
+
+
+@pytest.fixture
+def fake():
+    """The scripted OpenAI-compatible server on loopback (the only fake)."""
+    with FakeOpenAI() as server:
+        yield server
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from conftest import stdio_spec
 from mcp_crew.services import crew_runner
 from mcp_crew.services.errors import InvalidArguments, LlmUnavailable, McpCrewError
-from mcp_crew.tests.fake_openai import FakeOpenAI
 
 ECHO = crew_runner.ToolSpec(
     "1:echo",
@@ -72,12 +71,6 @@ class EngineGate(crew_runner.ToolGate):
             raise
         self.steps.append((tool.name, arguments, "error" if result["is_error"] else "ok"))
         return crew_runner.tool_result_text(result)
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 def llm(fake, **overrides):

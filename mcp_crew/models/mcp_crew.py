@@ -47,6 +47,11 @@ class McpCrew(models.Model):
         "a request to this crew."
     )
     example_requests = fields.Text(help="Typical requests, one per line.")
+    routing_fallback = fields.Boolean(
+        "Default crew",
+        help="With an LLM, this crew answers the requests no other crew, tool or intent "
+        "claims. A company's own default crew wins over a shared one.",
+    )
     agent_ids = fields.One2many("mcp.agent", "crew_id", "Agents", copy=True)
     task_ids = fields.One2many("mcp.task", "crew_id", "Tasks", copy=True)
     run_count = fields.Integer(compute="_compute_run_count")
@@ -65,9 +70,34 @@ class McpCrew(models.Model):
         for crew in self:
             crew.run_count = counts.get(crew.id, 0)
 
-    def _routing_target(self):
+    @api.returns("self", lambda value: value.id)
+    def copy(self, default=None):
+        """A copy with its own agents and tasks: each copied task uses the copy of its
+        agent and reads the copies of its context tasks (a plain copy would point
+        them at the original crew's, which the constraints refuse)."""
+        self.ensure_one()
+        default = dict(default or {})
+        default.setdefault("name", _("%s (copy)", self.name))
+        default.setdefault("code", False)  # unique per company
+        default.update(agent_ids=[], task_ids=[])
+        new = super().copy(default)
+        agents = {agent.id: agent.copy({"crew_id": new.id}).id for agent in self.agent_ids}
+        tasks = {}
+        for task in self.task_ids.sorted(lambda task: (task.sequence, task.id)):
+            context = [tasks[earlier.id] for earlier in task.context_task_ids]
+            tasks[task.id] = task.copy(
+                {
+                    "crew_id": new.id,
+                    "agent_id": agents[task.agent_id.id],
+                    "context_task_ids": [(6, 0, context)],
+                }
+            ).id
+        return new
+
+    def _routing_target(self, fallback=False):
         self.ensure_one()
         return router.Target(
+            fallback=fallback,
             kind="crew",
             ident=str(self.id),
             name=self.name,

@@ -18,7 +18,15 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
-from ..services import answers, crew_runner, errors, redaction, router
+from ..services import (
+    answers,
+    crew_runner,
+    errors,
+    redaction,
+    router,
+    semantic_routing,
+    tool_calling,
+)
 from ..services.settings import configured
 from .mcp_run_step import arguments_key
 
@@ -29,6 +37,8 @@ KNOWLEDGE_LIMIT = 3
 RELEVANT_SHARE = 0.6
 TOOL_SUMMARY = 2000
 EXTRACTED_CONFIDENCE = 0.6
+# The tool calling mode auto learnt per model (JSON: "<base url>|<model>" -> mode).
+LEARNT_TOOL_CALLING_PARAM = "mcp_crew.llm_tool_calling_learnt"
 
 
 class OdooToolGate(crew_runner.ToolGate):
@@ -71,7 +81,13 @@ class McpRun(models.Model):
                 decision = self._router().route(
                     self.message,
                     knowledge_score=knowledge[0]["score"] if knowledge else 0.0,
+                    knowledge_text=(
+                        "%s\n%s" % (knowledge[0]["title"], knowledge[0]["content"])
+                        if knowledge
+                        else None
+                    ),
                     llm_available=llm is not None,
+                    semantic=self._semantic_scorer() if llm else None,
                 )
             except (errors.ToolNotFound, errors.InvalidRequest) as err:
                 self._set(language=router.detect_language(self.message))
@@ -155,7 +171,10 @@ class McpRun(models.Model):
     def _cached_router(self, company_id, signature):
         company_env = self.sudo().with_company(company_id)
         crews = company_env.env["mcp.crew"].search([("company_id", "in", [False, company_id])])
-        targets = [crew._routing_target() for crew in crews]
+        fallback = crews.filtered("routing_fallback").sorted(
+            lambda crew: (not crew.company_id, crew.sequence, crew.id)
+        )[:1]
+        targets = [crew._routing_target(fallback=crew == fallback) for crew in crews]
         targets += [tool._routing_target() for tool in self._company_tools(company_env.env)]
         targets += [
             router.Target("intent", name, name, description, patterns=patterns)
@@ -171,29 +190,18 @@ class McpRun(models.Model):
         )
 
     @api.model
+    def _semantic_scorer(self):
+        """The router's semantic step over the knowledge base's embeddings
+        endpoint, or ``None`` when none is configured."""
+        client = self.env["mcp.knowledge"]._embedding_client()
+        return semantic_routing.EmbeddingScorer(client) if client else None
+
+    @api.model
     def _routing_intents(self):
         """Fixed business intents answered without an LLM: ``(name, description,
         patterns)``; each has an ``_intent_<name>(decision)`` method. Modules add
         theirs by extending this list."""
-        return [
-            (
-                "list_tools",
-                "List the MCP tools available. Listar as ferramentas disponíveis.",
-                (
-                    r"^\s*(quais|que)\s+ferramentas\b",
-                    r"^\s*(which|what)\s+tools\b",
-                    r"^\s*(list|listar|liste)\s+(the\s+|as\s+)?(tools|ferramentas)\b",
-                ),
-            ),
-            (
-                "server_status",
-                "State of the MCP servers. Estado dos servidores MCP.",
-                (
-                    r"\b(status|estado|situa[çc][ãa]o)\s+(dos|of\s+the|of)\s+(servidores|servers)\b",
-                    r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
-                ),
-            ),
-        ]
+        return list(router.BUILTIN_INTENTS)
 
     # -- the no-LLM paths ---------------------------------------------------------------
 
@@ -461,6 +469,7 @@ class McpRun(models.Model):
         spec = crew._crew_spec(specs)
         knowledge = self._crew_knowledge(crew)
         gate = OdooToolGate(self, by_ident, agent_role=crew.name)
+        memory = self._tool_calling_memory()
         try:
             result = crew_runner.run_crew(
                 _with_placeholders(spec),
@@ -468,9 +477,12 @@ class McpRun(models.Model):
                 llm,
                 {"request": self.message, "context": self._crew_context(knowledge)},
                 gate,
+                memory=memory,
             )
         except errors.McpCrewError as err:
             return self._finish("failed", error=str(err))
+        if result.learnt_tool_calling:
+            self._remember_tool_calling(memory)
         self._record_usage(result.usage)
         if gate.paused_reason:
             self._set(state="waiting_approval", answer=result.answer)
@@ -577,6 +589,28 @@ class McpRun(models.Model):
             base_url=value("llm_base_url"),
             api_key=value("llm_api_key"),
             timeout=float(value("llm_timeout", 60)),
+            tool_calling=value("llm_tool_calling", tool_calling.AUTO),
+        )
+
+    @api.model
+    def _tool_calling_memory(self):
+        """What auto mode learnt, from the system parameter every worker shares (an
+        admin clears it to have models probed again)."""
+        memory = tool_calling.ToolCallingMemory()
+        raw = self.env["ir.config_parameter"].sudo().get_param(LEARNT_TOOL_CALLING_PARAM)
+        try:
+            learnt = json.loads(raw or "{}")
+        except ValueError:
+            learnt = {}
+        for key, mode in learnt.items() if isinstance(learnt, dict) else ():
+            if mode in tool_calling.MODES:
+                memory.restore(key, mode)
+        return memory
+
+    @api.model
+    def _remember_tool_calling(self, memory):
+        self.env["ir.config_parameter"].sudo().set_param(
+            LEARNT_TOOL_CALLING_PARAM, json.dumps(memory.learnt(), sort_keys=True)
         )
 
 

@@ -121,6 +121,20 @@ class ResConfigSettings(models.TransientModel):
     mcp_crew_llm_timeout = fields.Float(
         "LLM timeout (s)", config_parameter="mcp_crew.llm_timeout", default=60.0
     )
+    mcp_crew_llm_tool_calling = fields.Selection(
+        [
+            ("auto", "Auto"),
+            ("native", "Native (OpenAI tool calls)"),
+            ("text", "Text (ReAct format)"),
+        ],
+        "LLM tool calling",
+        config_parameter="mcp_crew.llm_tool_calling",
+        default="auto",
+        help="How the model calls tools. Native: OpenAI tool calls (hosted models). Text: "
+        "Thought/Action lines, for models that write their calls as text (many small local "
+        "models). Auto: native, switching a model to text the first time it writes a call "
+        "as text, and remembering it.",
+    )
     mcp_crew_llm_price_prompt = fields.Float(
         "Price per million prompt tokens", config_parameter="mcp_crew.llm_price_prompt"
     )

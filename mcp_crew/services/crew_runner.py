@@ -24,8 +24,8 @@ import re
 import threading
 import warnings
 
-from . import redaction
-from .errors import LlmUnavailable, McpCrewError
+from . import redaction, tool_calling
+from .errors import LlmAnswerUnusable, LlmUnavailable, McpCrewError
 
 _logger = logging.getLogger(__name__)
 
@@ -50,10 +50,17 @@ class LlmSettings:
     timeout: float = 60.0
     temperature: float = 0.2
     max_tokens: int = 0
+    # How the model calls tools: tool_calling.NATIVE, TEXT or AUTO (see that module).
+    tool_calling: str = tool_calling.AUTO
 
     def validate(self):
         if not self.model:
             raise LlmUnavailable("no LLM model is configured")
+        if self.tool_calling not in tool_calling.MODES:
+            raise McpCrewError(
+                "unknown tool calling mode %r (use one of %s)"
+                % (self.tool_calling, ", ".join(tool_calling.MODES))
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +124,9 @@ class CrewResult:
     answer: str
     usage: dict
     task_outputs: tuple
+    # The tool format the answer was obtained with, and whether auto mode learnt it now.
+    tool_calling: str = tool_calling.NATIVE
+    learnt_tool_calling: bool = False
 
 
 class ToolGate:
@@ -130,9 +140,11 @@ class ToolGate:
     def __init__(self):
         self._lock = threading.Lock()
         self.paused_reason = None
+        self.calls = 0
 
     def call(self, tool, arguments):
         with self._lock:
+            self.calls += 1
             if self.paused_reason:
                 return "Not run: %s. Stop now and report that." % self.paused_reason
             try:
@@ -168,18 +180,69 @@ def crewai():
     return _crewai
 
 
-def run_crew(spec, tools, llm_settings, inputs, gate):
+def run_crew(spec, tools, llm_settings, inputs, gate, memory=tool_calling.MEMORY):
     """Run ``spec`` with ``inputs`` (a dict interpolated into task texts).
 
     ``tools``: the :class:`ToolSpec` objects agents may use, by ident.
     Raises :class:`LlmUnavailable` when the LLM cannot be reached or answers
-    garbage; the message never contains the API key.
+    garbage (the message never contains the API key), and
+    :class:`LlmAnswerUnusable` when its final answer is no answer (a tool call
+    written as text, empty, scaffolding). In ``auto`` tool calling, a model that
+    writes a call to an offered tool as text before any tool ran is asked again
+    in the text format, and ``memory`` keeps that choice for the model.
     """
     spec.validate()
     llm_settings.validate()
     redaction.protect(llm_settings.api_key)
+    tools = list(tools)
+    offered = {tool.function_name for tool in tools} | {tool.name for tool in tools}
+    mode = memory.mode_for(llm_settings.base_url, llm_settings.model, llm_settings.tool_calling)
+    result = _kickoff(spec, tools, llm_settings, inputs, gate, mode)
+    problem = tool_calling.unusable_answer(result.answer, offered)
+    learnt = False
+    if (
+        problem
+        and problem.offered
+        and llm_settings.tool_calling == tool_calling.AUTO
+        and mode == tool_calling.NATIVE
+        and not gate.calls
+    ):
+        # No tool ran yet, so asking again cannot repeat any side effect.
+        _logger.info(
+            "mcp_crew: model %s writes tool calls as text; using the text tool format for it",
+            llm_settings.model,
+        )
+        memory.remember(llm_settings.base_url, llm_settings.model, tool_calling.TEXT)
+        mode, learnt = tool_calling.TEXT, True
+        first_usage = result.usage
+        result = _kickoff(spec, tools, llm_settings, inputs, gate, mode)
+        result = dataclasses.replace(result, usage=_add_usage(first_usage, result.usage))
+        problem = tool_calling.unusable_answer(result.answer, offered)
+    if problem:
+        raise LlmAnswerUnusable(
+            llm_settings.model, problem.message, _remedy(problem, mode), kind=problem.kind
+        )
+    return dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
+
+
+def _remedy(problem, mode):
+    """What an admin can change, for the error message."""
+    if problem.kind == "tool_call" and mode == tool_calling.NATIVE:
+        return (
+            "It does not use OpenAI tool calls: set the LLM's tool calling to "
+            "'text' (or 'auto') in the MCP Crew settings."
+        )
+    if mode == tool_calling.TEXT:
+        return (
+            "It did not follow the text tool format: try a larger model, or 'native' "
+            "tool calling if it supports OpenAI tool calls."
+        )
+    return "Check the model and its maximum answer length, or try a larger model."
+
+
+def _kickoff(spec, tools, llm_settings, inputs, gate, mode):
     module = crewai()
-    llm = _build_llm(module, llm_settings)
+    llm = _build_llm(module, llm_settings, text_tools=mode == tool_calling.TEXT)
     by_ident = {tool.ident: tool for tool in tools}
     agents = [
         module.Agent(
@@ -232,7 +295,7 @@ def run_crew(spec, tools, llm_settings, inputs, gate):
     )
 
 
-def _build_llm(module, settings):
+def _build_llm(module, settings, text_tools=False):
     model = settings.model if "/" in settings.model else "openai/%s" % settings.model
     kwargs = {
         "model": model,
@@ -247,7 +310,25 @@ def _build_llm(module, settings):
         kwargs["base_url"] = settings.base_url
     if settings.max_tokens:
         kwargs["max_tokens"] = settings.max_tokens
-    return module.LLM(**kwargs)
+    llm = module.LLM(**kwargs)
+    if text_tools:
+        llm.__class__ = _text_tools_class(type(llm))
+    return llm
+
+
+_text_tools_classes = {}
+
+
+def _text_tools_class(llm_class):
+    """``llm_class`` saying it cannot call functions, so CrewAI's agents use their
+    ReAct text format (Action / Action Input) and send no OpenAI ``tools``."""
+    if llm_class not in _text_tools_classes:
+        _text_tools_classes[llm_class] = type(
+            "TextTools%s" % llm_class.__name__,
+            (llm_class,),
+            {"supports_function_calling": lambda self: False},
+        )
+    return _text_tools_classes[llm_class]
 
 
 def _gated_tool(tool, gate):
@@ -283,6 +364,10 @@ def _usage(metrics):
         "total_tokens": int(metrics.total_tokens or 0),
         "requests": int(metrics.successful_requests or 0),
     }
+
+
+def _add_usage(first, second):
+    return {key: first.get(key, 0) + second.get(key, 0) for key in second}
 
 
 def _safe_reason(err):

@@ -85,3 +85,13 @@ class InvalidRequest(McpCrewError):
 
 class LlmUnavailable(McpCrewError):
     """The LLM is not configured, could not be reached or answered something unusable."""
+
+
+class LlmAnswerUnusable(McpCrewError):
+    """The model's final answer is no answer: a tool call written as text, empty, or
+    its reasoning scaffolding. ``kind`` names which; the message says what to change."""
+
+    def __init__(self, model, reason, hint, kind=""):
+        super().__init__("The model %s gave no usable answer: %s. %s" % (model, reason, hint))
+        self.model = model
+        self.kind = kind

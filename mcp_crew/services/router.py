@@ -17,10 +17,21 @@ example requests), MCP tools (name and description), fixed business intents
 
 Explicit tool commands (``/tool server.name {"arg": 1}``) and intents whose
 pattern matches win outright. A knowledge answer wins when the adapter's
-knowledge search found a strong match for a question. Crews need an LLM: with
-none configured the decision says so (``llm_required``) and names the crew
-that would have answered. Every decision carries the ranked candidates and
-the signals behind each score.
+knowledge search found a strong match for a question *about the same things*:
+the item must cover the request's key terms and every code in it (``M8``,
+``BH-200``), and a request that asks for work (compare, calculate, change…)
+goes to a crew when an LLM can run one. Crews need an LLM: with none
+configured the decision says so (``llm_required``) and names the crew that
+would have answered.
+
+With an LLM, no request is refused. When lexical routing is unsure (no crew
+qualifies, or two are too close to call) an optional semantic step decides:
+the adapter's ``semantic`` callable scores the message against each crew (the
+knowledge base's embeddings of the crew's description and examples) and its
+similarities are recorded in the candidates' signals. What is still unclaimed
+goes to the fallback crew (a general-purpose crew flagged ``fallback``).
+
+Every decision carries the ranked candidates and the signals behind each score.
 """
 
 import collections
@@ -55,6 +66,48 @@ _QUESTION_START = re.compile(
     r"existe|tem|what|which|how|when|where|why|who|is|are|does|do|can)\b",
     re.I,
 )
+# Verbs that ask for work to be done (not only for a fact): a crew's job when an
+# LLM is there, even if the knowledge base knows something about the subject.
+_WORK_REQUEST = re.compile(
+    r"\b(compar\w*|calcul\w*|analis\w*|analy[sz]\w*|simul\w*|estim\w*|"
+    r"converta|converter|convert|mude|mudar|change|altere|alterar|atualiz\w*|update|"
+    r"crie|criar|create|gere|gerar|generate|envie|enviar|send|cancel\w*|"
+    r"recomend\w*|recommend\w*|sugir\w*|suggest\w*|prepar\w*|escrev\w*|write|"
+    r"redij\w*|draft|planej\w*|plan|resum\w*|summari[sz]e)\b",
+    re.I,
+)
+# Words shorter than this are never corrected as typos.
+_MIN_CORRECTED_LENGTH = 6
+# Tokens with a digit (M8, BH-200, 10mm): they name the thing asked about.
+_CODE = re.compile(r"\b(?=[\w-]*\d)[\w-]{2,}\b")
+# The fixed business intents every company has, answered without an LLM
+# (``(name, description, patterns)``); adapters add their own.
+BUILTIN_INTENTS = (
+    (
+        "list_tools",
+        "List the MCP tools available. Listar as ferramentas disponíveis.",
+        (
+            r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?ferramentas\b",
+            r"^\s*(which|what)\s+tools\b",
+            r"^\s*(list|listar|liste|mostre|show)\s+(me\s+)?(the\s+|as\s+)?(tools|ferramentas)\b",
+            r"\bferramentas\s+(dispon[íi]veis|que\s+(voc[êe]|tenho|temos))\b",
+            r"\btools\s+(are\s+)?available\b",
+        ),
+    ),
+    (
+        "server_status",
+        "State of the MCP servers. Estado dos servidores MCP.",
+        (
+            r"\b(status|estado|situa[çc][ãa]o)\s+(dos|dos\s+nossos|of\s+the|of)\s+"
+            r"(servidores|servers)\b",
+            r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
+            r"\b(server|servers|servidor|servidores)\b.{0,40}\b(down|up|offline|online|"
+            r"working|fora\s+do\s+ar|no\s+ar|ca[íi]u|ca[íi]ram|funcionando|respondendo|"
+            r"responding)\b",
+            r"\b(is|are)\s+(the\s+)?\w+\s+(server|servers)\s+(down|up|offline|online)\b",
+        ),
+    ),
+)
 _ENTITY_PATTERNS = {
     "email": text.EMAIL,
     "quantity": re.compile(
@@ -84,6 +137,8 @@ class Target:
     keywords: tuple = ()
     examples: tuple = ()
     patterns: tuple = ()
+    # The crew that takes, with an LLM, what no other target claims.
+    fallback: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,8 +176,12 @@ class RouterSettings:
     # A tool chosen from plain language (not a /tool command) needs more: its
     # arguments must then come from the message, which the adapter checks.
     tool_threshold: float = 0.45
-    # A knowledge hit at least this good answers a question directly.
+    # A knowledge hit at least this good answers a question directly...
     knowledge_threshold: float = 0.45
+    # ...when its text covers this share of the request's key terms (and every code).
+    knowledge_coverage: float = 0.6
+    # Two crews closer than this are too close to call lexically: the semantic step decides.
+    crew_margin: float = 0.04
     bm25_k1: float = 1.2
     bm25_b: float = 0.5
     weights: tuple = (("bm25", 0.45), ("keywords", 0.35), ("examples", 0.20))
@@ -168,6 +227,20 @@ def _entity_value(name, match):
     if name == "quantity":  # "3 unidades": number and unit
         return " ".join(match.groups())
     return match.group(1) if match.groups() else match.group(0)
+
+
+def _one_edit_apart(left, right):
+    """Whether one insertion, deletion or substitution turns ``left`` into ``right``."""
+    if abs(len(left) - len(right)) > 1 or left == right:
+        return False
+    if len(left) > len(right):
+        left, right = right, left
+    for index, (a, b) in enumerate(zip(left, right)):  # noqa: B905 - lengths differ by design
+        if a != b:
+            if len(left) == len(right):
+                return left[index + 1 :] == right[index + 1 :]
+            return left[index:] == right[index + 1 :]
+    return True  # ``right`` is ``left`` with one more letter at the end
 
 
 def parse_tool_command(message):
@@ -227,6 +300,13 @@ class Router:
             term: math.log(1 + (count - seen + 0.5) / (seen + 0.5))
             for term, seen in frequency.items()
         }
+        # Every word some target uses, accent-free -> as written (first spelling
+        # wins), in a stable order: what requests are spelt back to.
+        self._known_words = {}
+        for target in self.targets:
+            for part in (target.name, target.description, *target.keywords, *target.examples):
+                for word in text.tokens(part.replace("_", " ")):
+                    self._known_words.setdefault(text.strip_accents(word), word)
 
     @staticmethod
     def _document(target):
@@ -246,11 +326,17 @@ class Router:
                 stemmed.append(variants)
         return stemmed
 
-    def route(self, message, knowledge_score=0.0, llm_available=False):
+    def route(
+        self, message, knowledge_score=0.0, llm_available=False, knowledge_text=None, semantic=None
+    ):
         """The :class:`Decision` for ``message``.
 
-        ``knowledge_score``: the best knowledge search score for the message
-        (the adapter searched); ``llm_available``: whether crews can run.
+        ``knowledge_score``/``knowledge_text``: the best knowledge search hit for
+        the message and its title and content (the adapter searched; without the
+        text its coverage is not checked); ``llm_available``: whether crews can
+        run; ``semantic``: optional ``callable(message, crew_targets)`` returning
+        one similarity per target (or ``None`` when it cannot), asked only when
+        lexical routing is unsure and an LLM is there.
         """
         if not isinstance(message, str) or not message.strip():
             raise errors.InvalidRequest("the message is empty")
@@ -258,6 +344,7 @@ class Router:
         command = parse_tool_command(message)
         if command:
             return self._tool_command(command, language, message_terms, found)
+        message_terms = terms(self._corrected(message), language)
         term_set = frozenset(message_terms)
         candidates = sorted(
             (self._score(index, message, term_set) for index in range(len(self.targets))),
@@ -265,44 +352,48 @@ class Router:
         )
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
         decide["candidates"] = tuple(candidates[:5])
-        best = candidates[0] if candidates else None
-        if best and best.signals.get("pattern"):
+        if candidates and candidates[0].signals.get("pattern"):
+            best = candidates[0]
+            return self._decision(best, 1.0, "pattern of intent %s" % best.name, **decide)
+        claimants = [c for c in candidates if not self._is_fallback(c)]
+        best = claimants[0] if claimants else None
+        qualified = bool(best and self._qualifies(best))
+        coverage = self._knowledge_coverage(message, language, term_set, knowledge_text)
+        if self._knowledge_answers(message, knowledge_score, coverage, qualified, llm_available):
+            reason = "the knowledge base has a strong match (%.2f)" % knowledge_score
+            if coverage is not None:
+                reason += " covering %d %% of the request's key terms" % round(coverage * 100)
             return Decision(
-                best.kind,
-                best.ident,
-                best.name,
-                1.0,
-                reason="pattern of intent %s" % best.name,
+                kind="knowledge",
+                ident="",
+                name="knowledge base",
+                confidence=round(knowledge_score, 4),
+                reason=reason,
                 **decide,
             )
-        is_question = message.strip().endswith("?") or bool(_QUESTION_START.match(message))
-        if knowledge_score >= self.settings.knowledge_threshold and (
-            is_question or not best or not self._qualifies(best)
-        ):
-            return Decision(
-                "knowledge",
-                "",
-                "knowledge base",
-                round(knowledge_score, 4),
-                reason="the knowledge base has a strong match (%.2f)" % knowledge_score,
-                **decide,
-            )
-        if best and self._qualifies(best):
+        unsure = not qualified or self._too_close(claimants)
+        if llm_available and unsure and semantic is not None:
+            chosen = self._semantic_step(message, candidates, semantic, decide)
+            if chosen is not None:
+                return chosen
+        if qualified:
             if best.kind == "crew" and not llm_available:
-                return Decision(
-                    "llm_required",
-                    best.ident,
-                    best.name,
+                return self._decision(
+                    best,
                     best.score,
-                    reason="crew %s would answer, but no LLM is configured" % best.name,
+                    "crew %s would answer, but no LLM is configured" % best.name,
+                    kind="llm_required",
                     **decide,
                 )
-            return Decision(
-                best.kind,
-                best.ident,
-                best.name,
-                best.score,
-                reason="best match: %s %s" % (best.kind, best.name),
+            return self._decision(
+                best, best.score, "best match: %s %s" % (best.kind, best.name), **decide
+            )
+        fallback = next((c for c in candidates if self._is_fallback(c)), None)
+        if llm_available and fallback is not None:
+            return self._decision(
+                fallback,
+                best.score if best else 0.0,
+                "no crew claims the request: the default crew %s answers it" % fallback.name,
                 **decide,
             )
         return Decision(
@@ -311,6 +402,102 @@ class Router:
             "",
             best.score if best else 0.0,
             reason="no crew, tool or knowledge matches well enough; an LLM would be needed",
+            **decide,
+        )
+
+    def _corrected(self, message):
+        """``message`` spelt as the targets spell it, for stemming: accents put back
+        where the user left them out ("especificacoes", which the Portuguese stemmer
+        would not reduce like "especificações"), and a word the targets do not know
+        replaced by a known word one typo away ("fornecdor", "parafuzo"). Whole
+        words, not stems, and short ones are never corrected: too many look alike
+        ("compra", to buy, must not become "compar", to compare)."""
+        spelt = []
+        for word in text.tokens(message):
+            folded = text.strip_accents(word)
+            known = self._known_words.get(folded)
+            if known is None and len(folded) >= _MIN_CORRECTED_LENGTH and folded not in _STOPWORDS:
+                close = next((k for k in self._known_words if _one_edit_apart(folded, k)), None)
+                known = self._known_words[close] if close else None
+            spelt.append(known or word)
+        return " ".join(spelt)
+
+    @staticmethod
+    def _decision(candidate, confidence, reason, kind=None, **decide):
+        return Decision(
+            kind=kind or candidate.kind,
+            ident=candidate.ident,
+            name=candidate.name,
+            confidence=confidence,
+            reason=reason,
+            **decide,
+        )
+
+    def _is_fallback(self, candidate):
+        return candidate.signals.get("fallback", False)
+
+    def _too_close(self, claimants):
+        crews = [c for c in claimants[:2] if c.kind == "crew" and self._qualifies(c)]
+        return len(crews) == 2 and crews[0].score - crews[1].score < self.settings.crew_margin
+
+    def _knowledge_coverage(self, message, language, message_terms, knowledge_text):
+        """Share of the request's key terms the best knowledge item speaks of;
+        0 when the item lacks one of the request's codes; ``None`` when unknown."""
+        if knowledge_text is None:
+            return None
+        item_text = text.strip_accents(knowledge_text).lower()
+        for code in _CODE.findall(text.strip_accents(message).lower()):
+            if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(code), item_text):
+                return 0.0
+        if not message_terms:
+            return 1.0
+        item_terms = set(terms(knowledge_text, language))
+        return len(message_terms & item_terms) / len(message_terms)
+
+    def _knowledge_answers(self, message, score, coverage, qualified, llm_available):
+        if score < self.settings.knowledge_threshold:
+            return False
+        if coverage is not None and coverage < self.settings.knowledge_coverage:
+            return False
+        if llm_available and _WORK_REQUEST.search(message):
+            return False
+        is_question = message.strip().endswith("?") or bool(_QUESTION_START.match(message))
+        return is_question or not qualified
+
+    def _semantic_step(self, message, candidates, semantic, decide):
+        """The crew the ``semantic`` scorer prefers, its similarities recorded in
+        the candidates' signals; ``None`` when it has no opinion."""
+        crews = [target for target in self.targets if target.kind == "crew"]
+        if not crews:
+            return None
+        similarities = semantic(message, crews)
+        if not similarities or len(similarities) != len(crews):
+            return None
+        by_ident = {
+            crew.ident: round(float(value), 4)
+            for crew, value in zip(crews, similarities, strict=True)
+        }
+        scored = {c.ident: c for c in candidates if c.kind == "crew"}
+        best_ident = max(by_ident, key=lambda ident: (by_ident[ident], -len(ident)))
+        listed = [
+            dataclasses.replace(c, signals={**c.signals, "semantic": by_ident[c.ident]})
+            if c.kind == "crew"
+            else c
+            for c in decide["candidates"]
+        ]
+        if best_ident not in {c.ident for c in listed}:
+            chosen = scored[best_ident]
+            listed.append(
+                dataclasses.replace(
+                    chosen, signals={**chosen.signals, "semantic": by_ident[best_ident]}
+                )
+            )
+        decide = {**decide, "candidates": tuple(listed)}
+        best = scored[best_ident]
+        return self._decision(
+            best,
+            by_ident[best_ident],
+            "semantic step: closest crew %s (similarity %.2f)" % (best.name, by_ident[best_ident]),
             **decide,
         )
 
@@ -350,6 +537,8 @@ class Router:
         score = sum(weight * signals[name] for name, weight in self.settings.weights)
         # Evidence count, not weighed: one stray shared word is not a match.
         signals["matched_terms"] = sum(1 for term in message_terms if term in self._counts[index])
+        if target.fallback:
+            signals["fallback"] = True
         return Candidate(target.kind, target.ident, target.name, round(score, 4), signals)
 
     def _qualifies(self, candidate):

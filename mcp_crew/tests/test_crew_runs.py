@@ -3,13 +3,14 @@
 
 import json
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .fake_openai import FakeOpenAI
 from .test_runs import RunCase
 
 SECRET = "sk-crew-test-7f3a9c2e11"
+LEARNT = "mcp_crew.llm_tool_calling_learnt"
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -167,16 +168,89 @@ class TestCrewRuns(RunCase):
         self.assertNotIn(SECRET, run.error)
         self.assertNotIn(SECRET, run.answer)
 
+    def written_call(self, tool, arguments):
+        """What Qwen2.5-Coder under llama.cpp answers when offered OpenAI tools."""
+        call = {"name": tool._tool_spec().function_name, "arguments": arguments}
+        return {"content": "```json\n%s\n```" % json.dumps(call)}
+
+    def test_a_tool_call_written_as_text_is_never_done(self):
+        self.env["ir.config_parameter"].set_param("mcp_crew.llm_tool_calling", "native")
+        run = self.ask_crew("Quanto é 2 + 40?")
+        self.fake.queue_chat(self.written_call(self.tool["add"], {"a": 2, "b": 40}))
+        self.Run._cron_process_runs()
+        self.assertEqual(run.state, "failed")
+        # The requester reads the failure, never the raw call as if it were the answer.
+        self.assertTrue(run.answer.startswith("The request failed"), run.answer)
+        self.assertNotIn('"arguments"', run.answer)
+        self.assertIn("wrote a call to the tool", run.error)
+        self.assertIn("set the LLM's tool calling to 'text'", run.error)
+        self.assertFalse(run.step_ids.filtered(lambda s: s.kind == "tool"))
+        self.assertFalse(run.extracted_knowledge_id)
+
+    def test_auto_tool_calling_switches_the_model_to_text_and_remembers_it(self):
+        params = self.env["ir.config_parameter"]
+        params.set_param("mcp_crew.llm_tool_calling", "auto")
+        params.set_param(LEARNT, "")
+        function = self.tool["add"]._tool_spec().function_name
+        run = self.ask_crew("Quanto é 2 + 40?")
+        self.fake.queue_chat(self.written_call(self.tool["add"], {"a": 2, "b": 40}))
+        self.fake.queue_chat(
+            {"content": 'Thought: add.\nAction: %s\nAction Input: {"a": 2, "b": 40}' % function}
+        )
+        self.fake.queue_chat({"content": "Thought: done\nFinal Answer: 2 + 40 = 42"})
+        self.Run._cron_process_runs()
+        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.answer, "2 + 40 = 42")
+        step = run.step_ids.filtered(lambda s: s.kind == "tool")
+        self.assertEqual((step.name, step.status), ("add", "ok"))
+        self.assertEqual(json.loads(step.result_summary), {"sum": 42})
+        self.assertEqual(
+            json.loads(params.get_param(LEARNT)),
+            {"%s|fake-chat" % self.fake.base_url.rstrip("/"): "text"},
+        )
+        # Every worker reads it back: the next run starts in the text format.
+        self.fake.reset()
+        again = self.ask_crew("Quanto é 1 + 1?")
+        self.fake.queue_chat({"content": "Thought: easy\nFinal Answer: 2"})
+        self.Run._cron_process_runs()
+        self.assertEqual((again.state, again.answer), ("done", "2"))
+        self.assertNotIn("tools", self.chat_requests()[0])
+
     def test_routed_crew_requests_go_to_the_background(self):
         result = self.ask("Compare os preços de arruelas entre fornecedores")
         self.assertEqual((result["status"], result["route"]["kind"]), ("running", "crew"))
         self.assertEqual(result["crew"]["name"], "Product research")
         self.assertIn("Product research", result["answer"])
 
-    def test_with_an_llm_an_unmatched_request_says_no_crew_matches(self):
+    def test_with_an_llm_an_unmatched_request_goes_to_the_default_crew(self):
+        result = self.ask("Write me a poem about the sea")
+        self.assertEqual((result["status"], result["route"]["kind"]), ("running", "crew"))
+        self.assertEqual(result["crew"]["name"], "General assistant")
+        run = self.run_of(result)
+        self.assertIn("default crew", json.loads(run.route_details)["reason"])
+        self.assertTrue(run.queued)
+
+    def test_without_a_default_crew_an_unmatched_request_says_no_crew_matches(self):
+        self.env.ref("mcp_crew.crew_general").routing_fallback = False
         result = self.ask("Write me a poem about the sea")
         self.assertEqual((result["status"], result["route"]["kind"]), ("done", "llm_required"))
         self.assertIn("No crew matches this request", result["answer"])
+
+    def test_a_company_default_crew_wins_over_the_shared_one(self):
+        own = self.crew.copy({"code": "own_general", "routing_fallback": True})
+        result = self.ask("Write me a poem about the sea")
+        self.assertEqual(result["crew"]["name"], own.name)
+        # Another company keeps the shared default crew.
+        company_b = self.env["res.company"].create({"name": "Default crew company B"})
+        user_b = new_test_user(
+            self.env,
+            login="run_user_default_b",
+            groups="mcp_crew.group_mcp_crew_user",
+            company_id=company_b.id,
+            company_ids=[(6, 0, company_b.ids)],
+        )
+        other = self.ask("Write me a poem about the sea", user=user_b)
+        self.assertEqual(other["crew"]["name"], "General assistant")
 
     def test_monthly_quota_refuses_new_llm_runs(self):
         self.company_a.mcp_crew_monthly_token_quota = 100

@@ -102,3 +102,25 @@ class TestCrewRecords(McpCrewCase):
             self.assertTrue(crew.agent_ids and crew.task_ids and crew.example_requests)
             crew._crew_spec({}).validate()
             self.assertTrue(crew._routing_target().keywords)
+
+    def test_a_copied_crew_has_its_own_agents_and_tasks(self):
+        copy = self.crew.copy()
+        self.assertEqual(copy.name, "Two steps (copy)")
+        self.assertFalse(copy.code)
+        self.assertEqual(copy.agent_ids.mapped("role"), ["Researcher", "Writer"])
+        self.assertFalse(copy.agent_ids & self.crew.agent_ids)
+        find, write = copy.task_ids.sorted("sequence")
+        self.assertEqual((find.agent_id.role, write.agent_id.role), ("Researcher", "Writer"))
+        self.assertEqual(find.agent_id.crew_id, copy)
+        self.assertEqual(write.context_task_ids, find)
+        # The original is untouched.
+        self.assertEqual(self.write.context_task_ids, self.find)
+        self.assertEqual(len(self.crew.task_ids), 2)
+        copy._crew_spec({}).validate()
+
+    def test_the_default_crew_takes_what_no_other_crew_claims(self):
+        general = self.env.ref("mcp_crew.crew_general")
+        self.assertTrue(general.routing_fallback)
+        self.assertFalse(general.company_id)
+        general._crew_spec({}).validate()
+        self.assertTrue(general._routing_target(fallback=True).fallback)

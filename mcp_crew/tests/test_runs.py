@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
 
+from . import routing_set
 from .common import McpCrewCase
 
 _logger = logging.getLogger(__name__)
@@ -237,6 +238,29 @@ class TestAskWithoutLlm(RunCase):
         )
         self.assertGreaterEqual(len(cases), 40)
         self.assertGreaterEqual(accuracy, 0.9, misses)
+
+    def test_routing_of_user_requests_on_the_shipped_crews(self):
+        """The tuning half of the user-request set against the installed records (the
+        glue modules' intents among the candidates): crew and intent cases, as the
+        tools and knowledge differ here from the demo server's."""
+        crews = {str(crew.id): crew.code for crew in self.env["mcp.crew"].search([])}
+        router = self.Run.with_user(self.user)._router()
+        for half in ("tuning", "held_out"):
+            cases = [
+                case
+                for case in routing_set.DATA[half]
+                if case["expect"].split(":")[0] in ("crew", "intent") and "knowledge" not in case
+            ]
+            misses = [
+                miss
+                for miss in routing_set.replay(router, cases, crew_codes=crews)
+                # A glue module's own intent doing an ERP operation is as right as the crew.
+                if not (miss[1] == "crew:odoo_operations" and miss[2].startswith("intent:"))
+            ]
+            _logger.info("%s", routing_set.summary(half, cases, misses))
+            if half == "tuning":
+                self.assertGreaterEqual(len(cases), 35)
+                self.assertLessEqual(len(misses) / len(cases), 0.05, misses)
 
 
 @tagged("post_install", "-at_install", "mcp_crew")

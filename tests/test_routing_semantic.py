@@ -1,0 +1,126 @@
+"""The router's judgement beyond words: the semantic step when lexical routing is
+unsure, the default crew, and knowledge answers only about the same things."""
+
+from mcp_crew.services import semantic_routing
+from mcp_crew.services.knowledge.embeddings import EmbeddingClient
+from mcp_crew.tests import routing_set
+
+BOLT_ITEM = "Parafuso sextavado M8\nFornecedor Metalúrgica Sul, preço 0,35 BRL por unidade."
+
+
+def shipped():
+    return routing_set.shipped_router()
+
+
+def test_the_semantic_step_decides_when_no_crew_claims_the_request():
+    asked = []
+
+    def semantic(message, crews):
+        asked.append((message, [crew.ident for crew in crews]))
+        return [0.9 if crew.ident == "product_research" else 0.2 for crew in crews]
+
+    decision = shipped().route(
+        "Esse rolamento serve no motor de 5cv?", llm_available=True, semantic=semantic
+    )
+    assert (decision.kind, decision.ident) == ("crew", "product_research")
+    assert decision.reason.startswith("semantic step: closest crew Product research")
+    assert asked == [
+        ("Esse rolamento serve no motor de 5cv?", [c.ident for c in routing_set.shipped_crews()])
+    ]
+    signals = {c.ident: c.signals for c in decision.candidates if c.kind == "crew"}
+    assert signals["product_research"]["semantic"] == 0.9
+    assert all("semantic" in s for s in signals.values())
+
+
+def test_a_confident_lexical_match_never_asks_the_semantic_step():
+    def semantic(message, crews):
+        raise AssertionError("not needed")
+
+    decision = shipped().route(
+        "Compare os preços de arruelas entre fornecedores", llm_available=True, semantic=semantic
+    )
+    assert (decision.kind, decision.ident) == ("crew", "product_research")
+
+
+def test_without_an_opinion_the_default_crew_answers():
+    decision = shipped().route("Olá!", llm_available=True, semantic=lambda message, crews: None)
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "default crew General assistant" in decision.reason
+
+
+def test_without_an_llm_the_semantic_step_is_not_asked():
+    def semantic(message, crews):
+        raise AssertionError("no LLM, no crew: nothing to choose")
+
+    assert shipped().route("Olá!", semantic=semantic).kind == "llm_required"
+
+
+def test_knowledge_about_another_product_does_not_answer():
+    """The M8 bolt is not the M8 washer, and BH-300 is not BH-200."""
+    crew_router = shipped()
+    washer = crew_router.route(
+        "Qual o preço da arruela lisa M8?", knowledge_score=0.7, knowledge_text=BOLT_ITEM
+    )
+    assert washer.kind != "knowledge"
+    other_code = crew_router.route(
+        "Qual a garantia da bomba BH-300?",
+        knowledge_score=0.9,
+        knowledge_text="Garantia da bomba BH-200\nA bomba BH-200 tem garantia de 24 meses.",
+    )
+    assert other_code.kind != "knowledge"
+    same = crew_router.route(
+        "Qual a garantia da bomba BH-200?",
+        knowledge_score=0.9,
+        knowledge_text="Garantia da bomba BH-200\nA bomba BH-200 tem garantia de 24 meses.",
+    )
+    assert same.kind == "knowledge"
+    assert "covering 100 % of the request's key terms" in same.reason
+
+
+def test_a_request_for_work_goes_to_a_crew_when_an_llm_is_there():
+    message = "Pode comparar a garantia da bomba BH-200 com a da BH-300?"
+    item = "Garantia da bomba BH-200 e BH-300\nBH-200: 24 meses. BH-300: 36 meses."
+    without = shipped().route(message, knowledge_score=0.9, knowledge_text=item)
+    assert without.kind == "knowledge"  # no LLM: the knowledge base is the best answer
+    with_llm = shipped().route(
+        message, knowledge_score=0.9, knowledge_text=item, llm_available=True
+    )
+    assert (with_llm.kind, with_llm.ident) == ("crew", "product_research")
+
+
+def test_typos_and_missing_accents_are_spelt_back():
+    crew_router = shipped()
+    typo = crew_router.route("tem algum fornecdor de parafuzo inox?", llm_available=True)
+    assert (typo.kind, typo.ident) == ("crew", "product_research")
+    assert "fornecedor" in typo.terms
+    # "compra" (to buy) is a word of its own, not a typo of "compara".
+    assert "compar" not in crew_router.route("uma compra no cartão").terms
+
+
+def test_intents_are_recognised_in_users_words():
+    crew_router = shipped()
+    for message in ("Is the supplier server down?", "os servidores estão funcionando?"):
+        assert crew_router.route(message, llm_available=True).ident == "server_status"
+    assert crew_router.route("What tools are available?").ident == "list_tools"
+
+
+def test_the_embedding_scorer_embeds_each_crew_once(fake):
+    client = EmbeddingClient(fake.base_url, "fake-embed", timeout=5)
+    scorer = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
+    crews = routing_set.shipped_crews()
+    first = scorer("Esse rolamento serve no motor?", crews)
+    second = scorer("Which LED panel is the best value?", crews)
+    assert len(first) == len(second) == len(crews)
+    inputs = [request["json"]["input"] for request in fake.requests_to("/embeddings")]
+    assert len(inputs[0]) == 1 + len(crews)
+    assert inputs[1] == ["Which LED panel is the best value?"]
+
+
+def test_the_embedding_scorer_has_no_opinion_when_the_endpoint_fails(fake):
+    fake.set_failure(status=500)
+    client = EmbeddingClient(fake.base_url, "fake-embed", timeout=5)
+    scorer = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
+    assert scorer("anything", routing_set.shipped_crews()) is None
+    assert "HTTP 500" in str(scorer.last_error)
+    decision = shipped().route("Olá!", llm_available=True, semantic=scorer)
+    assert (decision.kind, decision.ident) == ("crew", "general")

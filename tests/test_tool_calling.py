@@ -1,0 +1,191 @@
+"""Tool calling per model (native, text, auto) and answers that are no answers,
+with CrewAI talking to the loopback OpenAI-compatible server and a real MCP server
+behind the gate."""
+
+import json
+
+import pytest
+
+from conftest import stdio_spec
+from mcp_crew.services import crew_runner, tool_calling
+from mcp_crew.services.errors import LlmAnswerUnusable, McpCrewError
+from test_crew_runner import ADD, ECHO, EngineGate, llm, one_agent_crew
+
+# What Qwen2.5-Coder under llama.cpp answers when offered OpenAI tools.
+WRITTEN_CALL = '```json\n{"name": "%s", "arguments": {"a": 2, "b": 40}}\n```' % ADD.function_name
+
+
+def react_call(tool, arguments):
+    return {
+        "content": "Thought: I should use a tool.\nAction: %s\nAction Input: %s"
+        % (tool.function_name, json.dumps(arguments))
+    }
+
+
+def react_final(answer):
+    return {"content": "Thought: I now know the final answer\nFinal Answer: %s" % answer}
+
+
+def chat_requests(fake):
+    return [request["json"] for request in fake.requests_to("/chat/completions")]
+
+
+def test_native_mode_refuses_a_call_written_as_text_and_says_what_to_change(fake, engine, scope):
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat({"content": WRITTEN_CALL})
+    with pytest.raises(LlmAnswerUnusable) as caught:
+        crew_runner.run_crew(
+            one_agent_crew(),
+            [ECHO, ADD],
+            llm(fake, tool_calling="native"),
+            {"request": "add 2 and 40"},
+            gate,
+            memory=tool_calling.ToolCallingMemory(),
+        )
+    message = str(caught.value)
+    assert caught.value.kind == "tool_call"
+    assert "wrote a call to the tool %s as its answer" % ADD.function_name in message
+    assert "set the LLM's tool calling to 'text'" in message
+    assert gate.steps == []
+    assert len(chat_requests(fake)) == 1  # native means native: not asked again
+
+
+def test_auto_mode_switches_a_model_that_writes_calls_to_the_text_format(fake, engine, scope):
+    memory = tool_calling.ToolCallingMemory()
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat({"content": WRITTEN_CALL})
+    fake.queue_chat(react_call(ADD, {"a": 2, "b": 40}))
+    fake.queue_chat(react_final("2 + 40 = 42"))
+    settings = llm(fake)
+    assert settings.tool_calling == tool_calling.AUTO
+    result = crew_runner.run_crew(
+        one_agent_crew(), [ECHO, ADD], settings, {"request": "add 2 and 40"}, gate, memory
+    )
+    assert result.answer == "2 + 40 = 42"
+    assert (result.tool_calling, result.learnt_tool_calling) == ("text", True)
+    assert gate.steps == [("add", {"a": 2, "b": 40}, "ok")]
+    first, *text_mode = chat_requests(fake)
+    assert "tools" in first
+    # The text format: no OpenAI tools, the ReAct instructions and the real result.
+    assert all("tools" not in request for request in text_mode)
+    assert "Action Input" in json.dumps(text_mode[0]["messages"])
+    assert '{"sum": 42}' in "\n".join(m["content"] for m in text_mode[1]["messages"])
+    # Usage of both attempts is counted.
+    assert result.usage["requests"] == 3
+    assert memory.learnt() == {memory.key(settings.base_url, settings.model): "text"}
+
+    # Remembered: the next run of that model starts in the text format.
+    fake.queue_chat(react_final("hello"))
+    again = crew_runner.run_crew(
+        one_agent_crew(), [ECHO, ADD], settings, {"request": "hi"}, EngineGate(engine, None), memory
+    )
+    assert (again.answer, again.tool_calling, again.learnt_tool_calling) == (
+        "hello",
+        "text",
+        False,
+    )
+    assert "tools" not in chat_requests(fake)[-1]
+
+
+def test_text_mode_uses_the_react_format_from_the_start(fake, engine, scope):
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat(react_call(ECHO, {"text": "olá"}))
+    fake.queue_chat(react_final("olá"))
+    result = crew_runner.run_crew(
+        one_agent_crew(),
+        [ECHO, ADD],
+        llm(fake, tool_calling="text"),
+        {"request": "repeat olá"},
+        gate,
+        memory=tool_calling.ToolCallingMemory(),
+    )
+    assert result.answer == "olá"
+    assert result.tool_calling == "text"
+    assert gate.steps == [("echo", {"text": "olá"}, "ok")]
+    assert all("tools" not in request for request in chat_requests(fake))
+
+
+def test_auto_mode_does_not_ask_again_once_a_tool_ran(fake, engine, scope):
+    """A second attempt would repeat the calls already made: fail instead."""
+    memory = tool_calling.ToolCallingMemory()
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat(
+        {
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": ECHO.function_name, "arguments": '{"text": "x"}'},
+                }
+            ]
+        }
+    )
+    fake.queue_chat({"content": WRITTEN_CALL})
+    with pytest.raises(LlmAnswerUnusable, match="wrote a call to the tool"):
+        crew_runner.run_crew(
+            one_agent_crew(), [ECHO, ADD], llm(fake), {"request": "x"}, gate, memory
+        )
+    assert gate.steps == [("echo", {"text": "x"}, "ok")]
+    assert memory.learnt() == {}
+
+
+def test_text_mode_scaffolding_without_final_answer_is_not_an_answer(fake):
+    fake.queue_chat({"content": "Final Answer: Thought: I should call a tool.\nAction: none"})
+    with pytest.raises(LlmAnswerUnusable) as caught:
+        crew_runner.run_crew(
+            one_agent_crew(tools=()),
+            [],
+            llm(fake, tool_calling="text"),
+            {"request": "x"},
+            crew_runner.ToolGate(),
+            memory=tool_calling.ToolCallingMemory(),
+        )
+    assert caught.value.kind == "scaffolding"
+    assert "did not follow the text tool format" in str(caught.value)
+
+
+def test_an_unknown_mode_is_refused_before_anything_runs():
+    with pytest.raises(McpCrewError, match="unknown tool calling mode 'json'"):
+        crew_runner.LlmSettings("m", tool_calling="json").validate()
+
+
+@pytest.mark.parametrize(
+    "answer, kind, offered",
+    [
+        ("", "empty", False),
+        ("   \n", "empty", False),
+        (WRITTEN_CALL, "tool_call", True),
+        ('{"name": "add", "arguments": {"a": 1}}', "tool_call", True),
+        ('<tool_call>\n{"name": "add", "arguments": {}}\n</tool_call>', "tool_call", True),
+        ('[{"name": "add", "parameters": {}}]', "tool_call", True),
+        ('{"type": "function", "function": {"name": "add", "arguments": "{}"}}', "tool_call", True),
+        ('{"name": "delete_everything", "arguments": {}}', "tool_call", False),
+        ("Thought: I need a rate.\nAction: exchange_rate\nAction Input: {}", "scaffolding", False),
+    ],
+)
+def test_answers_that_are_no_answers(answer, kind, offered):
+    problem = tool_calling.unusable_answer(answer, {"add", ADD.function_name})
+    assert problem is not None
+    assert (problem.kind, problem.offered) == (kind, offered)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Metalúrgica Sul, 0.04 BRL",
+        '{"supplier": "Metalúrgica Sul", "price": 0.04}',  # data, not a call
+        '{"name": "Arruela lisa M8", "price": 0.04, "currency": "BRL", "stock": 10}',
+        "Thought: compared both offers.\nFinal Answer: Metalúrgica Sul is cheaper (0.04 BRL).",
+        'Use the add tool: {"name": "add", "arguments": {}} is how it is called.',
+    ],
+)
+def test_real_answers_pass(answer):
+    assert tool_calling.unusable_answer(answer, {"add"}) is None
+
+
+def test_memory_keeps_the_configured_mode_unless_auto():
+    memory = tool_calling.ToolCallingMemory()
+    memory.remember("http://h/v1/", "m", "text")
+    assert memory.mode_for("http://h/v1", "m", "auto") == "text"
+    assert memory.mode_for("http://h/v1", "m", "native") == "native"
+    assert memory.mode_for("http://h/v1", "other", "auto") == "native"
