@@ -219,20 +219,26 @@ class RawSession:
         self.thread.join(10)
 
 
-def bench_call_tool(env, server, transport, url, per_block=200):
+def bench_call_tool(env, server, transport, url, engine, per_block=200):
+    """The Odoo method beside the raw session and, to show where the rest goes,
+    the engine alone (same pooled session, no run, no audit step)."""
     server.call_tool("add", ARGUMENTS)  # open the pooled session
+    spec = server._engine_spec()
     raw = RawSession(transport, url)
     raw.block(5)
     raw.samples.clear()
-    calls = Samples()
+    calls, engine_calls = Samples(), Samples()
     for _ in range(BLOCKS):
         raw.block(per_block)
+        engine_calls.time(lambda: engine.call_tool(spec, "add", ARGUMENTS), per_block)
         calls.time(lambda: server.call_tool("add", ARGUMENTS), per_block)
         env.cr.rollback()  # the runs and steps of a block: keep the transaction small
     raw.close()
     label = {"stdio": "stdio", "streamable_http": "streamable HTTP"}[transport]
     report("baseline: raw ClientSession.call_tool (%s)" % label, raw.samples)
+    report("engine.call_tool(), no run (%s)" % label, engine_calls, raw.samples)
     report("mcp.server.call_tool() (%s)" % label, calls, raw.samples)
+    print()
 
 
 # -- CPU per request ---------------------------------------------------------------------
@@ -347,9 +353,13 @@ def main():
             env = odoo.api.Environment(cr, uid, {})
             stdio = env["mcp.server"].browse(servers["stdio"])
             bench_get_tools(odoo, env, stdio, engine)
-            bench_call_tool(env, stdio, "stdio", None)
+            bench_call_tool(env, stdio, "stdio", None, engine)
             bench_call_tool(
-                env, env["mcp.server"].browse(servers["streamable_http"]), "streamable_http", url
+                env,
+                env["mcp.server"].browse(servers["streamable_http"]),
+                "streamable_http",
+                url,
+                engine,
             )
             cr.rollback()
         bench_cpu(odoo, uid, api_key, servers["stdio"])
