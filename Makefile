@@ -15,7 +15,7 @@ BUILD_PACKAGES := gcc libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-d
 # Every Odoo addon of the repository: the core and its glue modules.
 ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
-.PHONY: test setup services engine-test lint odoo-test bench e2e-llm docker-smoke clean
+.PHONY: test setup services engine-test lint odoo-test bench bench-methods e2e-llm docker-smoke clean
 
 test: setup services engine-test lint odoo-test
 
@@ -64,6 +64,13 @@ bench: setup services
 # llama.cpp model of ../shared/tools/local-llm.sh, or E2E_LLM_BASE_URL (see the script).
 e2e-llm: setup services
 	tools/e2e-llm.sh
+
+# The Odoo methods callers use (get_tools, call_tool, ask), in-process on the
+# Odoo of tools/ensure-odoo.sh, beside raw baselines (bench/bench_methods.py).
+bench-methods: setup services
+	tools/ensure-odoo.sh >/dev/null
+	ODOO_ROOT=$(CURDIR)/.odoo/src $(PY) bench/bench_methods.py \
+		--addons-path=$$(cat .odoo/addons-path) $(ODOO_ARGS)
 
 # The README's Docker commands, run and checked: build, up, health, HTTP checks,
 # the Odoo tests in the test image, down -v (tools/docker-smoke.sh). Needs Docker

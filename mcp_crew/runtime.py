@@ -41,10 +41,12 @@ def get_engine():
 def _sync_after_list_changed(spec, entry):
     """A server announced a new catalog: persist it in its database.
 
-    Runs in an engine thread with its own cursor, committed on exit.
+    Runs in an engine thread with its own cursor, committed on exit; the
+    caches its changes drop are signalled to the other workers as a request's
+    would be (``manage_changes``).
     """
     registry = odoo.registry(spec.scope.db)
-    with registry.cursor() as cr:
+    with registry.manage_changes(), registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         server = env["mcp.server"].browse(spec.server_id).exists()
         if server and server.company_id.id == spec.scope.company_id:

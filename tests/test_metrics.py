@@ -99,6 +99,29 @@ def test_cardinality_is_bounded(shared_redis, db):
     ]
 
 
+def test_remembered_fields_keep_counts_and_the_bound(shared_redis, db, monkeypatch):
+    # A memo smaller than the label sets: fields are forgotten and worked out again.
+    monkeypatch.setattr(metrics, "FIELD_MEMO_SIZE", 2)
+    worker = recorder(shared_redis, max_series=3)
+    for _round in range(3):
+        for index in range(5):
+            worker.inc(
+                "mcp_crew_tool_calls_total",
+                CacheScope(db, 1),
+                server=1,
+                tool="t%d" % index,
+                outcome="ok",
+            )
+    samples, _up = worker.snapshot(db)
+    counted = families(metrics.render(samples))["mcp_crew_tool_calls"].samples
+    assert sorted((s.labels["tool"], s.value) for s in counted) == [
+        ("_other", 6),
+        ("t0", 3),
+        ("t1", 3),
+        ("t2", 3),
+    ]
+
+
 def test_labels_are_escaped(shared_redis, db):
     worker = recorder(shared_redis)
     worker.inc(

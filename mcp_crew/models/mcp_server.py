@@ -3,8 +3,9 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.modules.registry import Registry
 
 from .. import after_commit
 from ..error_mapping import engine_errors
@@ -39,7 +40,23 @@ CONFIG_FIELDS = {"transport", "command", "args_text", "url", "company_id", "acti
 DESTINATION_FIELDS = {"transport", "command", "args_text", "url"}
 # Editing these keeps the connection but changes how long a catalog stays fresh.
 CACHE_FIELDS = {"kind", "cache_ttl_override", "timeout", "start_timeout"}
+# What discovery and failures write (each live discovery does): the cached state
+# of a server (its spec, its tools) reads none of them, so they keep it.
+STATUS_FIELDS = {
+    "state",
+    "last_error",
+    "last_discovery_at",
+    "catalog_hash",
+    "server_info_name",
+    "server_info_version",
+    "protocol_version",
+    "instructions",
+}
 DEFAULT_TIMEOUT = 10.0
+# (database, server id) -> (catalog hash, switched-off names, stale, tools): what
+# get_tools() answered last, served again while the catalog's content, the
+# switched-off tools and the staleness are the same.
+_TOOLS_SERVED = {}
 
 
 def _argument_lines(args_text):
@@ -173,6 +190,7 @@ class McpServer(models.Model):
                     self._check_launch_allowed(vals.get("command"), vals.get("args_text"))
         servers = super().create(vals_list)
         servers.sudo().stdio_approved = self.env.is_system()
+        self._invalidate_cached_state()
         return servers
 
     def write(self, vals):
@@ -196,6 +214,8 @@ class McpServer(models.Model):
             self._bump_config_revision()
         if cache_changed:
             self._forget_after_commit(before + self._cache_addresses())
+        if set(vals) - STATUS_FIELDS:
+            self._invalidate_cached_state()
         return result
 
     def _destination(self):
@@ -250,6 +270,7 @@ class McpServer(models.Model):
         addresses = self._cache_addresses()
         result = super().unlink()
         self._forget_after_commit(addresses)
+        self._invalidate_cached_state()
         return result
 
     def _bump_config_revision(self):
@@ -265,9 +286,27 @@ class McpServer(models.Model):
         )
         self.invalidate_recordset(["config_revision"])
         self._forget_after_commit(self._cache_addresses())
+        self._invalidate_cached_state()
 
     def _cache_addresses(self):
         return [(server._cache_scope(), server.id) for server in self.sudo()]
+
+    @api.model
+    def _invalidate_cached_state(self):
+        """Drop what the hot methods keep between calls: specs, tool lookups,
+        switched-off tools (the ``ormcache`` methods below).
+
+        Odoo's registry cache signalling carries it to the other workers: the
+        registry is marked invalidated, the request end bumps
+        ``base_cache_signaling`` and every worker clears its caches at its next
+        request. Cleared again after the commit: a thread of this process that
+        refilled them from the not-yet-committed state in between would
+        otherwise keep it (the signal does not reach the process that sent it).
+        """
+        self.clear_caches()
+        after_commit.collect(
+            self.env.cr, "mcp_crew.clear_caches", _clear_registry_caches, [self.env.cr.dbname]
+        )
 
     def _forget_after_commit(self, addresses):
         # A rolled-back edit must not evict a still-valid catalog, and other
@@ -333,24 +372,46 @@ class McpServer(models.Model):
         """The server's enabled tools as dicts, from L1/L2 while fresh.
 
         Falls back to a live discovery, then to the last catalog stored in the
-        database (each tool then carries ``stale=True``).
+        database (each tool then carries ``stale=True``). The dicts are shared
+        with later calls while the catalog and the switched-off tools stay the
+        same (as the catalog's own nested values always were): read them, do
+        not change them.
         """
         self.ensure_one()
-        self.check_access_rights("read")
-        self.check_access_rule("read")
+        self._check_read_granted()
         view = self._catalog_view()
-        disabled = set(
-            self.env["mcp.tool"]
-            .with_context(active_test=False)
-            .search([("server_id", "=", self.id), ("active", "=", False)])
-            .mapped("name")
-        )
+        switched_off = self._tool_index(self.id)["switched_off"]
         stale = view["source"] in ("stale", "database")
-        return [
-            dict(tool, server_id=self.id, stale=stale)
-            for tool in view["catalog"]["tools"]
-            if tool["name"] not in disabled
-        ]
+        server_id = self.id
+        key = (self.env.cr.dbname, server_id)
+        # The content hash, not the object: a catalog read again from L2 is a
+        # new object with the same content. The database's copy has none.
+        content = view["catalog"].get("hash")
+        served = _TOOLS_SERVED.get(key)
+        if served is None or content is None or served[:3] != (content, switched_off, stale):
+            tools = tuple(
+                dict(tool, server_id=server_id, stale=stale)
+                for tool in view["catalog"]["tools"]
+                if tool["name"] not in switched_off
+            )
+            served = _TOOLS_SERVED[key] = (content, switched_off, stale, tools)
+        return list(served[3])
+
+    def _check_read_granted(self):
+        """``check_access_rights`` + ``check_access_rule("read")``, remembered
+        per user, companies and server: the hot methods run on every call and the
+        rule check alone costs more than serving a catalog from memory. Rule,
+        group and server edits clear the ormcache (as they clear Odoo's own
+        access caches); a refusal raises and is never remembered."""
+        self.ensure_one()
+        self._read_granted(self.env.uid, self.env.su, tuple(self.env.companies.ids), self.id)
+
+    @tools.ormcache("uid", "su", "company_ids", "server_id")
+    def _read_granted(self, uid, su, company_ids, server_id):
+        server = self.browse(server_id)
+        server.check_access_rights("read")
+        server.check_access_rule("read")
+        return True
 
     def call_tool(self, name, arguments):
         """Call tool ``name`` through the run gate, as :meth:`mcp.run.ask` does.
@@ -365,8 +426,7 @@ class McpServer(models.Model):
         arguments that do not fit the schema are refused before anything runs.
         """
         self.ensure_one()
-        self.check_access_rights("read")
-        self.check_access_rule("read")
+        self._check_read_granted()
         with engine_errors():
             tool = self._tool_record(name)
             validate_arguments(name, tool._schema(), arguments)
@@ -383,15 +443,28 @@ class McpServer(models.Model):
     def _tool_record(self, name):
         """The caller's enabled ``mcp.tool`` named ``name`` (a live catalog is synced first)."""
         self._catalog_view()
-        record = (
-            self.env["mcp.tool"]
-            .with_context(active_test=False)
-            .search([("server_id", "=", self.id), ("name", "=", name)], limit=1)
-        )
-        if not record:
+        tool_id = self._tool_index(self.id)["ids"].get(name)
+        if not tool_id:
             raise self._tool_not_found(name)
+        record = self.env["mcp.tool"].browse(tool_id)
         self._check_tool_active(record)
         return record
+
+    @tools.ormcache("server_id")
+    def _tool_index(self, server_id):
+        """``{"ids": {name: tool id}, "switched_off": frozenset of names}`` of a
+        server's tools, archived ones included; kept between calls until
+        :meth:`_invalidate_cached_state` (any tool or server edit)."""
+        records = (
+            self.env["mcp.tool"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_read([("server_id", "=", server_id)], ["name", "active"])
+        )
+        return {
+            "ids": {record["name"]: record["id"] for record in records},
+            "switched_off": frozenset(r["name"] for r in records if not r["active"]),
+        }
 
     def _check_tool_active(self, record):
         if not record.active:
@@ -407,8 +480,7 @@ class McpServer(models.Model):
         """Call the ``mcp.tool`` ``record`` of this server, raising the engine's
         errors: only the run gate (:meth:`mcp.run._gate_tool_call`) calls it."""
         self.ensure_one()
-        self.check_access_rights("read")
-        self.check_access_rule("read")
+        self._check_read_granted()
         self._check_tool_active(record)
         spec = self._engine_spec()
         name = record.name
@@ -451,6 +523,17 @@ class McpServer(models.Model):
             return self._engine_spec()
 
     def _engine_spec(self):
+        self.ensure_one()
+        return self._cached_engine_spec(self.id)
+
+    @tools.ormcache("server_id")
+    def _cached_engine_spec(self, server_id):
+        """The spec of server ``server_id``, kept between calls until
+        :meth:`_invalidate_cached_state` (an edit of the server, its
+        parameters or secrets, or of a setting)."""
+        return self.browse(server_id)._build_engine_spec()
+
+    def _build_engine_spec(self):
         self.ensure_one()
         server = self.sudo()
         params = server.param_ids
@@ -567,6 +650,13 @@ class McpServer(models.Model):
             len(rest),
         )
         return len(batch)
+
+
+def _clear_registry_caches(databases):
+    for db in databases:
+        registry = Registry.registries.get(db)
+        if registry is not None:
+            registry.clear_caches()
 
 
 def _forget(addresses):

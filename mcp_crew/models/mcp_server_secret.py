@@ -35,6 +35,7 @@ class McpServerSecret(models.Model):
         secrets = super().create(vals_list)
         for secret in secrets:
             redaction.protect_credential(secret.value)
+        self.env["mcp.server"]._invalidate_cached_state()  # specs carry the values
         return secrets
 
     def write(self, vals):
@@ -43,6 +44,12 @@ class McpServerSecret(models.Model):
         result = super().write(vals)
         if vals.get("value"):
             redaction.protect_credential(vals["value"])
+        self.env["mcp.server"]._invalidate_cached_state()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["mcp.server"]._invalidate_cached_state()
         return result
 
     @api.model

@@ -28,6 +28,26 @@ class McpTool(models.Model):
         ("server_name_unique", "unique(server_id, name)", "A tool name is unique per server."),
     ]
 
+    # mcp.server keeps each server's tool names, ids and switched-off tools
+    # between calls (mcp.server._tool_index): every change of the set drops it.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tools = super().create(vals_list)
+        self.env["mcp.server"]._invalidate_cached_state()
+        return tools
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"name", "active", "server_id"} & set(vals):
+            self.env["mcp.server"]._invalidate_cached_state()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["mcp.server"]._invalidate_cached_state()
+        return result
+
     @api.model
     def _catalog_values(self, item):
         annotations = item["annotations"]

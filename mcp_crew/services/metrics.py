@@ -16,6 +16,7 @@ scrape shows this worker's share with ``mcp_crew_metrics_redis_up 0``.
 
 import collections
 import dataclasses
+import functools
 import logging
 import re
 import threading
@@ -88,6 +89,12 @@ SPECS = {
 }
 
 
+# Label sets whose counter field inc() remembers (beyond, it starts over).
+FIELD_MEMO_SIZE = 4096
+
+
+# Hot: every catalog lookup and tool call counts; the label sets are bounded.
+@functools.lru_cache(maxsize=4096)
 def sample_name(name, labels):
     """``name{a="x",b="y"}`` with Prometheus escaping, labels in the given order."""
     if not labels:
@@ -110,14 +117,22 @@ class MetricsRecorder:
         self._lock = threading.Lock()
         self._pending = collections.defaultdict(float)  # (scope, field) -> delta
         self._series = collections.defaultdict(set)  # metric -> label sets seen
+        self._fields = {}  # (name, scope, *labels) -> counter field
 
     # -- recording --------------------------------------------------------------
 
     def inc(self, name, scope, value=1.0, **labels):
         """Add ``value`` to counter ``name`` of ``scope``'s company (a CacheScope)."""
-        spec = SPECS[name]
-        labels = self._bounded(spec, scope, labels)
-        self._add(scope, sample_name(name, labels), value)
+        # Every catalog lookup counts: the field of a label set is worked out
+        # once (a series, once seen, keeps its name: _series only grows).
+        key = (name, scope, *labels.items())
+        field = self._fields.get(key)
+        if field is None:
+            if len(self._fields) >= FIELD_MEMO_SIZE:
+                self._fields.clear()
+            field = sample_name(name, self._bounded(SPECS[name], scope, labels))
+            self._fields[key] = field
+        self._add(scope, field, value)
 
     def observe(self, name, scope, seconds, **labels):
         spec = SPECS[name]

@@ -7,6 +7,7 @@ tracebacks and log lines.
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -105,9 +106,12 @@ class ServerSpec:
         starting a session first included."""
         return self.start_bound + self.timeout * requests
 
-    @property
+    @functools.cached_property
     def fingerprint(self):
         """Identifies the configuration without exposing secret values.
+
+        Computed once per spec (every catalog lookup compares it; the adapter
+        keeps specs between calls).
 
         Header and env values are left out on purpose: fingerprints are stored
         in Redis. The revision covers edits of those values.

@@ -13,6 +13,7 @@ else:
         test_crews,
         test_dashboards,
         test_host_security,
+        test_hot_paths,
         test_knowledge,
         test_knowledge_multi_company,
         test_mcp_endpoint,
