@@ -85,3 +85,29 @@ class InvalidRequest(McpCrewError):
 
 class LlmUnavailable(McpCrewError):
     """The LLM is not configured, could not be reached or answered something unusable."""
+
+
+class SignInFailed(McpCrewError):
+    """Connecting an OAuth server failed (discovery, registration, the callback):
+    nothing was stored; the administrator may try again."""
+
+
+class SignInRequired(ServerUnavailable):
+    """An OAuth server has no usable token (never connected, revoked, refresh
+    refused): a system administrator must connect it again. Its catalog stays."""
+
+    def __init__(self, reason, server_label=None):
+        McpCrewError.__init__(
+            self,
+            "MCP server %s needs sign-in: %s; a system administrator must connect it again"
+            % (server_label or "(OAuth)", reason),
+        )
+        self.server_label = server_label
+        self.reason = reason
+
+
+class OAuthUnavailable(ServerUnavailable):
+    """The authorization server could not be reached; the connection is kept."""
+
+    def __init__(self, reason, server_label=None):
+        super().__init__(server_label or "(OAuth)", "authorization server: %s" % reason)
