@@ -14,11 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
+from conftest import ROOT
 from mcp_crew.services import errors, network_policy, oauth_client
 from mcp_crew.services.spec import ServerSpec
 from mcp_crew.tests.processes import ServerProcess, free_port
-
-from conftest import ROOT
 
 OAUTH_SERVER = str(ROOT / "mcp_crew/tests/oauth_mcp_server.py")
 REDIRECT_URI = "http://127.0.0.1:8069/mcp_crew/oauth/callback"
