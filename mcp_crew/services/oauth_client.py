@@ -133,6 +133,9 @@ class Pending:
     redirect_uri: str
     expires_at: float
 
+    def __post_init__(self):
+        redaction.protect(self.code_verifier)
+
     def __repr__(self):
         return "Pending(expires_at=%s)" % self.expires_at
 
@@ -470,6 +473,10 @@ def check_callback(discovery, pending, params):
 
 async def complete_authorization(discovery, client, pending, params, net):
     """Check the callback's ``params`` then trade the code for :class:`Tokens`."""
+    # Single use and bound to the verifier, but no log line (the web server's
+    # access log of the callback included) needs to show them.
+    redaction.protect(params.get("code"))
+    redaction.protect(params.get("state"))
     check_callback(discovery, pending, params)
     oauth = net.oauth(client, discovery.token_endpoint, redirect_uri=pending.redirect_uri)
     async with oauth:
