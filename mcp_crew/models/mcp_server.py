@@ -567,8 +567,11 @@ class McpServer(models.Model):
         for server in self.sudo().search([], order="id"):
             try:
                 spec = server._engine_spec()
-            except errors.ConfigurationError as err:
+            except (errors.ConfigurationError, errors.SignInRequired) as err:
                 server._record_failure(str(err), degraded=False)
+                continue
+            except errors.OAuthUnavailable as err:
+                server._record_failure(str(err))
                 continue
             entry = engine.cached_entry(spec)
             if entry is None or entry["fresh_until"] - time.time() < margin:

@@ -54,9 +54,14 @@ def _digest(value):
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+# How a transport failure reads when the MCP server refuses the token itself
+# (mcp_client.describe_failure).
+UNAUTHORIZED = "HTTP 401"
+
+
 def _unauthorized(err):
-    """Whether the MCP server refused the token itself (HTTP 401)."""
-    return isinstance(err, errors.ServerUnavailable) and str(err.reason).startswith("HTTP 401")
+    """Whether the MCP server refused the token itself."""
+    return isinstance(err, errors.ServerUnavailable) and str(err.reason).startswith(UNAUTHORIZED)
 
 
 class McpServerOauth(models.Model):
@@ -270,7 +275,15 @@ class McpServerOauth(models.Model):
                 self.status_reason or _("not connected yet"), self.server_id.name
             )
         if tokens.due():
-            tokens = self._refresh()
+            try:
+                tokens = self._refresh()
+            except errors.OAuthUnavailable as err:
+                if tokens.due(margin=0):
+                    raise
+                # The authorization server is down for now: the token still works.
+                _logger.info(
+                    "mcp_crew: OAuth refresh of %s postponed: %s", self.server_id.name, err
+                )
         return tokens.access_token
 
     def _fresh_tokens(self):
@@ -494,7 +507,18 @@ class McpServer(models.Model):
         except errors.McpCrewError:
             # Any other refusal: raised again, as the Odoo error it maps to.
             spec = self._engine_spec_or_user_error()
-        return super()._catalog_view(spec)
+        view = super()._catalog_view(spec)
+        if view["source"] in ("stale", "database") and UNAUTHORIZED in (view["error"] or ""):
+            # The server refused a token we thought valid (revoked there): refresh it
+            # once and discover again; a refused refresh means sign-in is needed.
+            try:
+                self._oauth_connection()._refresh(force=True)
+                spec = self._engine_spec()
+            except errors.SignInRequired as err:
+                self._record_failure(str(err))
+                return dict(view, error=str(err))
+            view = super()._catalog_view(spec)
+        return view
 
     def _call_tool(self, record, arguments):
         try:

@@ -174,6 +174,23 @@ class TestMcpServerOauth(McpCrewCase):
         self.connect(server)
         self.assertEqual(self.whoami(server)["status"], "ok")
 
+    def test_revocation_noticed_by_discovery(self):
+        server = self.create_server()
+        connection = self.connect(server)
+        server.action_discover()
+        httpx.post(self.base + "/test/revoke-all", timeout=10)
+        # The cached catalog expired: discovery meets the 401, the refresh is refused.
+        self.engine.forget(server._cache_scope(), server.id)
+        tools = server.get_tools()
+        self.assertEqual({tool["name"] for tool in tools}, {"whoami", "add"})
+        self.assertTrue(all(tool["stale"] for tool in tools))
+        connection.invalidate_recordset()
+        self.assertEqual(connection.status, "needs_sign_in")
+        self.assertIn("needs sign-in", server.last_error)
+        # The pre-warm cron skips it with the same reason, and goes on.
+        self.env["mcp.server"]._cron_refresh_discovery()
+        self.assertIn("needs sign-in", server.last_error)
+
     def test_wrong_issuer_is_refused(self):
         base, process = start_oauth_server("--wrong-iss")
         self.addCleanup(process.kill)
