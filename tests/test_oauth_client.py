@@ -230,6 +230,10 @@ def test_registration_prefers_a_typed_client_then_a_metadata_document(oauth_serv
     )
     client = run(oauth_client.register(supporting, REDIRECT_URI, NET, document_url=document_url))
     assert (client.client_id, client.registration) == (document_url, "metadata_document")
+    # Served over plain http the document is not used: dynamic registration.
+    plain = document_url.replace("https:", "http:")
+    client = run(oauth_client.register(supporting, REDIRECT_URI, NET, document_url=plain))
+    assert client.registration == "dynamic"
     # The server does not support documents: dynamic registration.
     client = run(oauth_client.register(discovery, REDIRECT_URI, NET, document_url=document_url))
     assert client.registration == "dynamic"

@@ -53,6 +53,7 @@ from mcp.client.auth.utils import (
     handle_auth_metadata_response,
     handle_protected_resource_response,
     handle_registration_response,
+    is_valid_client_metadata_url,
     issuers_match,
     should_use_client_metadata_url,
     validate_metadata_issuer,
@@ -388,7 +389,10 @@ async def register(discovery, redirect_uri, net, document_url=None, manual=None)
     if manual is not None and manual.client_id:
         return manual
     metadata = _sdk_metadata(discovery)
-    if document_url and should_use_client_metadata_url(metadata, document_url):
+    # The document must be https (the SDK checks it only in its own provider).
+    if is_valid_client_metadata_url(document_url) and should_use_client_metadata_url(
+        metadata, document_url
+    ):
         info = create_client_info_from_metadata_url(document_url, redirect_uris=[redirect_uri])
         return Client(info.client_id, registration="metadata_document")
     if not discovery.registration_endpoint:

@@ -20,6 +20,7 @@ from ..models.mcp_server_oauth import CALLBACK_PATH, METADATA_DOCUMENT_PATH
 from ..services import errors
 from .common import LOOPBACK, McpCrewCase, allow_this_odoo, engine_settings
 from .processes import ServerProcess, free_port
+from .test_mcp_oauth import read_form
 from .test_secret_logs import CapturedRecords
 
 OAUTH_SERVER = __file__.replace("test_mcp_server_oauth.py", "oauth_mcp_server.py")
@@ -382,3 +383,95 @@ class TestMcpServerOauthHttp(HttpCase):
         response = self.url_open(location)
         self.assertIn("Only system administrators connect OAuth servers.", response.text)
         self.assertEqual(self.server.oauth_status, "not_connected")
+
+
+@tagged("post_install", "-at_install", "mcp_crew")
+class TestConnectOdooMcpOverOauth(HttpCase):
+    """This Odoo's own /mcp as the remote server: its Authlib authorization
+    server (metadata, dynamic registration, consent, rotating refresh tokens,
+    revocation from its UI) against this client, over HTTP.
+
+    The issue asked for /mcp of a second database; one Odoo HTTP server per
+    test serves one database, so the same database plays both sides — the
+    protocol crosses HTTP all the same."""
+
+    def setUp(self):
+        super().setUp()
+        allow_this_odoo(self)
+        self.peer = new_test_user(
+            self.env,
+            login="oauth_peer",
+            groups="base.group_partner_manager,mcp_crew.group_mcp_crew_user",
+        )
+        self.env["res.partner"].create({"name": "Interop Partner Zeta"})
+        self.admin = self.env.ref("base.user_admin")
+        self.server = (
+            self.env["mcp.server"]
+            .with_user(self.admin)
+            .create(
+                {
+                    "name": "this odoo over oauth",
+                    "url": self.base_url() + "/mcp",
+                    "auth_type": "oauth",
+                    "timeout": 30,
+                }
+            )
+        )
+
+    def consent(self, authorization_url):
+        """The peer user at /mcp's consent page, allowing: the redirect's query."""
+        self.authenticate("oauth_peer", "oauth_peer")
+        page = self.opener.get(authorization_url, timeout=30)
+        self.assertEqual(page.status_code, 200, page.text[:500])
+        fields, text = read_form(page.text)
+        self.assertIn("Odoo MCP Crew", text, (page.url, text[:800], sorted(fields)))
+        answer = self.opener.post(
+            self.base_url() + "/mcp/oauth/authorize",
+            data=dict(fields, decision="allow", write="1"),
+            allow_redirects=False,
+            timeout=30,
+        )
+        self.assertIn(answer.status_code, (302, 303), answer.text[:500])
+        location = answer.headers["Location"]
+        self.assertTrue(location.startswith(self.base_url() + CALLBACK_PATH))
+        return dict(parse_qsl(urlsplit(location).query))
+
+    def search_partner(self):
+        return self.server.call_tool(
+            "odoo_search_read",
+            {
+                "model": "res.partner",
+                "domain": [["name", "=", "Interop Partner Zeta"]],
+                "fields": ["name"],
+            },
+        )
+
+    def test_connect_discover_call_refresh_revoke(self):
+        action = self.server.action_oauth_connect()
+        params = self.consent(action["url"])
+        self.assertEqual(params["iss"], self.base_url())
+        connection = self.env["mcp.server.oauth"].with_user(self.admin)._complete(params)
+        self.assertEqual(connection.registration, "dynamic")
+        self.assertEqual(connection.token_endpoint_auth_method, "client_secret_post")
+        self.assertEqual(connection.scope, "read write")
+        self.server.action_discover()
+        self.assertIn("odoo_search_read", {tool["name"] for tool in self.server.get_tools()})
+        found = self.search_partner()
+        self.assertEqual(found["status"], "ok", found)
+        self.assertIn("Interop Partner Zeta", found["text"])
+        # Refreshed before it expires (Odoo rotates refresh tokens).
+        old_refresh = connection.refresh_token
+        connection.expires_at = time.time() + 30
+        self.assertEqual(self.search_partner()["status"], "ok")
+        connection.invalidate_recordset()
+        self.assertNotEqual(connection.refresh_token, old_refresh)
+        # The peer revokes the access in Odoo: needs sign-in.
+        access = self.env["mcp.oauth.token"].search([("user_id", "=", self.peer.id)])
+        self.assertEqual(len(access), 2)  # the first one, rotated out, and the current
+        access.with_user(self.peer).action_revoke()
+        # What a committed revocation is: written where /mcp's requests read.
+        self.env.flush_all()
+        refused = self.search_partner()
+        self.assertEqual(refused["status"], "error")
+        self.assertIn("needs sign-in", refused["error"])
+        self.assertEqual(self.server.oauth_status, "needs_sign_in")
