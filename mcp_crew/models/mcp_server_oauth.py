@@ -31,7 +31,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..error_mapping import engine_errors
 from ..runtime import get_engine
-from ..services import errors, oauth_client
+from ..services import errors, oauth_client, redaction
 from .mcp_run import _testing
 from .notifications import notification
 
@@ -132,13 +132,6 @@ class McpServerOauth(models.Model):
         return oauth_client.Tokens(
             self.access_token, self.refresh_token or "", self.expires_at or 0.0, self.scope or ""
         )
-
-    @api.model
-    def _protect_values(self, records):
-        # Constructing them registers their secrets with the redactor.
-        for record in records:
-            record._tokens()
-            record._client()
 
     def _token_values(self, tokens):
         return {
@@ -445,6 +438,7 @@ class McpServer(models.Model):
         if not self.env.is_system():
             raise AccessError(_("Only system administrators configure OAuth sign-in."))
         for server in self:
+            redaction.protect(server.oauth_client_secret)
             server._oauth_connection(create=True).write(
                 {
                     "typed_client_id": server.oauth_client_id or False,
