@@ -1,1 +1,1 @@
-from . import main, mcp, metrics, oauth
+from . import main, mcp, metrics, oauth, oauth_client

@@ -17,6 +17,7 @@ from . import (
     mcp_run_execute,
     mcp_run_step,
     mcp_server,
+    mcp_server_oauth,
     mcp_server_param,
     mcp_server_secret,
     mcp_tool,

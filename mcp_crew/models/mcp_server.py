@@ -33,8 +33,13 @@ STATES = [
     ("degraded", "Degraded"),
     ("down", "Down"),
 ]
+AUTH_TYPES = [
+    ("none", "None"),
+    ("headers", "Static headers"),
+    ("oauth", "OAuth 2.1 sign-in"),
+]
 # Editing any of these changes how the server is reached: new revision, new cache.
-CONFIG_FIELDS = {"transport", "command", "args_text", "url", "company_id", "active"}
+CONFIG_FIELDS = {"transport", "command", "args_text", "url", "company_id", "active", "auth_type"}
 # Where requests and secrets go and, for stdio, what runs on the host: only system
 # administrators choose them (managers: stdio commands of [mcp_crew] stdio_commands).
 DESTINATION_FIELDS = {"transport", "command", "args_text", "url"}
@@ -90,6 +95,15 @@ class McpServer(models.Model):
     command = fields.Char(help="Executable started for the stdio transport.")
     args_text = fields.Text("Arguments", help="One command-line argument per line.")
     url = fields.Char("URL")
+    auth_type = fields.Selection(
+        AUTH_TYPES,
+        "Authentication",
+        required=True,
+        default="headers",
+        help="HTTP servers: None sends no secret header; Static headers sends the headers "
+        "below, secret ones included; OAuth 2.1 sign-in sends the token a system "
+        "administrator obtained with Connect (see models/mcp_server_oauth.py).",
+    )
     stdio_approved = fields.Boolean(
         "Command set by an administrator",
         groups="base.group_system",
@@ -557,15 +571,23 @@ class McpServer(models.Model):
             args=server._args(),
             env=tuple((p.name, p._effective_value()) for p in params if p.param_type == "env"),
             url=(server.url or "").strip(),
-            headers=tuple(
-                (p.name, p._effective_value()) for p in params if p.param_type == "header"
-            ),
+            headers=server._auth_headers(params),
             timeout=server.timeout or DEFAULT_TIMEOUT,
             start_timeout=server.start_timeout or DEFAULT_START_TIMEOUT,
             cache_ttl=server.cache_ttl,
             # The creation time keeps a recreated database (same ids) from
             # reusing the cached catalogs of the old one.
             revision="%s.%s" % (server.create_date.timestamp(), server.config_revision),
+        )
+
+    def _auth_headers(self, params):
+        """The HTTP headers sent to the server (on a sudo() record): secret ones
+        only with static-header authentication (OAuth adds its token: see
+        ``mcp_server_oauth``)."""
+        return tuple(
+            (p.name, p._effective_value())
+            for p in params
+            if p.param_type == "header" and (self.auth_type == "headers" or not p.is_secret)
         )
 
     def _cache_scope(self):
@@ -628,8 +650,11 @@ class McpServer(models.Model):
         for server in self.sudo().search([], order="id"):
             try:
                 spec = server._engine_spec()
-            except errors.ConfigurationError as err:
+            except (errors.ConfigurationError, errors.SignInRequired) as err:
                 server._record_failure(str(err), degraded=False)
+                continue
+            except errors.OAuthUnavailable as err:
+                server._record_failure(str(err))
                 continue
             entry = engine.cached_entry(spec)
             if entry is None or entry["fresh_until"] - time.time() < margin:

@@ -95,3 +95,29 @@ class LlmAnswerUnusable(McpCrewError):
         super().__init__("The model %s gave no usable answer: %s. %s" % (model, reason, hint))
         self.model = model
         self.kind = kind
+
+
+class SignInFailed(McpCrewError):
+    """Connecting an OAuth server failed (discovery, registration, the callback):
+    nothing was stored; the administrator may try again."""
+
+
+class SignInRequired(ServerUnavailable):
+    """An OAuth server has no usable token (never connected, revoked, refresh
+    refused): a system administrator must connect it again. Its catalog stays."""
+
+    def __init__(self, reason, server_label=None):
+        McpCrewError.__init__(
+            self,
+            "MCP server %s needs sign-in: %s; a system administrator must connect it again"
+            % (server_label or "(OAuth)", reason),
+        )
+        self.server_label = server_label
+        self.reason = reason
+
+
+class OAuthUnavailable(ServerUnavailable):
+    """The authorization server could not be reached; the connection is kept."""
+
+    def __init__(self, reason, server_label=None):
+        super().__init__(server_label or "(OAuth)", "authorization server: %s" % reason)

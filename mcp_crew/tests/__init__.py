@@ -19,6 +19,7 @@ else:
         test_mcp_endpoint,
         test_mcp_oauth,
         test_mcp_server,
+        test_mcp_server_oauth,
         test_mcp_writes,
         test_metrics_endpoint,
         test_multi_company,
