@@ -93,16 +93,12 @@ class McpRun(models.Model):
         language = router.detect_language(self.message)
         kind = "crew" if llm_available else "llm_required"
         return router.Decision(
-            kind,
-            str(self.crew_id.id),
-            self.crew_id.name,
-            1.0,
-            language,
-            (),
-            {},
-            {},
-            (),
-            "crew chosen by the caller",
+            kind=kind,
+            ident=str(self.crew_id.id),
+            name=self.crew_id.name,
+            confidence=1.0,
+            language=language,
+            reason="crew chosen by the caller",
         )
 
     def _record_decision(self, decision):

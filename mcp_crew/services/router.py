@@ -96,20 +96,21 @@ class Candidate:
     signals: dict
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Decision:
-    """Where a message goes, with everything that explains it."""
+    """Where a message goes, with everything that explains it (keywords only:
+    ten fields read wrongly by position are a silent misroute)."""
 
     kind: str
     ident: str
     name: str
     confidence: float
     language: str
-    terms: tuple
-    entities: dict
-    arguments: dict
-    candidates: tuple
     reason: str
+    terms: tuple = ()
+    entities: dict = dataclasses.field(default_factory=dict)
+    arguments: dict = dataclasses.field(default_factory=dict)
+    candidates: tuple = ()
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -269,10 +270,10 @@ class Router:
         best = candidates[0] if candidates else None
         if best and best.signals.get("pattern"):
             return Decision(
-                best.kind,
-                best.ident,
-                best.name,
-                1.0,
+                kind=best.kind,
+                ident=best.ident,
+                name=best.name,
+                confidence=1.0,
                 reason="pattern of intent %s" % best.name,
                 **decide,
             )
@@ -281,36 +282,36 @@ class Router:
             is_question or not best or not self._qualifies(best)
         ):
             return Decision(
-                "knowledge",
-                "",
-                "knowledge base",
-                round(knowledge_score, 4),
+                kind="knowledge",
+                ident="",
+                name="knowledge base",
+                confidence=round(knowledge_score, 4),
                 reason="the knowledge base has a strong match (%.2f)" % knowledge_score,
                 **decide,
             )
         if best and self._qualifies(best):
             if best.kind == "crew" and not llm_available:
                 return Decision(
-                    "llm_required",
-                    best.ident,
-                    best.name,
-                    best.score,
+                    kind="llm_required",
+                    ident=best.ident,
+                    name=best.name,
+                    confidence=best.score,
                     reason="crew %s would answer, but no LLM is configured" % best.name,
                     **decide,
                 )
             return Decision(
-                best.kind,
-                best.ident,
-                best.name,
-                best.score,
+                kind=best.kind,
+                ident=best.ident,
+                name=best.name,
+                confidence=best.score,
                 reason="best match: %s %s" % (best.kind, best.name),
                 **decide,
             )
         return Decision(
-            "llm_required",
-            "",
-            "",
-            best.score if best else 0.0,
+            kind="llm_required",
+            ident="",
+            name="",
+            confidence=best.score if best else 0.0,
             reason="no crew, tool or knowledge matches well enough; an LLM would be needed",
             **decide,
         )
@@ -327,16 +328,16 @@ class Router:
             )
         tool = wanted[0]
         return Decision(
-            "tool",
-            tool.ident,
-            tool.name,
-            1.0,
-            language,
-            message_terms,
-            found,
-            arguments,
-            (Candidate("tool", tool.ident, tool.name, 1.0, {"command": True}),),
-            "explicit tool command",
+            kind="tool",
+            ident=tool.ident,
+            name=tool.name,
+            confidence=1.0,
+            language=language,
+            terms=message_terms,
+            entities=found,
+            arguments=arguments,
+            candidates=(Candidate("tool", tool.ident, tool.name, 1.0, {"command": True}),),
+            reason="explicit tool command",
         )
 
     def _score(self, index, message, message_terms):
