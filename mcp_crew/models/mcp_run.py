@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
-from .mcp_knowledge import CLEARED_GROUP, mask_rows
+from .mcp_knowledge_search import mask_rows
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
@@ -46,7 +46,15 @@ class McpRun(models.Model):
     """One natural-language request and everything done to answer it."""
 
     _name = "mcp.run"
-    _inherit = ["mcp.company.guard"]
+    # How a run answers lives in mixins (and in mcp_run_execute, which starts it).
+    _inherit = [
+        "mcp.company.guard",
+        "mcp.run.routing.mixin",
+        "mcp.run.answers.mixin",
+        "mcp.run.gate.mixin",
+        "mcp.run.crew.mixin",
+        "mcp.run.llm.mixin",
+    ]
     _description = "Crew run"
     _order = "id desc"
     _rec_name = "display_title"
@@ -361,30 +369,6 @@ class McpRun(models.Model):
         for partner_id, payload in messages:
             bus._sendone(env["res.partner"].browse(partner_id), notification_type, payload)
 
-    def _notify_approvers(self, step):
-        """Tell the company's approvers a call waits for them (``mcp_crew/approval``)."""
-        group = self.env.ref("mcp_crew.group_mcp_crew_approver").sudo()
-        # Not the requester (who may not decide), and for a sensitive run only
-        # those who may read it.
-        approvers = group.users.filtered(
-            lambda user: (
-                self.company_id in user.company_ids
-                and user != self.requester_id
-                and (not self.sensitive or user.has_group(CLEARED_GROUP))
-            )
-        )
-        payload = {
-            "run_id": self.id,
-            "step": step._summary(),
-            "message": self.message,
-            "requester": self.requester_id.name,
-        }
-        self._send_to_bus(
-            self.env,
-            [(partner.id, payload) for partner in approvers.partner_id],
-            "mcp_crew/approval",
-        )
-
     # -- background work ------------------------------------------------------------
 
     def _enqueue(self):
@@ -438,22 +422,6 @@ class McpRun(models.Model):
             return
         with self.pool.cursor() as cr:
             yield self.env(cr=cr)
-
-    @api.model
-    def _expire_approvals(self):
-        expired = (
-            self.env["mcp.run.step"]
-            .sudo()
-            .search(
-                [
-                    ("status", "=", "pending_approval"),
-                    ("approval_deadline", "<", fields.Datetime.now()),
-                ]
-            )
-        )
-        expired.write({"status": "expired"})
-        for run in expired.mapped("run_id"):
-            run._finish("failed", error=_("The approval request expired."))
 
     @api.model
     def _fail_stale_runs(self):

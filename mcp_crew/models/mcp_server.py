@@ -371,14 +371,7 @@ class McpServer(models.Model):
             tool = self._tool_record(name)
             validate_arguments(name, tool._schema(), arguments)
         run, outcome = self.env["mcp.run"]._run_tool_call(tool, arguments)
-        result = outcome.get("result") or {
-            "content": [],
-            "structured_content": None,
-            "is_error": outcome["status"] == "error",
-            "text": outcome["text"] or outcome["error"],
-            "latency_ms": 0.0,
-        }
-        return dict(result, run_id=run.id, status=outcome["status"], error=outcome["error"])
+        return dict(outcome.call_result(), run_id=run.id)
 
     def _tool_record(self, name):
         """The caller's enabled ``mcp.tool`` named ``name`` (a live catalog is synced first)."""

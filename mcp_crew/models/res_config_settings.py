@@ -3,7 +3,7 @@ from odoo import fields, models
 from ..runtime import get_engine
 from ..services.knowledge.events import DEFAULT_MAXLEN
 from ..services.settings import DEFAULT_TTL_BY_KIND
-from .mcp_knowledge import DEFAULT_TTL_DAYS
+from .mcp_knowledge_expiry import DEFAULT_TTL_DAYS
 from .mcp_run import DEFAULT_MAX_MESSAGE
 
 
