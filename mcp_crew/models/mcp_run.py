@@ -11,18 +11,11 @@ from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
 from .mcp_knowledge_search import mask_rows
+from .mcp_run_states import RunState
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
 
-RUN_STATES = [
-    ("running", "Running"),
-    ("waiting_approval", "Waiting for approval"),
-    ("done", "Done"),
-    ("failed", "Failed"),
-    ("rejected", "Rejected"),
-    ("refused", "Refused (quota)"),
-]
 CHANNELS = [("chat", "Chat"), ("chatter", "Chatter"), ("jsonrpc", "JSON-RPC"), ("cron", "Cron")]
 ROUTE_KINDS = [
     ("crew", "Crew"),
@@ -77,7 +70,7 @@ class McpRun(models.Model):
     record_name = fields.Char(readonly=True)
     language = fields.Char(readonly=True)
     state = fields.Selection(
-        RUN_STATES, required=True, readonly=True, default="running", index=True
+        RunState.SELECTION, required=True, readonly=True, default=RunState.RUNNING, index=True
     )
     route_kind = fields.Selection(ROUTE_KINDS, readonly=True)
     route_name = fields.Char(readonly=True)
@@ -123,7 +116,7 @@ class McpRun(models.Model):
     @api.depends("state")
     def _compute_is_success(self):
         for run in self:
-            run.is_success = 1 if run.state == "done" else 0
+            run.is_success = 1 if run.state == RunState.DONE else 0
 
     @api.depends("message")
     def _compute_display_title(self):
@@ -326,6 +319,8 @@ class McpRun(models.Model):
         return step
 
     def _finish(self, state, answer=None, error=None):
+        """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
+        ``_set_<state>`` transitions below, not directly."""
         started = self.create_date or fields.Datetime.now()
         values = {
             "state": state,
@@ -347,6 +342,29 @@ class McpRun(models.Model):
                 route=run.route_kind or "none",
                 status=state,
             )
+
+    # -- state transitions: the only writers of ``state`` ------------------------
+
+    def _set_done(self, answer=None):
+        self._finish(RunState.DONE, answer=answer)
+
+    def _set_failed(self, error):
+        self._finish(RunState.FAILED, error=error)
+
+    def _set_rejected(self, answer):
+        self._finish(RunState.REJECTED, answer=answer)
+
+    def _set_refused(self, answer):
+        self._finish(RunState.REFUSED, answer=answer)
+
+    def _set_waiting_approval(self, answer):
+        """Paused until an approver decides; the requester hears of it."""
+        self._set(state=RunState.WAITING_APPROVAL, answer=answer)
+        self._notify_requester()
+
+    def _set_queued(self):
+        """Back to running, in the queue of the background worker."""
+        self._set(queued=True, picked_at=False, state=RunState.RUNNING)
 
     def _notify_requester(self):
         """Push the run's current shape to its requester (``mcp_crew/run``).
@@ -372,7 +390,7 @@ class McpRun(models.Model):
     # -- background work ------------------------------------------------------------
 
     def _enqueue(self):
-        self._set(queued=True, picked_at=False, state="running")
+        self._set_queued()
         self.env.ref("mcp_crew.ir_cron_mcp_process_runs").sudo()._trigger()
 
     @api.model
@@ -409,7 +427,7 @@ class McpRun(models.Model):
                     raise
                 _logger.exception("mcp_crew: run %s failed", run_id)
                 with self._own_transaction() as env:
-                    env["mcp.run"].browse(run_id)._finish("failed", error=str(err))
+                    env["mcp.run"].browse(run_id)._set_failed(str(err))
         if len(ids) == limit:
             self.env.ref("mcp_crew.ir_cron_mcp_process_runs").sudo()._trigger()
         return len(ids)
@@ -427,13 +445,13 @@ class McpRun(models.Model):
     def _fail_stale_runs(self):
         stale = self.sudo().search(
             [
-                ("state", "=", "running"),
+                ("state", "=", RunState.RUNNING),
                 ("queued", "=", False),
                 ("picked_at", "<", fields.Datetime.now() - STALE_PICK),
             ]
         )
         for run in stale:
-            run._finish("failed", error=_("The worker running this request stopped."))
+            run._set_failed(_("The worker running this request stopped."))
 
     # -- usage ------------------------------------------------------------------------
 

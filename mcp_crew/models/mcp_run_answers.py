@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..services import answers
 from .mcp_run_gate import TOOL_SUMMARY
+from .mcp_run_states import StepStatus
 
 _logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class McpRunAnswersMixin(models.AbstractModel):
             arguments={"query": query[:200], "types": types or []},
             result_summary=", ".join("%s (%.2f)" % (r["title"], r["score"]) for r in results),
             latency_ms=(time.perf_counter() - started) * 1000,
-            status="ok",
+            status=StepStatus.OK,
         )
         return results
 
@@ -46,7 +47,7 @@ class McpRunAnswersMixin(models.AbstractModel):
         best = knowledge[0]["score"]
         knowledge = [item for item in knowledge if item["score"] >= RELEVANT_SHARE * best]
         self._set(knowledge_ids=[(6, 0, [item["id"] for item in knowledge])])
-        self._finish("done", answer=answers.knowledge(knowledge, decision.language))
+        self._set_done(answers.knowledge(knowledge, decision.language))
 
     def _answer_intent(self, decision, knowledge, llm):
         """Run the intent; one Odoo refuses fails the run with Odoo's reason
@@ -60,12 +61,17 @@ class McpRunAnswersMixin(models.AbstractModel):
                 self.env.flush_all()
         except (AccessError, UserError, ValidationError) as err:
             reason = err.args[0] if err.args else str(err)
-            self._add_step(kind="intent", name=decision.ident, status="error", error=reason)
-            return self._finish("failed", error=reason)
+            self._add_step(
+                kind="intent", name=decision.ident, status=StepStatus.ERROR, error=reason
+            )
+            return self._set_failed(reason)
         self._add_step(
-            kind="intent", name=decision.ident, status="ok", result_summary=answer[:TOOL_SUMMARY]
+            kind="intent",
+            name=decision.ident,
+            status=StepStatus.OK,
+            result_summary=answer[:TOOL_SUMMARY],
         )
-        return self._finish("done", answer=answer)
+        return self._set_done(answer)
 
     def _intent_list_tools(self, decision):
         tools_by_server = {}
@@ -100,7 +106,7 @@ class McpRunAnswersMixin(models.AbstractModel):
             answer = answers.text("no_crew_matches", decision.language)
         else:
             answer = answers.text("llm_required", decision.language)
-        self._finish("done", answer=answer)
+        self._set_done(answer)
 
     def _answer_with_tool(self, decision, knowledge, llm):
         server_id, name = decision.ident.split(":", 1)
@@ -108,17 +114,14 @@ class McpRunAnswersMixin(models.AbstractModel):
             [("server_id", "=", int(server_id)), ("name", "=", name)], limit=1
         )
         if not tool:  # switched off or gone since the router was built
-            return self._finish(
-                "failed", error=_("No tool named %(tool)s is available.", tool=name)
-            )
+            return self._set_failed(_("No tool named %(tool)s is available.", tool=name))
         arguments = decision.arguments
         if not arguments:
             missing = tool._required_arguments()
             if missing:
                 # Chosen from plain words, without its arguments: ask for them.
-                return self._finish(
-                    "done",
-                    answer=answers.tool_needs_arguments(tool.name, missing, decision.language),
+                return self._set_done(
+                    answers.tool_needs_arguments(tool.name, missing, decision.language),
                 )
         outcome = self._gate_tool_call(tool, arguments)
         self._finish_tool_outcome(tool, outcome)

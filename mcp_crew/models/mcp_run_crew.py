@@ -8,6 +8,7 @@ from odoo import _, models
 
 from ..services import answers, crew_runner, errors
 from .mcp_run_gate import OdooToolGate
+from .mcp_run_states import StepStatus
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ class McpRunCrewMixin(models.AbstractModel):
     def _answer_with_crew(self, decision, knowledge, llm):
         quota = self.company_id.mcp_crew_monthly_token_quota
         if quota and self._month_usage(self.company_id) >= quota:
-            return self._finish("refused", answer=answers.text("quota", decision.language, quota))
+            return self._set_refused(answers.text("quota", decision.language, quota))
         self._set(answer=answers.text("queued", decision.language, self.crew_id.name))
         self._enqueue()
         return None
@@ -29,19 +30,19 @@ class McpRunCrewMixin(models.AbstractModel):
     def _continue(self):
         """Background part of a run: approved calls first, then the crew if any."""
         self.ensure_one()
-        for step in self.sudo().step_ids.filtered(lambda s: s.status == "approved"):
+        for step in self.sudo().step_ids.filtered(lambda s: s.status == StepStatus.APPROVED):
             tool = step.tool_id.with_env(self.env)
             outcome = self._execute_tool(tool, json.loads(step.arguments or "{}"), step=step)
             if not self.crew_id:
                 return self._finish_tool_outcome(tool, outcome)
         if self.crew_id:
             return self._run_crew()
-        return self._finish("done")
+        return self._set_done()
 
     def _run_crew(self):
         llm = self._llm_settings()
         if llm is None:
-            return self._finish("failed", error=_("No LLM is configured."))
+            return self._set_failed(_("No LLM is configured."))
         tool_records = self._company_tools()
         specs = {str(tool.id): tool._tool_spec() for tool in tool_records}
         by_ident = {str(tool.id): tool for tool in tool_records}
@@ -58,13 +59,12 @@ class McpRunCrewMixin(models.AbstractModel):
                 gate,
             )
         except errors.McpCrewError as err:
-            return self._finish("failed", error=str(err))
+            return self._set_failed(str(err))
         self._record_usage(result.usage)
         if gate.paused_reason:
-            self._set(state="waiting_approval", answer=result.answer)
-            self._notify_requester()
+            self._set_waiting_approval(result.answer)
             return None
-        self._finish("done", answer=result.answer)
+        self._set_done(result.answer)
         self._extract_knowledge()
         return None
 
@@ -80,7 +80,9 @@ class McpRunCrewMixin(models.AbstractModel):
         lines = []
         if self.res_model:
             lines.append("Record: %s %s (id %s)" % (self.res_model, self.record_name, self.res_id))
-        done = self.sudo().step_ids.filtered(lambda s: s.kind == "tool" and s.status == "ok")
+        done = self.sudo().step_ids.filtered(
+            lambda s: s.kind == "tool" and s.status == StepStatus.OK
+        )
         for step in done:
             lines.append(
                 "Already done (approved): %s(%s) -> %s"
@@ -97,7 +99,7 @@ class McpRunCrewMixin(models.AbstractModel):
         tools_used = sorted(
             set(
                 self.sudo()
-                .step_ids.filtered(lambda s: s.kind == "tool" and s.status == "ok")
+                .step_ids.filtered(lambda s: s.kind == "tool" and s.status == StepStatus.OK)
                 .mapped("name")
             )
         )

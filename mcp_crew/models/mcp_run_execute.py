@@ -23,7 +23,7 @@ class McpRun(models.Model):
         try:
             command = router.parse_tool_command(self.message)
         except errors.InvalidRequest as err:
-            return self._finish("failed", error=str(err))
+            return self._set_failed(str(err))
         knowledge = [] if command or self.crew_id else self._search_knowledge(self.message)
         llm = self._llm_settings()
         if self.crew_id:
@@ -37,7 +37,7 @@ class McpRun(models.Model):
                 )
             except (errors.ToolNotFound, errors.InvalidRequest) as err:
                 self._set(language=router.detect_language(self.message))
-                return self._finish("failed", error=str(err))
+                return self._set_failed(str(err))
         self._record_decision(decision)
         handler = {
             "knowledge": self._answer_from_knowledge,

@@ -16,6 +16,7 @@ from odoo import _, api, fields, models
 from ..services import answers, crew_runner, errors, redaction, router
 from ..services.gate import GateOutcome, Verdict
 from .mcp_knowledge_search import CLEARED_GROUP
+from .mcp_run_states import StepStatus
 from .mcp_run_step import arguments_key
 
 TOOL_SUMMARY = 2000
@@ -89,9 +90,9 @@ class McpRunGateMixin(models.AbstractModel):
         if not tool._needs_approval():
             return self._execute_tool(tool, arguments, step_values=step_values)
         earlier = self._approval_step(tool, key)
-        if earlier.status == "ok":
+        if earlier.status == StepStatus.OK:
             return GateOutcome.allowed(earlier.result_summary or "")
-        if earlier.status == "pending_approval":
+        if earlier.status == StepStatus.PENDING_APPROVAL:
             return GateOutcome.pending(earlier.id)
         if earlier:  # approved: it runs now, once
             return self._execute_tool(tool, arguments, step=earlier)
@@ -105,8 +106,8 @@ class McpRunGateMixin(models.AbstractModel):
         )
         return same_call.filtered(
             lambda step: (
-                step.status in ("pending_approval", "approved")
-                or (step.status == "ok" and step.decided_by_id)
+                step.status in StepStatus.OPEN
+                or (step.status == StepStatus.OK and step.decided_by_id)
             )
         )[-1:]
 
@@ -115,7 +116,7 @@ class McpRunGateMixin(models.AbstractModel):
             self.env["ir.config_parameter"].sudo().get_param("mcp_crew.approval_ttl_minutes", 60)
         )
         step = self._add_step(
-            status="pending_approval",
+            status=StepStatus.PENDING_APPROVAL,
             approval_deadline=fields.Datetime.now() + datetime.timedelta(minutes=ttl),
             **step_values,
         )
@@ -129,11 +130,14 @@ class McpRunGateMixin(models.AbstractModel):
             result = tool.server_id._call_tool(tool, arguments)
         except errors.McpCrewError as err:
             outcome = GateOutcome.from_error(err)
-            recorded = {"status": "error", "error": outcome.reason}
+            recorded = {"status": StepStatus.ERROR, "error": outcome.reason}
         else:
             body = crew_runner.tool_result_text(result, limit=TOOL_SUMMARY)
             outcome = GateOutcome.allowed(body, is_error=result["is_error"], result=result)
-            recorded = {"status": "error" if result["is_error"] else "ok", "result_summary": body}
+            recorded = {
+                "status": StepStatus.of_result(result["is_error"]),
+                "result_summary": body,
+            }
             if result["is_error"]:
                 recorded["error"] = body
         recorded["latency_ms"] = (time.perf_counter() - started) * 1000
@@ -148,17 +152,12 @@ class McpRunGateMixin(models.AbstractModel):
         """Finish this run (or leave it waiting) with what the gate decided."""
         language = self.language
         if outcome.verdict is Verdict.PENDING_APPROVAL:
-            self._set(
-                state="waiting_approval",
-                answer=answers.text("approval_pending", language, tool.name),
-            )
-            self._notify_requester()
+            self._set_waiting_approval(answers.text("approval_pending", language, tool.name))
         elif outcome.stopped:
-            self._finish("failed", error=outcome.reason)
+            self._set_failed(outcome.reason)
         else:
-            self._finish(
-                "done",
-                answer=answers.tool_result(tool.name, outcome.text, outcome.is_error, language),
+            self._set_done(
+                answers.tool_result(tool.name, outcome.text, outcome.is_error, language),
             )
 
     # -- approvals ------------------------------------------------------------------
@@ -194,11 +193,11 @@ class McpRunGateMixin(models.AbstractModel):
             .sudo()
             .search(
                 [
-                    ("status", "=", "pending_approval"),
+                    ("status", "=", StepStatus.PENDING_APPROVAL),
                     ("approval_deadline", "<", fields.Datetime.now()),
                 ]
             )
         )
-        expired.write({"status": "expired"})
+        expired._set_expired()
         for run in expired.mapped("run_id"):
-            run._finish("failed", error=_("The approval request expired."))
+            run._set_failed(_("The approval request expired."))

@@ -6,6 +6,8 @@ import json
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
+
 from .fake_openai import FakeOpenAI
 from .test_runs import RunCase
 
@@ -74,7 +76,7 @@ class TestCrewRuns(RunCase):
     def ask_crew(self, message):
         result = self.ask(message, {"crew": "calculator"})
         # An LLM conversation never holds the request: queued for a worker.
-        self.assertEqual(result["status"], "running")
+        self.assertEqual(result["status"], RunState.RUNNING)
         self.assertEqual(result["crew"]["name"], "Calculator")
         run = self.run_of(result)
         self.assertTrue(run.queued)
@@ -89,7 +91,7 @@ class TestCrewRuns(RunCase):
         self.queue_tool_call(self.tool["add"], {"a": 2, "b": 40})
         self.fake.queue_chat({"content": "2 + 40 = 42"})
         self.assertEqual(self.Run._cron_process_runs(), 1)
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "2 + 40 = 42")
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
         self.assertEqual((step.name, step.status, step.agent_role), ("add", "ok", "Calculator"))
@@ -119,23 +121,23 @@ class TestCrewRuns(RunCase):
             for m in self.bus_messages(self.user)
             if m["payload"].get("run_id") == run.id
         ]
-        self.assertEqual(statuses[0], "running")
-        self.assertEqual(statuses[-1], "done")
+        self.assertEqual(statuses[0], RunState.RUNNING)
+        self.assertEqual(statuses[-1], RunState.DONE)
 
     def test_approval_blocks_the_crew_then_resumes_it(self):
         run = self.ask_crew("Delete record 7")
         self.queue_tool_call(self.tool["delete_record"], {"record_id": 7})
         self.fake.queue_chat({"content": "Deleting record 7 needs approval."})
         self.Run._cron_process_runs()
-        self.assertEqual(run.state, "waiting_approval")
+        self.assertEqual(run.state, RunState.WAITING_APPROVAL)
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
-        self.assertEqual(step.status, "pending_approval")
+        self.assertEqual(step.status, StepStatus.PENDING_APPROVAL)
         self.assertFalse(step.result_summary)
         step.with_user(self.approver).action_approve()
         # Resumed: the approved call runs first, then the crew continues knowing it.
         self.fake.queue_chat({"content": "Record 7 was deleted."})
         self.Run._cron_process_runs()
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "Record 7 was deleted.")
         self.assertEqual((step.status, step.result_summary), ("ok", "deleted 7"))
         resumed_prompt = json.dumps(self.chat_requests()[-1]["messages"])
@@ -149,7 +151,7 @@ class TestCrewRuns(RunCase):
         self.Run._cron_process_runs()
         calls = len(self.chat_requests())
         run.step_ids.filtered(lambda s: s.kind == "tool").with_user(self.approver).action_reject()
-        self.assertEqual(run.state, "rejected")
+        self.assertEqual(run.state, RunState.REJECTED)
         self.assertEqual(self.Run._cron_process_runs(), 0)
         self.assertEqual(len(self.chat_requests()), calls)  # the LLM heard nothing more
 
@@ -162,7 +164,7 @@ class TestCrewRuns(RunCase):
                 self.Run._cron_process_runs()
         finally:
             self.fake.set_failure()
-        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.state, RunState.FAILED)
         self.assertIn("LLM call failed", run.error)
         self.assertNotIn(SECRET, run.error)
         self.assertNotIn(SECRET, run.answer)
@@ -190,7 +192,7 @@ class TestCrewRuns(RunCase):
         self.assertGreaterEqual(first.total_tokens, 100)
         self.assertEqual(self.Run._month_usage(self.company_a), first.total_tokens)
         refused = self.ask("Quanto é 3 + 3?", {"crew": "calculator"})
-        self.assertEqual(refused["status"], "refused")
+        self.assertEqual(refused["status"], RunState.REFUSED)
         self.assertIn("100", refused["answer"])
         # Paths without an LLM still work.
-        self.assertEqual(self.ask('/tool add {"a": 3, "b": 3}')["status"], "done")
+        self.assertEqual(self.ask('/tool add {"a": 3, "b": 3}')["status"], RunState.DONE)
