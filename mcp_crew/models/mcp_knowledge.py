@@ -238,11 +238,3 @@ class McpKnowledge(models.Model):
     def _count_operation(self, company, operation):
         scope = CacheScope(self.env.cr.dbname, company.id)
         get_engine().metrics.inc("mcp_crew_knowledge_operations_total", scope, operation=operation)
-
-    @api.model
-    def _knowledge_param_float(self, name, default):
-        value = self.env["ir.config_parameter"].sudo().get_param("mcp_crew.%s" % name)
-        try:
-            return float(value) if value not in (None, False, "") else float(default)
-        except ValueError:
-            return float(default)

@@ -5,20 +5,9 @@ import logging
 
 from odoo import api, fields, models
 
+from .functional_settings import get_setting
+
 _logger = logging.getLogger(__name__)
-
-
-# Days an item lives unless told otherwise (settings override); 0 = no expiry.
-DEFAULT_TTL_DAYS = {
-    "product_info": 90,
-    "customer_insight": 180,
-    "conversation_summary": 365,
-    "analysis_result": 30,
-    "recommendation": 30,
-    "market_data": 7,
-    "technical_spec": 365,
-    "general_fact": 0,
-}
 
 
 class McpKnowledgeExpiryMixin(models.AbstractModel):
@@ -31,9 +20,7 @@ class McpKnowledgeExpiryMixin(models.AbstractModel):
             return clean["expires_at"]
         days = clean.get("ttl_days")
         if days is None:
-            days = self._knowledge_param_float(
-                "knowledge_ttl_%s" % knowledge_type, DEFAULT_TTL_DAYS[knowledge_type]
-            )
+            days = get_setting(self.env, "knowledge_ttl_%s" % knowledge_type)
         days = float(days)
         if days <= 0:
             return False
@@ -58,7 +45,7 @@ class McpKnowledgeExpiryMixin(models.AbstractModel):
         if expired:
             expired.with_context(mcp_knowledge_no_version=True).write({"active": False})
             self.env["mcp.knowledge.event"]._record("expired", expired)
-        retention = self._knowledge_param_float("knowledge_retention_days", 30)
+        retention = get_setting(self.env, "knowledge_retention_days")
         purged = items.browse()
         if retention > 0:
             purged = items.search(

@@ -9,6 +9,7 @@ from odoo.exceptions import ValidationError
 from ..services.errors import EmbeddingsUnavailable
 from ..services.knowledge import embeddings, search
 from ..services.knowledge.privacy import mask_identifiers
+from .functional_settings import get_setting
 from .mcp_knowledge_choices import KNOWLEDGE_TYPES
 
 _logger = logging.getLogger(__name__)
@@ -149,21 +150,20 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
     @api.model
     def _ranking_weights(self):
         return search.RankingWeights(
-            trigram_threshold=self._knowledge_param_float("trigram_threshold", 0.4),
-            recency_half_life_days=self._knowledge_param_float("recency_half_life_days", 30),
+            trigram_threshold=get_setting(self.env, "trigram_threshold"),
+            recency_half_life_days=get_setting(self.env, "recency_half_life_days"),
         )
 
     @api.model
     def _embedding_client(self):
-        params = self.env["ir.config_parameter"].sudo()
-        base_url = params.get_param("mcp_crew.embeddings_base_url")
+        base_url = get_setting(self.env, "embeddings_base_url")
         if not base_url:
             return None
         return embeddings.EmbeddingClient(
             base_url,
-            params.get_param("mcp_crew.embeddings_model") or "text-embedding-3-small",
-            api_key=params.get_param("mcp_crew.embeddings_api_key") or None,
-            timeout=self._knowledge_param_float("embeddings_timeout", 5.0),
+            get_setting(self.env, "embeddings_model"),
+            api_key=get_setting(self.env, "embeddings_api_key") or None,
+            timeout=get_setting(self.env, "embeddings_timeout"),
         )
 
     @api.model
@@ -195,7 +195,7 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
                 (json.dumps(vector), item.id),
             )
         missing.invalidate_recordset(["embedding"])
-        weight = self._knowledge_param_float("embeddings_weight", 0.5)
+        weight = get_setting(self.env, "embeddings_weight")
         return embeddings.rerank(ranked, query_vector, vectors, weight=weight)
 
     @api.model

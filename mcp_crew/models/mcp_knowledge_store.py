@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import escape_psql
 
 from ..services.knowledge import text
+from .functional_settings import get_setting
 from .mcp_knowledge_choices import KNOWLEDGE_TYPES, LANGUAGES, SOURCE_KINDS, VERSIONED_FIELDS
 
 STORE_KEYS = {
@@ -177,7 +178,7 @@ class McpKnowledgeStoreMixin(models.AbstractModel):
             f"WHERE ({relation.where_clause}) AND {t}.id IN (SELECT id FROM sharing_a_band)",
             [bands] + list(relation.params),
         )
-        threshold = self._knowledge_param_float("dedupe_threshold", 0.85)
+        threshold = get_setting(self.env, "dedupe_threshold")
         best_id, best = None, threshold
         for item_id, content in self.env.cr.fetchall():
             similarity = text.trigram_similarity(content, clean["content"])

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
+from .functional_settings import get_setting
 from .mcp_knowledge_search import mask_rows
 from .mcp_run_states import RunState
 from .mcp_run_step import arguments_key
@@ -25,7 +26,6 @@ ROUTE_KINDS = [
     ("llm_required", "Needs an LLM"),
 ]
 CONTEXT_KEYS = {"crew", "channel", "model", "res_id", "language"}
-DEFAULT_MAX_MESSAGE = 4000
 # A run picked by a worker that died is failed after this long.
 STALE_PICK = datetime.timedelta(hours=1)
 
@@ -168,11 +168,7 @@ class McpRun(models.Model):
         message = message.strip()
         if not message:
             raise ValidationError(_("The message is empty."))
-        limit = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("mcp_crew.max_message_length", DEFAULT_MAX_MESSAGE)
-        )
+        limit = get_setting(self.env, "max_message_length")
         if len(message) > limit:
             raise ValidationError(
                 _(

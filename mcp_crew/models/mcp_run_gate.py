@@ -15,6 +15,7 @@ from odoo import _, api, fields, models
 
 from ..services import answers, crew_runner, errors, redaction, router
 from ..services.gate import GateOutcome, Verdict
+from .functional_settings import get_setting
 from .mcp_knowledge_search import CLEARED_GROUP
 from .mcp_run_states import StepStatus
 from .mcp_run_step import arguments_key
@@ -112,9 +113,7 @@ class McpRunGateMixin(models.AbstractModel):
         )[-1:]
 
     def _request_approval(self, step_values):
-        ttl = int(
-            self.env["ir.config_parameter"].sudo().get_param("mcp_crew.approval_ttl_minutes", 60)
-        )
+        ttl = get_setting(self.env, "approval_ttl_minutes")
         step = self._add_step(
             status=StepStatus.PENDING_APPROVAL,
             approval_deadline=fields.Datetime.now() + datetime.timedelta(minutes=ttl),

@@ -6,7 +6,9 @@ from odoo import api, models
 from odoo.tools import config
 
 from ..services import crew_runner
+from ..services.functional_settings import SETTINGS
 from ..services.settings import configured
+from .functional_settings import get_setting
 
 
 class McpRunLlmMixin(models.AbstractModel):
@@ -17,15 +19,11 @@ class McpRunLlmMixin(models.AbstractModel):
     def _llm_settings(self):
         """The LLM from odoo.conf ``[mcp_crew] llm_*`` / ``MCP_CREW_LLM_*`` (these win) or
         the settings page; ``None`` when no model is configured."""
-        params = self.env["ir.config_parameter"].sudo()
         section = config.misc.get("mcp_crew", {})
 
-        def value(name, default=""):
-            return (
-                configured(name, section, os.environ)
-                or params.get_param("mcp_crew.%s" % name)
-                or default
-            )
+        def value(name):
+            raw = configured(name, section, os.environ)
+            return get_setting(self.env, name) if raw is None else SETTINGS[name].parse(raw)
 
         model = value("llm_model")
         if not model:
@@ -34,13 +32,12 @@ class McpRunLlmMixin(models.AbstractModel):
             model=model,
             base_url=value("llm_base_url"),
             api_key=value("llm_api_key"),
-            timeout=float(value("llm_timeout", 60)),
+            timeout=value("llm_timeout"),
         )
 
     def _record_usage(self, usage):
-        params = self.env["ir.config_parameter"].sudo()
-        price_prompt = float(params.get_param("mcp_crew.llm_price_prompt", 0) or 0)
-        price_completion = float(params.get_param("mcp_crew.llm_price_completion", 0) or 0)
+        price_prompt = get_setting(self.env, "llm_price_prompt")
+        price_completion = get_setting(self.env, "llm_price_completion")
         prompt = self.prompt_tokens + usage["prompt_tokens"]
         completion = self.completion_tokens + usage["completion_tokens"]
         self._set(

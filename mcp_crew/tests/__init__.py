@@ -25,4 +25,5 @@ else:
         test_runs,
         test_secret_logs,
         test_security_roles,
+        test_settings_page,
     )
