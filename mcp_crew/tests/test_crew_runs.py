@@ -8,6 +8,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
 
+from .common import run_queued_runs
 from .fake_openai import FakeOpenAI
 from .test_runs import RunCase
 
@@ -90,7 +91,7 @@ class TestCrewRuns(RunCase):
         run = self.ask_crew("Quanto é 2 + 40?")
         self.queue_tool_call(self.tool["add"], {"a": 2, "b": 40})
         self.fake.queue_chat({"content": "2 + 40 = 42"})
-        self.assertEqual(self.Run._cron_process_runs(), 1)
+        self.assertEqual(run_queued_runs(self.Run), 1)
         self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "2 + 40 = 42")
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
@@ -128,7 +129,7 @@ class TestCrewRuns(RunCase):
         run = self.ask_crew("Delete record 7")
         self.queue_tool_call(self.tool["delete_record"], {"record_id": 7})
         self.fake.queue_chat({"content": "Deleting record 7 needs approval."})
-        self.Run._cron_process_runs()
+        run_queued_runs(self.Run)
         self.assertEqual(run.state, RunState.WAITING_APPROVAL)
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
         self.assertEqual(step.status, StepStatus.PENDING_APPROVAL)
@@ -136,7 +137,7 @@ class TestCrewRuns(RunCase):
         step.with_user(self.approver).action_approve()
         # Resumed: the approved call runs first, then the crew continues knowing it.
         self.fake.queue_chat({"content": "Record 7 was deleted."})
-        self.Run._cron_process_runs()
+        run_queued_runs(self.Run)
         self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "Record 7 was deleted.")
         self.assertEqual((step.status, step.result_summary), ("ok", "deleted 7"))
@@ -148,11 +149,11 @@ class TestCrewRuns(RunCase):
         run = self.ask_crew("Delete record 8")
         self.queue_tool_call(self.tool["delete_record"], {"record_id": 8})
         self.fake.queue_chat({"content": "Needs approval."})
-        self.Run._cron_process_runs()
+        run_queued_runs(self.Run)
         calls = len(self.chat_requests())
         run.step_ids.filtered(lambda s: s.kind == "tool").with_user(self.approver).action_reject()
         self.assertEqual(run.state, RunState.REJECTED)
-        self.assertEqual(self.Run._cron_process_runs(), 0)
+        self.assertEqual(run_queued_runs(self.Run), 0)
         self.assertEqual(len(self.chat_requests()), calls)  # the LLM heard nothing more
 
     def test_a_failing_llm_fails_the_run_without_leaking_the_key(self):
@@ -161,7 +162,7 @@ class TestCrewRuns(RunCase):
         try:
             # CrewAI logs the failed response (redacted) at ERROR level.
             with mute_logger("root", "crewai.flow.runtime"):
-                self.Run._cron_process_runs()
+                run_queued_runs(self.Run)
         finally:
             self.fake.set_failure()
         self.assertEqual(run.state, RunState.FAILED)
@@ -188,7 +189,7 @@ class TestCrewRuns(RunCase):
             {"content": "4"},
             usage={"prompt_tokens": 90, "completion_tokens": 20, "total_tokens": 110},
         )
-        self.Run._cron_process_runs()
+        run_queued_runs(self.Run)
         self.assertGreaterEqual(first.total_tokens, 100)
         self.assertEqual(self.Run._month_usage(self.company_a), first.total_tokens)
         refused = self.ask("Quanto é 3 + 3?", {"crew": "calculator"})

@@ -13,7 +13,7 @@ from odoo.tests.common import new_test_user
 
 from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
 
-from .common import McpCrewCase
+from .common import McpCrewCase, run_queued_runs
 
 _logger = logging.getLogger(__name__)
 ROUTING_CASES = os.path.join(os.path.dirname(__file__), "routing_cases.json")
@@ -271,7 +271,7 @@ class TestApprovals(RunCase):
             step.with_user(self.user).action_approve()
         step.with_user(self.approver).action_approve()
         self.assertTrue(run.queued)
-        self.assertEqual(self.Run._cron_process_runs(), 1)
+        self.assertEqual(run_queued_runs(self.Run), 1)
         self.assertEqual(run.state, RunState.DONE)
         self.assertIn("deleted 7", run.answer)
         self.assertEqual((step.status, step.decided_by_id), ("ok", self.approver))
@@ -288,7 +288,7 @@ class TestApprovals(RunCase):
         pushed = [m["payload"] for m in self.bus_messages(self.user) if m["type"] == "mcp_crew/run"]
         self.assertEqual(pushed[-1]["status"], RunState.REJECTED)  # the requester hears of it
         self.assertIn("rejected delete_record", run.answer)
-        self.assertEqual(self.Run._cron_process_runs(), 0)
+        self.assertEqual(run_queued_runs(self.Run), 0)
 
     def test_expired_approval_is_refused_and_the_run_fails(self):
         run = self.ask_delete()
@@ -300,7 +300,7 @@ class TestApprovals(RunCase):
         step.invalidate_recordset()
         with self.assertRaisesRegex(UserError, "expired"):
             step.with_user(self.approver).action_approve()
-        self.Run._cron_process_runs()
+        run_queued_runs(self.Run)
         self.assertEqual((step.status, run.state), (StepStatus.EXPIRED, RunState.FAILED))
         self.assertIn("expired", run.error)
 
