@@ -3,12 +3,13 @@
 import json
 import logging
 
-from odoo import _, api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo import _lt, api, fields, models, tools
 
 from ..services.errors import EmbeddingsUnavailable
 from ..services.knowledge import embeddings, search
 from ..services.knowledge.privacy import mask_identifiers
+from ..services.validation import compile_schema
+from .arguments import check_arguments
 from .functional_settings import get_setting
 from .mcp_knowledge_choices import KNOWLEDGE_TYPES
 
@@ -19,6 +20,45 @@ _logger = logging.getLogger(__name__)
 CLEARED_GROUP = "mcp_crew.group_mcp_crew_manager"
 MAX_QUERY = 1_000
 MAX_LIMIT = 100
+_NAMES = {"type": ["string", "array", "null", "boolean"], "not": {"const": True}}
+SEARCH_VALIDATOR = compile_schema(
+    {
+        "type": "object",
+        "properties": {
+            "query": {
+                "type": ["string", "null", "boolean"],
+                "not": {"const": True},
+                "maxLength": MAX_QUERY,
+            },
+            "types": dict(
+                _NAMES,
+                items={"enum": [key for key, _label in KNOWLEDGE_TYPES]},
+                # One type named alone is a list of one.
+                anyOf=[
+                    {"type": ["array", "null", "boolean"]},
+                    {"enum": [key for key, _label in KNOWLEDGE_TYPES]},
+                ],
+            ),
+            "tags": dict(_NAMES, items={"type": "string"}),
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            "min_confidence": {
+                "type": ["number", "null", "boolean"],
+                "not": {"const": True},
+                "minimum": 0,
+                "maximum": 1,
+            },
+        },
+    }
+)
+SEARCH_MESSAGES = {
+    "query": _lt("The search query must be text."),
+    ("query", "maxLength"): _lt("The search query is limited to %(limit)s characters."),
+    "types": _lt("Unknown knowledge type(s): %(value)s."),
+    "tags": _lt("Tags must be a list of names."),
+    "limit": _lt("limit must be a whole number from 1 to %s.", MAX_LIMIT),
+    "min_confidence": _lt("min_confidence must be between 0 and 1."),
+    ("min_confidence", "type"): _lt("min_confidence must be a number."),
+}
 
 
 def must_mask(env):
@@ -115,30 +155,20 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
 
     @api.model
     def _validate_search_args(self, query, types, tags, limit, min_confidence):
-        if query is None or query is False:
-            query = ""
-        if not isinstance(query, str):
-            raise ValidationError(_("The search query must be text."))
-        if len(query) > MAX_QUERY:
-            raise ValidationError(_("The search query is limited to %s characters.", MAX_QUERY))
+        check_arguments(
+            SEARCH_VALIDATOR,
+            {
+                "query": query,
+                "types": types,
+                "tags": tags,
+                "limit": limit,
+                "min_confidence": min_confidence,
+            },
+            SEARCH_MESSAGES,
+        )
         types = [types] if isinstance(types, str) else list(types or [])
-        unknown = set(types) - set(dict(KNOWLEDGE_TYPES))
-        if unknown:
-            raise ValidationError(
-                _("Unknown knowledge type(s): %s.", ", ".join(sorted(map(str, unknown))))
-            )
         tags = [tags] if isinstance(tags, str) else list(tags or [])
-        if not all(isinstance(tag, str) for tag in tags):
-            raise ValidationError(_("Tags must be a list of names."))
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            raise ValidationError(_("limit must be a whole number from 1 to %s.", MAX_LIMIT))
-        try:
-            min_confidence = float(min_confidence or 0)
-        except (TypeError, ValueError) as err:
-            raise ValidationError(_("min_confidence must be a number.")) from err
-        if not 0 <= min_confidence <= 1:
-            raise ValidationError(_("min_confidence must be between 0 and 1."))
-        return query.strip(), types, tags, limit, min_confidence
+        return (query or "").strip(), types, tags, limit, float(min_confidence or 0)
 
     @api.model
     @tools.ormcache()

@@ -1,31 +1,70 @@
 """Storing knowledge: the ``store()`` entry point and duplicate detection."""
 
-from odoo import _, api, fields, models
+from odoo import _, _lt, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import escape_psql
 
 from ..services.knowledge import text
+from ..services.validation import compile_schema
+from .arguments import check_arguments
 from .functional_settings import get_setting
 from .mcp_knowledge_choices import KNOWLEDGE_TYPES, LANGUAGES, SOURCE_KINDS, VERSIONED_FIELDS
 
-STORE_KEYS = {
-    "id",
-    "title",
-    "content",
-    "knowledge_type",
-    "topic",
-    "tags",
-    "source",
-    "confidence",
-    "expires_at",
-    "ttl_days",
-    "language",
-    "sensitive",
-    "related_ids",
-    "company_id",
-    "change_note",
-}
 MAX_CONTENT = 100_000
+# False as well as text: an empty form field arrives as False over JSON-RPC.
+_TEXT = {"type": ["string", "boolean"], "not": {"const": True}}
+STORE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": ["integer", "string", "boolean", "null"]},
+        "title": _TEXT,
+        "content": dict(_TEXT, maxLength=MAX_CONTENT),
+        "knowledge_type": {"enum": [key for key, _label in KNOWLEDGE_TYPES] + ["", False, None]},
+        "topic": _TEXT,
+        "tags": {
+            "type": ["array", "null", "boolean"],
+            "not": {"const": True},
+            "items": {"type": "string"},
+        },
+        "source": {
+            "type": ["object", "null", "boolean"],
+            "not": {"const": True},
+            "properties": {"kind": {"enum": [key for key, _label in SOURCE_KINDS]}},
+        },
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "expires_at": {},
+        "ttl_days": {"type": ["number", "string", "null"]},
+        "language": {"enum": [key for key, _label in LANGUAGES] + ["", False, None]},
+        "sensitive": {},
+        "related_ids": {"type": ["array", "null", "boolean"], "items": {"type": "integer"}},
+        "company_id": {"type": ["integer", "string", "boolean", "null"]},
+        "change_note": _TEXT,
+    },
+}
+STORE_VALIDATOR = compile_schema(STORE_SCHEMA)
+_TEXT_MESSAGE = _lt("%(field)s must be text.")
+STORE_MESSAGES = {
+    "": _lt("store() expects a dictionary of values."),
+    ("", "additionalProperties"): _lt("Unknown knowledge value(s): %(unknown)s."),
+    "title": _TEXT_MESSAGE,
+    "topic": _TEXT_MESSAGE,
+    "change_note": _TEXT_MESSAGE,
+    "content": _TEXT_MESSAGE,
+    ("content", "maxLength"): _lt("Content is limited to %(limit)s characters."),
+    "knowledge_type": _lt("Unknown knowledge type %(value)s; use one of %(valid)s."),
+    "tags": _lt("Tags must be a list of names."),
+    "source": _lt(
+        "Source must be a dictionary whose kind is one of user, agent, crew, mcp_server, run."
+    ),
+    ("confidence", "type"): _lt("Confidence must be a number."),
+    "confidence": _lt("Confidence must be between 0 and 1."),
+    "ttl_days": _lt("ttl_days must be a number of days."),
+    "language": _lt("Language must be pt, en or simple."),
+    "related_ids": _lt("related_ids must be a list of knowledge ids."),
+    "company_id": _lt("company_id must be a company id."),
+    "id": _lt("id must be a knowledge item id."),
+}
 
 
 class McpKnowledgeStoreMixin(models.AbstractModel):
@@ -75,69 +114,25 @@ class McpKnowledgeStoreMixin(models.AbstractModel):
     @api.model
     def _validate_store_vals(self, vals):
         """``vals`` checked and normalised, plus the target ``company``; raises on bad input."""
-        if not isinstance(vals, dict):
-            raise ValidationError(_("store() expects a dictionary of values."))
-        unknown = set(vals) - STORE_KEYS
-        if unknown:
-            raise ValidationError(_("Unknown knowledge value(s): %s.", ", ".join(sorted(unknown))))
+        check_arguments(STORE_VALIDATOR, vals, STORE_MESSAGES)
         clean = dict(vals)
+        if not clean.get("id"):  # a new item
+            for key in ("title", "content", "knowledge_type"):
+                if not (clean.get(key) or "").strip():
+                    raise ValidationError(_("A knowledge item needs a %s.", key))
         clean["company"] = self.env.company
         if clean.get("company_id"):
             clean["company"] = self.env["res.company"].browse(int(clean["company_id"]))
             if clean["company"] not in self.env.companies:
                 raise AccessError(_("You cannot store knowledge for that company."))
-        self._check_store_text(clean)
-        self._check_store_metadata(clean)
-        return clean
-
-    @api.model
-    def _check_store_text(self, clean):
-        for key in ("title", "content", "topic", "change_note"):
-            if key in clean and clean[key] is not False and not isinstance(clean[key], str):
-                raise ValidationError(_("%s must be text.", key))
-        if not clean.get("id"):
-            for key in ("title", "content", "knowledge_type"):
-                if not (clean.get(key) or "").strip():
-                    raise ValidationError(_("A knowledge item needs a %s.", key))
-        if len(clean.get("content") or "") > MAX_CONTENT:
-            raise ValidationError(_("Content is limited to %s characters.", MAX_CONTENT))
-        tags = clean.get("tags") or []
-        if isinstance(tags, str) or not all(isinstance(tag, str) for tag in tags):
-            raise ValidationError(_("Tags must be a list of names."))
-
-    @api.model
-    def _check_store_metadata(self, clean):
-        valid_types = dict(KNOWLEDGE_TYPES)
-        if clean.get("knowledge_type") and clean["knowledge_type"] not in valid_types:
-            raise ValidationError(
-                _(
-                    "Unknown knowledge type %(type)s; use one of %(valid)s.",
-                    type=clean["knowledge_type"],
-                    valid=", ".join(valid_types),
-                )
-            )
         if "confidence" in clean:
-            try:
-                clean["confidence"] = float(clean["confidence"])
-            except (TypeError, ValueError) as err:
-                raise ValidationError(_("Confidence must be a number.")) from err
-            if not 0 <= clean["confidence"] <= 1:
-                raise ValidationError(_("Confidence must be between 0 and 1."))
-        if clean.get("language") and clean["language"] not in dict(LANGUAGES):
-            raise ValidationError(_("Language must be pt, en or simple."))
-        source = clean.get("source") or {}
-        if not isinstance(source, dict) or source.get("kind", "user") not in dict(SOURCE_KINDS):
-            raise ValidationError(
-                _(
-                    "Source must be a dictionary whose kind is one of %s.",
-                    ", ".join(dict(SOURCE_KINDS)),
-                )
-            )
+            clean["confidence"] = float(clean["confidence"])
         if clean.get("expires_at"):
             try:
                 clean["expires_at"] = fields.Datetime.to_datetime(clean["expires_at"])
             except ValueError as err:
                 raise ValidationError(_("expires_at is not a date and time.")) from err
+        return clean
 
     @api.model
     def _store_target(self, clean, company):

@@ -3,12 +3,14 @@ import datetime
 import json
 import logging
 
-from odoo import _, api, fields, models
+from odoo import _, _lt, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
+from ..services.validation import compile_schema
+from .arguments import check_arguments
 from .functional_settings import get_setting
 from .mcp_knowledge_search import mask_rows
 from .mcp_run_states import RunState
@@ -24,7 +26,44 @@ ROUTE_KINDS = [
     ("knowledge", "Knowledge answer"),
     ("llm_required", "Needs an LLM"),
 ]
-CONTEXT_KEYS = {"crew", "channel", "model", "res_id", "language"}
+_UNSET = [None, False, ""]
+ASK_VALIDATOR = compile_schema(
+    {
+        "type": "object",
+        "properties": {
+            "message": {"type": "string"},
+            "context": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "properties": {
+                    "crew": {
+                        "type": ["integer", "string", "null", "boolean"],
+                        "not": {"const": True},
+                    },
+                    "channel": {"enum": [key for key, _label in CHANNELS] + _UNSET},
+                    "model": {"type": ["string", "null", "boolean"], "not": {"const": True}},
+                    "res_id": {
+                        "type": ["integer", "null", "boolean"],
+                        "not": {"const": True},
+                        "exclusiveMinimum": 0,
+                    },
+                    "language": {},
+                },
+            },
+        },
+    }
+)
+ASK_MESSAGES = {
+    "message": _lt("The message must be text."),
+    "context": _lt("The context must be a dictionary."),
+    ("context", "additionalProperties"): _lt(
+        "Unknown context keys: %(unknown)s. Allowed: %(allowed)s.",
+    ),
+    "context.crew": _lt("The crew must be an id or a code."),
+    "context.channel": _lt("Unknown channel %(value)s."),
+    "context.model": _lt("Unknown model %(value)s."),
+    "context.res_id": _lt("The record id must be a positive integer."),
+}
 # A run picked by a worker that died is failed after this long.
 STALE_PICK = datetime.timedelta(hours=1)
 
@@ -157,8 +196,7 @@ class McpRun(models.Model):
 
     @api.model
     def _validate_ask(self, message, context):
-        if not isinstance(message, str):
-            raise ValidationError(_("The message must be text."))
+        check_arguments(ASK_VALIDATOR, {"message": message, "context": context}, ASK_MESSAGES)
         message = message.strip()
         if not message:
             raise ValidationError(_("The message is empty."))
@@ -171,24 +209,12 @@ class McpRun(models.Model):
                     limit=limit,
                 )
             )
-        if context is None:
-            context = {}
-        if not isinstance(context, dict):
-            raise ValidationError(_("The context must be a dictionary."))
-        unknown = set(context) - CONTEXT_KEYS
-        if unknown:
-            raise ValidationError(
-                _(
-                    "Unknown context keys: %(keys)s. Allowed: %(allowed)s.",
-                    keys=", ".join(sorted(map(str, unknown))),
-                    allowed=", ".join(sorted(CONTEXT_KEYS)),
-                )
-            )
+        context = context or {}
         values = {
             "message": message,
             "requester_id": self.env.uid,
             "company_id": self.env.company.id,
-            "channel": self._validate_channel(context.get("channel")),
+            "channel": context.get("channel") or "jsonrpc",
         }
         values.update(self._validate_record_context(context.get("model"), context.get("res_id")))
         if context.get("crew") not in (None, False, ""):
@@ -196,20 +222,12 @@ class McpRun(models.Model):
         return values
 
     @api.model
-    def _validate_channel(self, channel):
-        if channel in (None, False, ""):
-            return "jsonrpc"
-        if channel not in dict(CHANNELS):
-            raise ValidationError(_("Unknown channel %(channel)s.", channel=channel))
-        return channel
-
-    @api.model
     def _validate_record_context(self, model, res_id):
         if not model and not res_id:
             return {}
-        if not isinstance(model, str) or model not in self.env:
+        if model not in self.env:
             raise ValidationError(_("Unknown model %(model)s.", model=model))
-        if not isinstance(res_id, int) or isinstance(res_id, bool) or res_id <= 0:
+        if not res_id:
             raise ValidationError(_("The record id must be a positive integer."))
         record = self.env[model].browse(res_id).exists()
         if not record:
@@ -227,10 +245,8 @@ class McpRun(models.Model):
         if isinstance(crew, int) and not isinstance(crew, bool):
             found = Crew.browse(crew).exists()
             found = found.filtered_domain(self._crew_domain())
-        elif isinstance(crew, str):
+        else:  # a code (the schema allows nothing else)
             found = Crew.search(self._crew_domain() + [("code", "=", crew)], limit=1)
-        else:
-            raise ValidationError(_("The crew must be an id or a code."))
         if not found:
             raise ValidationError(_("Unknown crew %(crew)s.", crew=crew))
         return found
