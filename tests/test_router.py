@@ -188,3 +188,12 @@ def test_a_tool_named_in_plain_words_is_chosen_without_a_command():
     assert decision.arguments == {}  # the adapter asks for them
     # The same words without the tool's name stay below the tool threshold.
     assert router.Router(targets).route("two integers").kind == "llm_required"
+
+
+def test_a_decision_is_built_with_keywords_only():
+    with pytest.raises(TypeError):
+        router.Decision("tool", "1:t", "t", 1.0, "en", "reason")
+    decision = router.Decision(
+        kind="crew", ident="7", name="Sales", confidence=1.0, language="en", reason="chosen"
+    )
+    assert decision.as_dict()["terms"] == () and decision.arguments == {}

@@ -4,6 +4,7 @@ from odoo import http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
 
+from ..models.functional_settings import get_setting
 from ..models.mcp_endpoint import OdooBackend
 from ..models.mcp_oauth import oauth_server
 from ..services import mcp_endpoint, oauth
@@ -55,11 +56,7 @@ class McpServerController(http.Controller):
                 "lang": user.sudo().lang,
             },
         )
-        limit = int(
-            request.env["ir.config_parameter"]
-            .sudo()
-            .get_param("mcp_crew.mcp_max_body_bytes", mcp_endpoint.MAX_BODY_BYTES)
-        )
+        limit = get_setting(request.env, "mcp_max_body_bytes")
         if (httprequest.content_length or 0) > limit:
             return _http(mcp_endpoint.body_too_large(limit))
         # One byte over the limit is enough to refuse a body sent without a length.

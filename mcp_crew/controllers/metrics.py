@@ -1,5 +1,7 @@
 import hmac
 
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
 from odoo import http
 from odoo.http import request
 
@@ -7,7 +9,6 @@ from ..runtime import get_engine
 from ..services import metrics
 from ..services.circuit import CLOSED, HALF_OPEN, OPEN
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 CIRCUIT_STATES = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}
 
 
@@ -48,7 +49,7 @@ class McpCrewMetrics(http.Controller):
             ),
         ]
         body = metrics.render(samples, gauges, redis_up=redis_up)
-        return request.make_response(body, headers=[("Content-Type", CONTENT_TYPE)])
+        return request.make_response(body, headers=[("Content-Type", CONTENT_TYPE_PLAIN_0_0_4)])
 
 
 def _runs_by_status(env):

@@ -19,6 +19,7 @@ from ..services import mcp_endpoint
 from ..services.errors import InvalidArguments
 from ..services.mcp_endpoint import ToolFailure
 from ..services.validation import validate_arguments
+from .functional_settings import get_setting
 from .mcp_crew import split_items
 
 MAX_LIMIT = 500
@@ -384,9 +385,7 @@ class McpEndpoint(models.AbstractModel):
 
     @api.model
     def _allowed_methods(self):
-        configured = (
-            self.env["ir.config_parameter"].sudo().get_param("mcp_crew.mcp_allowed_methods")
-        )
+        configured = get_setting(self.env, "mcp_allowed_methods")
         if not configured:
             return set(DEFAULT_ALLOWED_METHODS)
         return set(split_items(configured))
@@ -445,9 +444,8 @@ class OdooBackend(mcp_endpoint.Backend):
 
     def allowed_origins(self):
         """This database's public origin and those of ``mcp_crew.mcp_allowed_origins``."""
-        params = self.env["ir.config_parameter"].sudo()
-        base = urlsplit(params.get_param("web.base.url") or "")
-        listed = split_items(params.get_param("mcp_crew.mcp_allowed_origins"))
+        base = urlsplit(self.env["ir.config_parameter"].sudo().get_param("web.base.url") or "")
+        listed = split_items(get_setting(self.env, "mcp_allowed_origins"))
         return {"%s://%s" % (base.scheme, base.netloc)} | {item.rstrip("/") for item in listed}
 
     def write_access(self):

@@ -11,6 +11,7 @@ from ..runtime import get_engine
 from ..services.errors import RedisUnavailable
 from ..services.knowledge import events as event_stream
 from ..services.spec import CacheScope
+from .functional_settings import get_setting
 
 _logger = logging.getLogger(__name__)
 
@@ -86,11 +87,7 @@ class McpKnowledgeEvent(models.Model):
             cr.execute("SELECT DISTINCT company_id FROM mcp_knowledge_event")
             company_ids = [row[0] for row in cr.fetchall()]
         engine = get_engine()
-        maxlen = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("mcp_crew.knowledge_stream_maxlen", event_stream.DEFAULT_MAXLEN)
-        )
+        maxlen = get_setting(self.env, "knowledge_stream_maxlen")
         published = 0
         for company_id in sorted(company_ids):
             # Waits for a concurrent publisher of the same company, so events

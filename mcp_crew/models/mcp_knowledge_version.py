@@ -5,7 +5,7 @@ from markupsafe import Markup, escape
 from odoo import _, fields, models
 
 from ..services.knowledge.privacy import mask_identifiers
-from .mcp_knowledge import mask_rows, must_mask
+from .mcp_knowledge_search import mask_rows, must_mask
 
 
 class McpKnowledgeVersion(models.Model):

@@ -2,27 +2,22 @@ import contextlib
 import datetime
 import json
 import logging
-import threading
 
-from odoo import _, api, fields, models
+from odoo import _, _lt, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..runtime import get_engine
 from ..services import answers, redaction
 from ..services.spec import CacheScope
-from .mcp_knowledge import CLEARED_GROUP, mask_rows
+from ..services.validation import compile_schema
+from .arguments import check_arguments
+from .functional_settings import get_setting
+from .mcp_knowledge_search import mask_rows
+from .mcp_run_states import RunState
 from .mcp_run_step import arguments_key
 
 _logger = logging.getLogger(__name__)
 
-RUN_STATES = [
-    ("running", "Running"),
-    ("waiting_approval", "Waiting for approval"),
-    ("done", "Done"),
-    ("failed", "Failed"),
-    ("rejected", "Rejected"),
-    ("refused", "Refused (quota)"),
-]
 CHANNELS = [("chat", "Chat"), ("chatter", "Chatter"), ("jsonrpc", "JSON-RPC"), ("cron", "Cron")]
 ROUTE_KINDS = [
     ("crew", "Crew"),
@@ -31,22 +26,61 @@ ROUTE_KINDS = [
     ("knowledge", "Knowledge answer"),
     ("llm_required", "Needs an LLM"),
 ]
-CONTEXT_KEYS = {"crew", "channel", "model", "res_id", "language"}
-DEFAULT_MAX_MESSAGE = 4000
+_UNSET = [None, False, ""]
+ASK_VALIDATOR = compile_schema(
+    {
+        "type": "object",
+        "properties": {
+            "message": {"type": "string"},
+            "context": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "properties": {
+                    "crew": {
+                        "type": ["integer", "string", "null", "boolean"],
+                        "not": {"const": True},
+                    },
+                    "channel": {"enum": [key for key, _label in CHANNELS] + _UNSET},
+                    "model": {"type": ["string", "null", "boolean"], "not": {"const": True}},
+                    "res_id": {
+                        "type": ["integer", "null", "boolean"],
+                        "not": {"const": True},
+                        "exclusiveMinimum": 0,
+                    },
+                    "language": {},
+                },
+            },
+        },
+    }
+)
+ASK_MESSAGES = {
+    "message": _lt("The message must be text."),
+    "context": _lt("The context must be a dictionary."),
+    ("context", "additionalProperties"): _lt(
+        "Unknown context keys: %(unknown)s. Allowed: %(allowed)s.",
+    ),
+    "context.crew": _lt("The crew must be an id or a code."),
+    "context.channel": _lt("Unknown channel %(value)s."),
+    "context.model": _lt("Unknown model %(value)s."),
+    "context.res_id": _lt("The record id must be a positive integer."),
+}
 # A run picked by a worker that died is failed after this long.
 STALE_PICK = datetime.timedelta(hours=1)
-
-
-def _testing():
-    """Odoo tests run in one transaction that must not be committed."""
-    return getattr(threading.current_thread(), "testing", False)
 
 
 class McpRun(models.Model):
     """One natural-language request and everything done to answer it."""
 
     _name = "mcp.run"
-    _inherit = ["mcp.company.guard"]
+    # How a run answers lives in mixins (and in mcp_run_execute, which starts it).
+    _inherit = [
+        "mcp.company.guard",
+        "mcp.run.routing.mixin",
+        "mcp.run.answers.mixin",
+        "mcp.run.gate.mixin",
+        "mcp.run.crew.mixin",
+        "mcp.run.llm.mixin",
+    ]
     _description = "Crew run"
     _order = "id desc"
     _rec_name = "display_title"
@@ -69,7 +103,7 @@ class McpRun(models.Model):
     record_name = fields.Char(readonly=True)
     language = fields.Char(readonly=True)
     state = fields.Selection(
-        RUN_STATES, required=True, readonly=True, default="running", index=True
+        RunState.SELECTION, required=True, readonly=True, default=RunState.RUNNING, index=True
     )
     route_kind = fields.Selection(ROUTE_KINDS, readonly=True)
     route_name = fields.Char(readonly=True)
@@ -115,7 +149,7 @@ class McpRun(models.Model):
     @api.depends("state")
     def _compute_is_success(self):
         for run in self:
-            run.is_success = 1 if run.state == "done" else 0
+            run.is_success = 1 if run.state == RunState.DONE else 0
 
     @api.depends("message")
     def _compute_display_title(self):
@@ -162,16 +196,11 @@ class McpRun(models.Model):
 
     @api.model
     def _validate_ask(self, message, context):
-        if not isinstance(message, str):
-            raise ValidationError(_("The message must be text."))
+        check_arguments(ASK_VALIDATOR, {"message": message, "context": context}, ASK_MESSAGES)
         message = message.strip()
         if not message:
             raise ValidationError(_("The message is empty."))
-        limit = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("mcp_crew.max_message_length", DEFAULT_MAX_MESSAGE)
-        )
+        limit = get_setting(self.env, "max_message_length")
         if len(message) > limit:
             raise ValidationError(
                 _(
@@ -180,24 +209,12 @@ class McpRun(models.Model):
                     limit=limit,
                 )
             )
-        if context is None:
-            context = {}
-        if not isinstance(context, dict):
-            raise ValidationError(_("The context must be a dictionary."))
-        unknown = set(context) - CONTEXT_KEYS
-        if unknown:
-            raise ValidationError(
-                _(
-                    "Unknown context keys: %(keys)s. Allowed: %(allowed)s.",
-                    keys=", ".join(sorted(map(str, unknown))),
-                    allowed=", ".join(sorted(CONTEXT_KEYS)),
-                )
-            )
+        context = context or {}
         values = {
             "message": message,
             "requester_id": self.env.uid,
             "company_id": self.env.company.id,
-            "channel": self._validate_channel(context.get("channel")),
+            "channel": context.get("channel") or "jsonrpc",
         }
         values.update(self._validate_record_context(context.get("model"), context.get("res_id")))
         if context.get("crew") not in (None, False, ""):
@@ -205,20 +222,12 @@ class McpRun(models.Model):
         return values
 
     @api.model
-    def _validate_channel(self, channel):
-        if channel in (None, False, ""):
-            return "jsonrpc"
-        if channel not in dict(CHANNELS):
-            raise ValidationError(_("Unknown channel %(channel)s.", channel=channel))
-        return channel
-
-    @api.model
     def _validate_record_context(self, model, res_id):
         if not model and not res_id:
             return {}
-        if not isinstance(model, str) or model not in self.env:
+        if model not in self.env:
             raise ValidationError(_("Unknown model %(model)s.", model=model))
-        if not isinstance(res_id, int) or isinstance(res_id, bool) or res_id <= 0:
+        if not res_id:
             raise ValidationError(_("The record id must be a positive integer."))
         record = self.env[model].browse(res_id).exists()
         if not record:
@@ -236,10 +245,8 @@ class McpRun(models.Model):
         if isinstance(crew, int) and not isinstance(crew, bool):
             found = Crew.browse(crew).exists()
             found = found.filtered_domain(self._crew_domain())
-        elif isinstance(crew, str):
+        else:  # a code (the schema allows nothing else)
             found = Crew.search(self._crew_domain() + [("code", "=", crew)], limit=1)
-        else:
-            raise ValidationError(_("The crew must be an id or a code."))
         if not found:
             raise ValidationError(_("Unknown crew %(crew)s.", crew=crew))
         return found
@@ -318,6 +325,8 @@ class McpRun(models.Model):
         return step
 
     def _finish(self, state, answer=None, error=None):
+        """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
+        ``_set_<state>`` transitions below, not directly."""
         started = self.create_date or fields.Datetime.now()
         values = {
             "state": state,
@@ -340,6 +349,29 @@ class McpRun(models.Model):
                 status=state,
             )
 
+    # -- state transitions: the only writers of ``state`` ------------------------
+
+    def _set_done(self, answer=None):
+        self._finish(RunState.DONE, answer=answer)
+
+    def _set_failed(self, error):
+        self._finish(RunState.FAILED, error=error)
+
+    def _set_rejected(self, answer):
+        self._finish(RunState.REJECTED, answer=answer)
+
+    def _set_refused(self, answer):
+        self._finish(RunState.REFUSED, answer=answer)
+
+    def _set_waiting_approval(self, answer):
+        """Paused until an approver decides; the requester hears of it."""
+        self._set(state=RunState.WAITING_APPROVAL, answer=answer)
+        self._notify_requester()
+
+    def _set_queued(self):
+        """Back to running, in the queue of the background worker."""
+        self._set(queued=True, picked_at=False, state=RunState.RUNNING)
+
     def _notify_requester(self):
         """Push the run's current shape to its requester (``mcp_crew/run``).
 
@@ -361,34 +393,10 @@ class McpRun(models.Model):
         for partner_id, payload in messages:
             bus._sendone(env["res.partner"].browse(partner_id), notification_type, payload)
 
-    def _notify_approvers(self, step):
-        """Tell the company's approvers a call waits for them (``mcp_crew/approval``)."""
-        group = self.env.ref("mcp_crew.group_mcp_crew_approver").sudo()
-        # Not the requester (who may not decide), and for a sensitive run only
-        # those who may read it.
-        approvers = group.users.filtered(
-            lambda user: (
-                self.company_id in user.company_ids
-                and user != self.requester_id
-                and (not self.sensitive or user.has_group(CLEARED_GROUP))
-            )
-        )
-        payload = {
-            "run_id": self.id,
-            "step": step._summary(),
-            "message": self.message,
-            "requester": self.requester_id.name,
-        }
-        self._send_to_bus(
-            self.env,
-            [(partner.id, payload) for partner in approvers.partner_id],
-            "mcp_crew/approval",
-        )
-
     # -- background work ------------------------------------------------------------
 
     def _enqueue(self):
-        self._set(queued=True, picked_at=False, state="running")
+        self._set_queued()
         self.env.ref("mcp_crew.ir_cron_mcp_process_runs").sudo()._trigger()
 
     @api.model
@@ -416,56 +424,40 @@ class McpRun(models.Model):
                 with self._own_transaction() as env:
                     run = env["mcp.run"].browse(run_id)
                     # Decided here: CrewAI calls tools from threads of its own.
+                    # In Odoo's registry test mode every cursor is the test's
+                    # (and takes its lock, which a CrewAI thread would wait on
+                    # forever): progress then goes through the run's own.
+                    own_cursor = not self.pool.in_test_mode()
                     with redaction.log_context(run=run.id, company=run.company_id.id):
                         run.with_user(run.requester_id).with_company(run.company_id).with_context(
-                            mcp_crew_background=True, mcp_crew_own_cursor=not _testing()
+                            mcp_crew_background=True, mcp_crew_own_cursor=own_cursor
                         )._continue()
             except Exception as err:  # noqa: BLE001 - one bad run must not stop the queue
-                if _testing():
-                    raise
                 _logger.exception("mcp_crew: run %s failed", run_id)
                 with self._own_transaction() as env:
-                    env["mcp.run"].browse(run_id)._finish("failed", error=str(err))
+                    env["mcp.run"].browse(run_id)._set_failed(str(err))
         if len(ids) == limit:
             self.env.ref("mcp_crew.ir_cron_mcp_process_runs").sudo()._trigger()
         return len(ids)
 
     @contextlib.contextmanager
     def _own_transaction(self):
-        """A new cursor, committed on success (tests share theirs instead)."""
-        if _testing():
-            yield self.env
-            return
+        """A new cursor, committed on success. In Odoo's registry test mode it is
+        a savepoint of the test's transaction (see tests/common.run_queued_runs)."""
         with self.pool.cursor() as cr:
             yield self.env(cr=cr)
-
-    @api.model
-    def _expire_approvals(self):
-        expired = (
-            self.env["mcp.run.step"]
-            .sudo()
-            .search(
-                [
-                    ("status", "=", "pending_approval"),
-                    ("approval_deadline", "<", fields.Datetime.now()),
-                ]
-            )
-        )
-        expired.write({"status": "expired"})
-        for run in expired.mapped("run_id"):
-            run._finish("failed", error=_("The approval request expired."))
 
     @api.model
     def _fail_stale_runs(self):
         stale = self.sudo().search(
             [
-                ("state", "=", "running"),
+                ("state", "=", RunState.RUNNING),
                 ("queued", "=", False),
                 ("picked_at", "<", fields.Datetime.now() - STALE_PICK),
             ]
         )
         for run in stale:
-            run._finish("failed", error=_("The worker running this request stopped."))
+            run._set_failed(_("The worker running this request stopped."))
 
     # -- usage ------------------------------------------------------------------------
 

@@ -3,17 +3,10 @@ import json
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .mcp_run_states import StepStatus
 from .notifications import notification
 
-STEP_STATUSES = [
-    ("ok", "Done"),
-    ("error", "Failed"),
-    ("pending_approval", "Waiting for approval"),
-    ("approved", "Approved"),
-    ("rejected", "Rejected"),
-    ("expired", "Approval expired"),
-]
-# What may still change on a step, and from which statuses: the approval
+# What may still change on a step (from StepStatus.OPEN): the approval
 # decision and the outcome of an approved call. Everything else is history.
 _MUTABLE_FIELDS = {
     "status",
@@ -23,7 +16,6 @@ _MUTABLE_FIELDS = {
     "error",
     "latency_ms",
 }
-_OPEN_STATUSES = ("pending_approval", "approved")
 APPROVER_GROUP = "mcp_crew.group_mcp_crew_approver"
 CLOSE = {"type": "ir.actions.act_window_close"}
 
@@ -64,7 +56,7 @@ class McpRunStep(models.Model):
     result_summary = fields.Text()
     error = fields.Text()
     latency_ms = fields.Float(digits=(10, 1))
-    status = fields.Selection(STEP_STATUSES, required=True)
+    status = fields.Selection(StepStatus.SELECTION, required=True)
     approval_deadline = fields.Datetime()
     decided_by_id = fields.Many2one("res.users", "Decided by")
     decided_at = fields.Datetime()
@@ -72,7 +64,7 @@ class McpRunStep(models.Model):
     def write(self, vals):
         if not self.env.su:
             raise AccessError(_("Run steps are an audit trail and cannot be edited."))
-        if set(vals) - _MUTABLE_FIELDS or any(step.status not in _OPEN_STATUSES for step in self):
+        if set(vals) - _MUTABLE_FIELDS or any(step.status not in StepStatus.OPEN for step in self):
             raise AccessError(_("Run steps are an audit trail and cannot be edited."))
         return super().write(vals)
 
@@ -100,23 +92,34 @@ class McpRunStep(models.Model):
     # -- approvals -------------------------------------------------------------
 
     def action_approve(self):
-        self._decide("approved")
+        self._set_approved()
         runs = self.mapped("run_id")
         runs._enqueue()
         return notification(False, _("Approved: the run continues."), next_action=CLOSE)
 
     def action_reject(self):
-        self._decide("rejected")
+        self._set_rejected()
         for run in self.mapped("run_id"):
-            run._finish(
-                "rejected",
-                answer=_(
+            run._set_rejected(
+                _(
                     "%(user)s rejected %(tool)s; the run stopped.",
                     user=self.env.user.name,
                     tool=", ".join(self.mapped("name")),
                 ),
             )
         return notification(False, _("Rejected: the run stopped."), next_action=CLOSE)
+
+    # -- status transitions --------------------------------------------------------
+
+    def _set_approved(self):
+        self._decide(StepStatus.APPROVED)
+
+    def _set_rejected(self):
+        self._decide(StepStatus.REJECTED)
+
+    def _set_expired(self):
+        """Nobody decided in time (the runs cron)."""
+        self.sudo().write({"status": StepStatus.EXPIRED})
 
     def _decide(self, status):
         """Record an approver's decision; enforced here, whatever the caller."""
@@ -133,7 +136,7 @@ class McpRunStep(models.Model):
                         tool=step.name,
                     )
                 )
-            if step.status != "pending_approval":
+            if step.status != StepStatus.PENDING_APPROVAL:
                 raise UserError(_("Step %(step)s is not waiting for approval.", step=step.name))
             if step.approval_deadline and step.approval_deadline < now:
                 # Refused here; the runs cron marks the step expired and fails the run.

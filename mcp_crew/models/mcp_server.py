@@ -11,9 +11,10 @@ from .. import after_commit
 from ..error_mapping import engine_errors
 from ..runtime import get_engine
 from ..services import errors, redaction, stdio_policy
-from ..services.settings import DEFAULT_TTL_BY_KIND
+from ..services.functional_settings import SETTINGS
 from ..services.spec import DEFAULT_START_TIMEOUT, CacheScope, ServerSpec
 from ..services.validation import validate_arguments
+from .functional_settings import get_setting
 from .notifications import notification
 
 _logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ STATUS_FIELDS = {
     "protocol_version",
     "instructions",
 }
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = SETTINGS["default_timeout"].default
 # (database, server id) -> (catalog hash, switched-off names, stale, tools): what
 # get_tools() answered last, served again while the catalog's content, the
 # switched-off tools and the staleness are the same.
@@ -165,8 +166,7 @@ class McpServer(models.Model):
 
     @api.model
     def _default_timeout(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("mcp_crew.default_timeout")
-        return float(param or DEFAULT_TIMEOUT)
+        return get_setting(self.env, "default_timeout")
 
     @api.model
     def _group_expand_state(self, states, domain, order):
@@ -180,8 +180,7 @@ class McpServer(models.Model):
     @api.model
     def _kind_ttl(self, kind):
         """The catalog TTL (seconds) of a kind: its setting, else the default."""
-        configured = self.env["ir.config_parameter"].sudo().get_param("mcp_crew.ttl_%s" % kind)
-        return int(configured or DEFAULT_TTL_BY_KIND[kind])
+        return get_setting(self.env, "ttl_%s" % kind)
 
     def _compute_counts(self):
         for server in self:
@@ -445,14 +444,7 @@ class McpServer(models.Model):
             tool = self._tool_record(name)
             validate_arguments(name, tool._schema(), arguments)
         run, outcome = self.env["mcp.run"]._run_tool_call(tool, arguments)
-        result = outcome.get("result") or {
-            "content": [],
-            "structured_content": None,
-            "is_error": outcome["status"] == "error",
-            "text": outcome["text"] or outcome["error"],
-            "latency_ms": 0.0,
-        }
-        return dict(result, run_id=run.id, status=outcome["status"], error=outcome["error"])
+        return dict(outcome.call_result(), run_id=run.id)
 
     def _tool_record(self, name):
         """The caller's enabled ``mcp.tool`` named ``name`` (a live catalog is synced first)."""
@@ -642,9 +634,8 @@ class McpServer(models.Model):
     @api.model
     def _cron_refresh_discovery(self, batch_size=None):
         """Re-discover servers whose cached catalog expires soon (pre-warm), in batches."""
-        params = self.env["ir.config_parameter"].sudo()
-        margin = int(params.get_param("mcp_crew.prewarm_margin", 600))
-        batch_size = batch_size or int(params.get_param("mcp_crew.discovery_batch_size", 20))
+        margin = get_setting(self.env, "prewarm_margin")
+        batch_size = batch_size or get_setting(self.env, "discovery_batch_size")
         engine = get_engine()
         due = []
         for server in self.sudo().search([], order="id"):

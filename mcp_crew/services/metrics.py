@@ -5,8 +5,8 @@ them. So observations are summed in-process and flushed to one Redis hash per
 company, ``mcp_crew:{<db>:<company_id>}:metrics`` — the hash tag keeps a
 company's metrics on one shard — every few seconds and before each scrape.
 The hash fields are the sample names themselves
-(``mcp_crew_tool_calls_total{company="1",server="3",...}``), so rendering is
-a merge and a sort.
+(``mcp_crew_tool_calls_total{company="1",server="3",...}``); a scrape sums
+them and ``prometheus_client`` renders the result.
 
 Cardinality is bounded: each metric keeps at most ``max_series`` label sets
 per worker; beyond that the free-form labels (tool names) become ``_other``.
@@ -20,6 +20,10 @@ import functools
 import logging
 import re
 import threading
+
+from prometheus_client.core import Metric
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import CollectorRegistry
 
 from .errors import RedisUnavailable
 from .spec import CacheScope
@@ -227,58 +231,67 @@ def _read_all(client, db):
 
 def render(samples, gauges=(), redis_up=True):
     """Prometheus text: ``samples`` from :meth:`MetricsRecorder.snapshot`, plus
-    ``gauges`` as ``(name, help, [(labels, value)])`` computed at scrape time."""
-    lines = []
-    by_metric = collections.defaultdict(list)
-    for sample, value in samples.items():
-        by_metric[_metric_of(sample)].append((sample, value))
-    for name in sorted(SPECS):
-        spec = SPECS[name]
-        if name not in by_metric:
-            continue
-        lines.append("# HELP %s %s" % (name, spec.help))
-        lines.append("# TYPE %s %s" % (name, spec.kind))
-        ordered = sorted(by_metric[name], key=lambda item: _sort_key(item[0]))
-        lines.extend(_format(sample, value) for sample, value in ordered)
-    gauges = list(gauges) + [
-        (
-            "mcp_crew_metrics_redis_up",
-            "1 if the shared metrics store answered.",
-            [((), 1 if redis_up else 0)],
-        ),
-    ]
-    for name, help_text, values in gauges:
-        lines.append("# HELP %s %s" % (name, help_text))
-        lines.append("# TYPE %s gauge" % name)
-        for labels, value in values:
-            lines.append(_format(sample_name(name, tuple(labels)), value))
-    return "\n".join(lines) + "\n"
+    ``gauges`` as ``(name, help, [(labels, value)])`` computed at scrape time.
+
+    Rendered by ``prometheus_client`` from a registry of one collector: the
+    figures themselves are the ones summed across workers in Redis."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_SnapshotCollector(samples, gauges, redis_up))
+    # The classic text format (0.0.4), which every Prometheus reads.
+    return generate_latest(registry).decode()
 
 
-def _metric_of(sample):
-    base = sample.split("{", 1)[0]
+class _SnapshotCollector:
+    """A metrics snapshot as ``prometheus_client`` metric families."""
+
+    def __init__(self, samples, gauges, redis_up):
+        self.samples, self.gauges, self.redis_up = samples, gauges, redis_up
+
+    def collect(self):
+        by_metric = collections.defaultdict(list)
+        for sample, value in self.samples.items():
+            name, labels = parse_sample(sample)
+            if name:
+                by_metric[_metric_of(name)].append((name, labels, value))
+        for name in sorted(SPECS):
+            if name in by_metric:
+                yield self._family(SPECS[name], by_metric[name])
+        gauges = list(self.gauges) + [
+            (
+                "mcp_crew_metrics_redis_up",
+                "1 if the shared metrics store answered.",
+                [((), 1 if self.redis_up else 0)],
+            ),
+        ]
+        for name, help_text, values in gauges:
+            family = Metric(name, help_text, "gauge")
+            for labels, value in values:
+                family.add_sample(name, {key: str(v) for key, v in labels}, float(value))
+            yield family
+
+    @staticmethod
+    def _family(spec, series):
+        # The library names a counter family without its _total suffix.
+        family_name = spec.name.removesuffix("_total") if spec.kind == "counter" else spec.name
+        family = Metric(family_name, spec.help, spec.kind)
+        for name, labels, value in sorted(series, key=_series_order):
+            family.add_sample(name, labels, float(value))
+        return family
+
+
+def _metric_of(name):
     for suffix in ("_bucket", "_sum", "_count"):
-        if base.endswith(suffix) and base[: -len(suffix)] in SPECS:
-            return base[: -len(suffix)]
-    return base
+        if name.endswith(suffix) and name[: -len(suffix)] in SPECS:
+            return name[: -len(suffix)]
+    return name
 
 
-def _sort_key(sample):
+def _series_order(series):
     """Series together, histogram buckets in ascending ``le`` order."""
-    base, _, labels = sample.partition("{")
-    le = float("inf")
-    kept = []
-    for part in labels.rstrip("}").split(","):
-        if part.startswith("le="):
-            le = float(part[4:-1].replace("+Inf", "inf"))
-        else:
-            kept.append(part)
-    return (",".join(kept), base, le)
-
-
-def _format(sample, value):
-    number = int(value) if float(value).is_integer() else value
-    return "%s %s" % (sample, number)
+    name, labels, _value = series
+    le = float(labels["le"].replace("+Inf", "inf")) if "le" in labels else float("inf")
+    kept = sorted((key, value) for key, value in labels.items() if key != "le")
+    return (kept, name, le)
 
 
 CACHE_METRIC = "mcp_crew_cache_requests_total"  # read back by the cache dashboard

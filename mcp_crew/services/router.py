@@ -150,20 +150,21 @@ class Candidate:
     signals: dict
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Decision:
-    """Where a message goes, with everything that explains it."""
+    """Where a message goes, with everything that explains it (keywords only:
+    ten fields read wrongly by position are a silent misroute)."""
 
     kind: str
     ident: str
     name: str
     confidence: float
     language: str
-    terms: tuple
-    entities: dict
-    arguments: dict
-    candidates: tuple
     reason: str
+    terms: tuple = ()
+    entities: dict = dataclasses.field(default_factory=dict)
+    arguments: dict = dataclasses.field(default_factory=dict)
+    candidates: tuple = ()
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -397,10 +398,10 @@ class Router:
                 **decide,
             )
         return Decision(
-            "llm_required",
-            "",
-            "",
-            best.score if best else 0.0,
+            kind="llm_required",
+            ident="",
+            name="",
+            confidence=best.score if best else 0.0,
             reason="no crew, tool or knowledge matches well enough; an LLM would be needed",
             **decide,
         )
@@ -513,16 +514,16 @@ class Router:
             )
         tool = wanted[0]
         return Decision(
-            "tool",
-            tool.ident,
-            tool.name,
-            1.0,
-            language,
-            message_terms,
-            found,
-            arguments,
-            (Candidate("tool", tool.ident, tool.name, 1.0, {"command": True}),),
-            "explicit tool command",
+            kind="tool",
+            ident=tool.ident,
+            name=tool.name,
+            confidence=1.0,
+            language=language,
+            terms=message_terms,
+            entities=found,
+            arguments=arguments,
+            candidates=(Candidate("tool", tool.ident, tool.name, 1.0, {"command": True}),),
+            reason="explicit tool command",
         )
 
     def _score(self, index, message, message_terms):

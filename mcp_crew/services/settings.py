@@ -3,8 +3,9 @@
 Values come from the ``[mcp_crew]`` section of odoo.conf, each overridable by an
 ``MCP_CREW_<KEY>`` environment variable (the environment wins, so containers can
 inject secrets without touching the file). Functional knobs that differ per
-database (TTLs per kind, default timeouts) are not here: the adapter passes them
-inside each :class:`~.spec.ServerSpec`.
+database (TTLs per kind, default timeouts) are declared in
+:mod:`.functional_settings`; the adapter passes them inside each
+:class:`~.spec.ServerSpec`.
 """
 
 import dataclasses

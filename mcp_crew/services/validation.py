@@ -1,9 +1,11 @@
-"""Tool arguments checked against the tool's JSON Schema before any call.
+"""Arguments checked against JSON Schemas: a tool's before any call, and the
+addon's own entry points' (``store``, ``search_knowledge``, ``ask``).
 
 Validators are compiled once per distinct schema. Errors name the offending
 field as a JSON path (``items[2].qty``) so a user or an agent can fix it.
 """
 
+import dataclasses
 import functools
 import json
 
@@ -56,3 +58,48 @@ def validate_arguments(tool_name, schema, arguments):
         field = missing[0] if missing else ""
         raise InvalidArguments(tool_name, field, "is required")
     raise InvalidArguments(tool_name, field, error.message)
+
+
+# -- the arguments of the addon's own entry points (store, search_knowledge, ask) --
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """The first thing wrong with a value, as the adapter needs it to explain it."""
+
+    field: str  # the top-level argument at fault ("" for the value as a whole)
+    path: str  # the named fields down to the fault, dotted ("context.channel")
+    keyword: str  # the JSON Schema keyword that failed (type, enum, maximum, …)
+    params: dict  # field, value, valid (enum), unknown (extra keys), limit
+
+
+def compile_schema(schema):
+    """A validator for ``schema`` (checked now: a broken schema is a bug here)."""
+    cls = validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def first_problem(validator, instance):
+    """The :class:`Problem` of ``instance`` (the most relevant one), or ``None``."""
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    if error is None:
+        return None
+    path = list(error.absolute_path)
+    field = str(path[0]) if path else ""
+    dotted = ".".join(str(part) for part in path if isinstance(part, str))
+    params = {"field": field, "value": error.instance}
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            dotted = ".".join(filter(None, (dotted, missing[0])))
+            field = params["field"] = field or missing[0]
+    elif error.validator == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        params["unknown"] = ", ".join(sorted(map(str, set(error.instance) - allowed)))
+        params["allowed"] = ", ".join(sorted(allowed))
+    elif error.validator == "enum":
+        params["valid"] = ", ".join(str(v) for v in error.validator_value if v)
+    elif error.validator in ("minimum", "maximum", "maxLength", "minLength"):
+        params["limit"] = error.validator_value
+    return Problem(field, dotted, error.validator, params)

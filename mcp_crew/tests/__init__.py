@@ -27,4 +27,5 @@ else:
         test_runs,
         test_secret_logs,
         test_security_roles,
+        test_settings_page,
     )

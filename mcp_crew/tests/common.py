@@ -141,6 +141,28 @@ def private_redis_engine(**settings_values):
         redis_server.stop()
 
 
+def run_queued_runs(model, limit=5):
+    """Run the queued runs for real, as the runs cron does (``model`` is an
+    ``mcp.run`` recordset of the caller's environment; returns how many ran).
+
+    The cron gives each run a transaction of its own; in Odoo's registry test
+    mode (which HttpCase is in already) that is a savepoint of the test's, so
+    the test sees what the runs committed and nothing outlives the test.
+    """
+    env = model.env
+    registry = env.registry
+    entering = not registry.in_test_mode()
+    env.flush_all()  # the cron's cursor reads the database, not this cache
+    if entering:
+        registry.enter_test_mode(env.cr)
+    try:
+        return model._cron_process_runs(limit)
+    finally:
+        if entering:
+            registry.leave_test_mode()
+        env.invalidate_all()  # and this cache must not hide what it wrote
+
+
 def stdio_server_values(name="catalog", *options, **values):
     """``mcp.server`` values of the catalog server over stdio; HttpCase tests,
     which cannot inherit :class:`McpCrewCase`, create theirs with these too."""

@@ -7,6 +7,8 @@ import json
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState
+
 from .common import stdio_server_values
 
 ANSWER_KEYS = {
@@ -70,7 +72,7 @@ class TestAskOverHttp(HttpCase):
         reply = self.post_json("/mcp_crew/ask", {"message": '/tool add {"a": 20, "b": 22}'})
         result = reply["result"]
         self.assertEqual(set(result), ANSWER_KEYS)
-        self.assertEqual(result["status"], "done")
+        self.assertEqual(result["status"], RunState.DONE)
         self.assertIn('{"sum": 42}', result["answer"])
         run = self.env["mcp.run"].browse(result["run_id"])
         self.assertEqual((run.channel, run.requester_id), ("chat", self.user))
@@ -109,7 +111,7 @@ class TestAskOverHttp(HttpCase):
         )
         result = reply["result"]
         self.assertEqual(set(result), ANSWER_KEYS)
-        self.assertEqual(result["status"], "done")
+        self.assertEqual(result["status"], RunState.DONE)
         self.assertIn("via jsonrpc", result["answer"])
         run = self.env["mcp.run"].browse(result["run_id"])
         self.assertEqual((run.channel, run.requester_id), ("jsonrpc", self.user))

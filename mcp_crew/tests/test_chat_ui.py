@@ -4,6 +4,8 @@ knowledge base answers (no LLM needed) and sees the answer."""
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState
+
 
 @tagged("post_install", "-at_install", "mcp_crew")
 class TestChatUi(HttpCase):
@@ -23,7 +25,9 @@ class TestChatUi(HttpCase):
         self.store_returns_policy()
         self.start_tour("/web", "mcp_crew_chat_tour", login="admin")
         run = self.env["mcp.run"].search([], limit=1)
-        self.assertEqual((run.channel, run.route_kind, run.state), ("chat", "knowledge", "done"))
+        self.assertEqual(
+            (run.channel, run.route_kind, run.state), ("chat", "knowledge", RunState.DONE)
+        )
 
     def test_tour_chatter_asks_about_the_record_and_posts_the_answer(self):
         self.store_returns_policy()

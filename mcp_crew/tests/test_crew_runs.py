@@ -6,6 +6,9 @@ import json
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
+
+from .common import run_queued_runs
 from .fake_openai import FakeOpenAI
 from .test_runs import RunCase
 
@@ -75,7 +78,7 @@ class TestCrewRuns(RunCase):
     def ask_crew(self, message):
         result = self.ask(message, {"crew": "calculator"})
         # An LLM conversation never holds the request: queued for a worker.
-        self.assertEqual(result["status"], "running")
+        self.assertEqual(result["status"], RunState.RUNNING)
         self.assertEqual(result["crew"]["name"], "Calculator")
         run = self.run_of(result)
         self.assertTrue(run.queued)
@@ -89,8 +92,8 @@ class TestCrewRuns(RunCase):
         run = self.ask_crew("Quanto é 2 + 40?")
         self.queue_tool_call(self.tool["add"], {"a": 2, "b": 40})
         self.fake.queue_chat({"content": "2 + 40 = 42"})
-        self.assertEqual(self.Run._cron_process_runs(), 1)
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run_queued_runs(self.Run), 1)
+        self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "2 + 40 = 42")
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
         self.assertEqual((step.name, step.status, step.agent_role), ("add", "ok", "Calculator"))
@@ -120,23 +123,23 @@ class TestCrewRuns(RunCase):
             for m in self.bus_messages(self.user)
             if m["payload"].get("run_id") == run.id
         ]
-        self.assertEqual(statuses[0], "running")
-        self.assertEqual(statuses[-1], "done")
+        self.assertEqual(statuses[0], RunState.RUNNING)
+        self.assertEqual(statuses[-1], RunState.DONE)
 
     def test_approval_blocks_the_crew_then_resumes_it(self):
         run = self.ask_crew("Delete record 7")
         self.queue_tool_call(self.tool["delete_record"], {"record_id": 7})
         self.fake.queue_chat({"content": "Deleting record 7 needs approval."})
-        self.Run._cron_process_runs()
-        self.assertEqual(run.state, "waiting_approval")
+        run_queued_runs(self.Run)
+        self.assertEqual(run.state, RunState.WAITING_APPROVAL)
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
-        self.assertEqual(step.status, "pending_approval")
+        self.assertEqual(step.status, StepStatus.PENDING_APPROVAL)
         self.assertFalse(step.result_summary)
         step.with_user(self.approver).action_approve()
         # Resumed: the approved call runs first, then the crew continues knowing it.
         self.fake.queue_chat({"content": "Record 7 was deleted."})
-        self.Run._cron_process_runs()
-        self.assertEqual(run.state, "done", run.error)
+        run_queued_runs(self.Run)
+        self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "Record 7 was deleted.")
         self.assertEqual((step.status, step.result_summary), ("ok", "deleted 7"))
         resumed_prompt = json.dumps(self.chat_requests()[-1]["messages"])
@@ -147,11 +150,11 @@ class TestCrewRuns(RunCase):
         run = self.ask_crew("Delete record 8")
         self.queue_tool_call(self.tool["delete_record"], {"record_id": 8})
         self.fake.queue_chat({"content": "Needs approval."})
-        self.Run._cron_process_runs()
+        run_queued_runs(self.Run)
         calls = len(self.chat_requests())
         run.step_ids.filtered(lambda s: s.kind == "tool").with_user(self.approver).action_reject()
-        self.assertEqual(run.state, "rejected")
-        self.assertEqual(self.Run._cron_process_runs(), 0)
+        self.assertEqual(run.state, RunState.REJECTED)
+        self.assertEqual(run_queued_runs(self.Run), 0)
         self.assertEqual(len(self.chat_requests()), calls)  # the LLM heard nothing more
 
     def test_a_failing_llm_fails_the_run_without_leaking_the_key(self):
@@ -160,10 +163,10 @@ class TestCrewRuns(RunCase):
         try:
             # CrewAI logs the failed response (redacted) at ERROR level.
             with mute_logger("root", "crewai.flow.runtime"):
-                self.Run._cron_process_runs()
+                run_queued_runs(self.Run)
         finally:
             self.fake.set_failure()
-        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.state, RunState.FAILED)
         self.assertIn("LLM call failed", run.error)
         self.assertNotIn(SECRET, run.error)
         self.assertNotIn(SECRET, run.answer)
@@ -177,8 +180,8 @@ class TestCrewRuns(RunCase):
         self.env["ir.config_parameter"].set_param("mcp_crew.llm_tool_calling", "native")
         run = self.ask_crew("Quanto é 2 + 40?")
         self.fake.queue_chat(self.written_call(self.tool["add"], {"a": 2, "b": 40}))
-        self.Run._cron_process_runs()
-        self.assertEqual(run.state, "failed")
+        run_queued_runs(self.Run)
+        self.assertEqual(run.state, RunState.FAILED)
         # The requester reads the failure, never the raw call as if it were the answer.
         self.assertTrue(run.answer.startswith("The request failed"), run.answer)
         self.assertNotIn('"arguments"', run.answer)
@@ -198,11 +201,11 @@ class TestCrewRuns(RunCase):
             {"content": 'Thought: add.\nAction: %s\nAction Input: {"a": 2, "b": 40}' % function}
         )
         self.fake.queue_chat({"content": "Thought: done\nFinal Answer: 2 + 40 = 42"})
-        self.Run._cron_process_runs()
-        self.assertEqual(run.state, "done", run.error)
+        run_queued_runs(self.Run)
+        self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "2 + 40 = 42")
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
-        self.assertEqual((step.name, step.status), ("add", "ok"))
+        self.assertEqual((step.name, step.status), ("add", StepStatus.OK))
         self.assertEqual(json.loads(step.result_summary), {"sum": 42})
         self.assertEqual(
             json.loads(params.get_param(LEARNT)),
@@ -212,8 +215,8 @@ class TestCrewRuns(RunCase):
         self.fake.reset()
         again = self.ask_crew("Quanto é 1 + 1?")
         self.fake.queue_chat({"content": "Thought: easy\nFinal Answer: 2"})
-        self.Run._cron_process_runs()
-        self.assertEqual((again.state, again.answer), ("done", "2"))
+        run_queued_runs(self.Run)
+        self.assertEqual((again.state, again.answer), (RunState.DONE, "2"))
         self.assertNotIn("tools", self.chat_requests()[0])
 
     def test_routed_crew_requests_go_to_the_background(self):
@@ -260,11 +263,11 @@ class TestCrewRuns(RunCase):
             {"content": "4"},
             usage={"prompt_tokens": 90, "completion_tokens": 20, "total_tokens": 110},
         )
-        self.Run._cron_process_runs()
+        run_queued_runs(self.Run)
         self.assertGreaterEqual(first.total_tokens, 100)
         self.assertEqual(self.Run._month_usage(self.company_a), first.total_tokens)
         refused = self.ask("Quanto é 3 + 3?", {"crew": "calculator"})
-        self.assertEqual(refused["status"], "refused")
+        self.assertEqual(refused["status"], RunState.REFUSED)
         self.assertIn("100", refused["answer"])
         # Paths without an LLM still work.
-        self.assertEqual(self.ask('/tool add {"a": 3, "b": 3}')["status"], "done")
+        self.assertEqual(self.ask('/tool add {"a": 3, "b": 3}')["status"], RunState.DONE)

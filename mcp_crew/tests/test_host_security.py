@@ -16,6 +16,8 @@ import tempfile
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState
+
 from .common import (
     LOOPBACK,
     allow_this_odoo,
@@ -466,7 +468,7 @@ class TestHostAndSecrets(HttpCase):
         )
         self.assertTrue(reply.ok, reply.text[:500])
         run = self.env["mcp.run"].browse(reply.result["run_id"])
-        self.assertEqual(run.state, "done", run.error)
+        self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertIn("token ***", run.answer)
         # (The request itself is the requester's own text, kept as typed.)
         shown = [reply.result["answer"], *(step["result"] for step in reply.result["steps"])]

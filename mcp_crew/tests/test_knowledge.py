@@ -575,7 +575,7 @@ class TestKnowledgeEmbeddings(KnowledgeCase):
 
     def test_failing_endpoint_keeps_the_lexical_ranking(self):
         self.fake.set_failure(status=500)
-        with self.assertLogs("odoo.addons.mcp_crew.models.mcp_knowledge", "WARNING") as logs:
+        with self.assertLogs("odoo.addons.mcp_crew.models.mcp_knowledge_search", "WARNING") as logs:
             results = self.made(self.Knowledge.search_knowledge("bomba entrega"))
         self.assertEqual(len(results), 2)
         self.assertTrue(all("vector" not in r["scores"] for r in results))

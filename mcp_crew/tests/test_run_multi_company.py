@@ -4,6 +4,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
+
 from .test_runs import RunCase
 
 
@@ -76,12 +78,12 @@ class TestRunMultiCompany(RunCase):
     def test_results_and_approvals_do_not_cross_companies(self):
         with self.assertRaises(AccessError):
             self.run_a.with_user(self.user_b).get_results()
-        step_a = self.run_a.step_ids.filtered(lambda s: s.status == "pending_approval")
+        step_a = self.run_a.step_ids.filtered(lambda s: s.status == StepStatus.PENDING_APPROVAL)
         self.assertTrue(step_a)
         # user_b is an approver, but of company B.
         with self.assertRaises(AccessError):
             step_a.with_user(self.user_b).action_approve()
-        self.assertEqual(step_a.status, "pending_approval")
+        self.assertEqual(step_a.status, StepStatus.PENDING_APPROVAL)
 
     def test_company_b_cannot_use_company_a_crews_or_tools(self):
         with self.assertRaisesRegex(ValidationError, "Unknown crew a_only"):
@@ -90,7 +92,7 @@ class TestRunMultiCompany(RunCase):
             self.Run.with_user(self.user_b).ask("hi", {"crew": self.crew_a.id})
         # "/tool <server A id>:echo" names A's tool: B's router does not know it.
         result = self.Run.with_user(self.user_b).ask('/tool %s:echo {"text": "x"}' % self.server.id)
-        self.assertEqual(result["status"], "failed")
+        self.assertEqual(result["status"], RunState.FAILED)
         self.assertIn("no tool named", result["error"])
         # The intent lists only B's servers.
         answer = self.Run.with_user(self.user_b).ask("which tools are available?")["answer"]

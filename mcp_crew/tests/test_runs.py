@@ -11,8 +11,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
+
 from . import routing_set
-from .common import McpCrewCase
+from .common import McpCrewCase, run_queued_runs
 
 _logger = logging.getLogger(__name__)
 ROUTING_CASES = os.path.join(os.path.dirname(__file__), "routing_cases.json")
@@ -66,7 +68,7 @@ class TestAskWithoutLlm(RunCase):
             }
         )
         result = self.ask("Qual é o prazo de devolução dos produtos?")
-        self.assertEqual(result["status"], "done")
+        self.assertEqual(result["status"], RunState.DONE)
         self.assertEqual(result["route"]["kind"], "knowledge")
         self.assertEqual(result["route"]["language"], "pt")
         self.assertIn("Encontrei isto na base de conhecimento", result["answer"])
@@ -78,7 +80,7 @@ class TestAskWithoutLlm(RunCase):
         self.assertIn(stored["id"], used)
         self.assertEqual(set(used.values()), {"Prazo de devolução"})
         self.assertEqual(result["steps"][0]["kind"], "knowledge")
-        self.assertEqual(result["steps"][0]["status"], "ok")
+        self.assertEqual(result["steps"][0]["status"], StepStatus.OK)
         self.assertEqual(result["usage"]["total_tokens"], 0)
         run = self.run_of(result)
         self.assertEqual(
@@ -89,36 +91,38 @@ class TestAskWithoutLlm(RunCase):
 
     def test_tool_command_calls_the_real_server_and_records_a_step(self):
         result = self.ask('/tool add {"a": 2, "b": 40}')
-        self.assertEqual(result["status"], "done", result)
+        self.assertEqual(result["status"], RunState.DONE, result)
         self.assertEqual(result["route"]["kind"], "tool")
         self.assertIn('{"sum": 42}', result["answer"])
         step = result["steps"][-1]
-        self.assertEqual((step["kind"], step["name"], step["status"]), ("tool", "add", "ok"))
+        self.assertEqual(
+            (step["kind"], step["name"], step["status"]), ("tool", "add", StepStatus.OK)
+        )
         self.assertEqual(step["arguments"], {"a": 2, "b": 40})
         self.assertEqual(step["server"], "catalog")
         self.assertGreater(step["latency_ms"], 0)
         # key=value arguments, the Portuguese spelling of the command.
         result = self.ask('/ferramenta echo text="olá mundo"')
-        self.assertEqual(result["status"], "done")
+        self.assertEqual(result["status"], RunState.DONE)
         self.assertIn("olá mundo", result["answer"])
 
     def test_tool_failures_fail_the_run_with_a_clear_error(self):
         result = self.ask('/tool add {"a": "two", "b": 1}')
-        self.assertEqual(result["status"], "failed")
+        self.assertEqual(result["status"], RunState.FAILED)
         self.assertIn("Invalid arguments for tool add: a", result["error"])
-        self.assertEqual(result["steps"][-1]["status"], "error")
+        self.assertEqual(result["steps"][-1]["status"], StepStatus.ERROR)
         result = self.ask("/tool fail")
-        self.assertEqual(result["steps"][-1]["status"], "error")
+        self.assertEqual(result["steps"][-1]["status"], StepStatus.ERROR)
         self.assertIn("this tool always fails", result["answer"])
         result = self.ask("/tool no_such_tool")
-        self.assertEqual(result["status"], "failed")
+        self.assertEqual(result["status"], RunState.FAILED)
         self.assertIn("no tool named no_such_tool", result["error"])
         self.tool["echo"].active = False
         result = self.ask('/tool echo {"text": "x"}')
-        self.assertEqual(result["status"], "failed")
+        self.assertEqual(result["status"], RunState.FAILED)
         self.assertIn("no tool named echo", result["error"])
         result = self.ask("/tool add {not json")
-        self.assertEqual(result["status"], "failed")
+        self.assertEqual(result["status"], RunState.FAILED)
         self.assertIn("not valid JSON", result["error"])
 
     def test_intents_answer_without_an_llm(self):
@@ -134,7 +138,7 @@ class TestAskWithoutLlm(RunCase):
 
     def test_without_an_llm_a_crew_request_says_what_is_missing(self):
         result = self.ask("Compare os preços de arruelas entre fornecedores")
-        self.assertEqual(result["status"], "done")
+        self.assertEqual(result["status"], RunState.DONE)
         self.assertEqual(result["route"]["kind"], "llm_required")
         self.assertEqual(result["crew"]["name"], "Product research")
         self.assertIn("nenhum LLM está configurado", result["answer"])
@@ -152,9 +156,11 @@ class TestAskWithoutLlm(RunCase):
             redis_server.stop()
             with self.assertLogs("odoo.addons.mcp_crew.services.cache", "WARNING"):
                 result = self.ask('/tool add {"a": 1, "b": 1}')
-            self.assertEqual(result["status"], "done", result)
+            self.assertEqual(result["status"], RunState.DONE, result)
             self.assertIn('{"sum": 2}', result["answer"])
-            self.assertEqual(self.ask("Quais ferramentas estão disponíveis?")["status"], "done")
+            self.assertEqual(
+                self.ask("Quais ferramentas estão disponíveis?")["status"], RunState.DONE
+            )
 
     def test_a_tool_chosen_from_words_asks_for_its_arguments(self):
         decision = (
@@ -267,14 +273,14 @@ class TestAskWithoutLlm(RunCase):
 class TestApprovals(RunCase):
     def ask_delete(self):
         result = self.ask('/tool delete_record {"record_id": 7}')
-        self.assertEqual(result["status"], "waiting_approval", result)
+        self.assertEqual(result["status"], RunState.WAITING_APPROVAL, result)
         self.assertIn("delete_record", result["answer"])
         return self.run_of(result)
 
     def test_destructive_call_waits_then_runs_once_approved(self):
         run = self.ask_delete()
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
-        self.assertEqual(step.status, "pending_approval")
+        self.assertEqual(step.status, StepStatus.PENDING_APPROVAL)
         self.assertTrue(step.approval_deadline)
         self.assertFalse(step.result_summary)  # nothing ran
         # The company's approvers heard about it.
@@ -289,8 +295,8 @@ class TestApprovals(RunCase):
             step.with_user(self.user).action_approve()
         step.with_user(self.approver).action_approve()
         self.assertTrue(run.queued)
-        self.assertEqual(self.Run._cron_process_runs(), 1)
-        self.assertEqual(run.state, "done")
+        self.assertEqual(run_queued_runs(self.Run), 1)
+        self.assertEqual(run.state, RunState.DONE)
         self.assertIn("deleted 7", run.answer)
         self.assertEqual((step.status, step.decided_by_id), ("ok", self.approver))
         self.assertIn("deleted 7", step.result_summary)
@@ -302,11 +308,11 @@ class TestApprovals(RunCase):
         run = self.ask_delete()
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
         step.with_user(self.approver).action_reject()
-        self.assertEqual((run.state, step.status), ("rejected", "rejected"))
+        self.assertEqual((run.state, step.status), (RunState.REJECTED, StepStatus.REJECTED))
         pushed = [m["payload"] for m in self.bus_messages(self.user) if m["type"] == "mcp_crew/run"]
-        self.assertEqual(pushed[-1]["status"], "rejected")  # the requester hears of it
+        self.assertEqual(pushed[-1]["status"], RunState.REJECTED)  # the requester hears of it
         self.assertIn("rejected delete_record", run.answer)
-        self.assertEqual(self.Run._cron_process_runs(), 0)
+        self.assertEqual(run_queued_runs(self.Run), 0)
 
     def test_expired_approval_is_refused_and_the_run_fails(self):
         run = self.ask_delete()
@@ -318,14 +324,14 @@ class TestApprovals(RunCase):
         step.invalidate_recordset()
         with self.assertRaisesRegex(UserError, "expired"):
             step.with_user(self.approver).action_approve()
-        self.Run._cron_process_runs()
-        self.assertEqual((step.status, run.state), ("expired", "failed"))
+        run_queued_runs(self.Run)
+        self.assertEqual((step.status, run.state), (StepStatus.EXPIRED, RunState.FAILED))
         self.assertIn("expired", run.error)
 
     def test_admin_flag_requires_approval_for_any_tool(self):
         self.tool["echo"].requires_approval = True
         result = self.ask('/tool echo {"text": "x"}')
-        self.assertEqual(result["status"], "waiting_approval")
+        self.assertEqual(result["status"], RunState.WAITING_APPROVAL)
 
     def test_steps_are_an_immutable_audit_trail(self):
         result = self.ask('/tool add {"a": 1, "b": 1}')

@@ -15,7 +15,15 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 from odoo.tools import mute_logger
 
-from .common import LOOPBACK, private_redis_engine, start_catalog_server, stdio_server_values
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState
+
+from .common import (
+    LOOPBACK,
+    private_redis_engine,
+    run_queued_runs,
+    start_catalog_server,
+    stdio_server_values,
+)
 from .fake_openai import FakeOpenAI
 
 SECRETS = {
@@ -150,9 +158,9 @@ class TestSecretsStayOutOfLogs(HttpCase):
             .ask("Compare os preços de arruelas entre fornecedores")
         )
         with mute_logger("root", "crewai.flow.runtime"):
-            env["mcp.run"]._cron_process_runs()
+            run_queued_runs(env["mcp.run"])
         run = env["mcp.run"].browse(result["run_id"])
-        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.state, RunState.FAILED)
         fake.set_failure()
         # Odoo's /mcp with the API key, and the metrics endpoint with its token.
         reply = self.opener.post(

@@ -9,6 +9,8 @@ import json
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
+
 from .common import allow_this_odoo, mcp_api_key, stdio_server_values
 
 
@@ -105,7 +107,7 @@ class TestSecurityRoles(HttpCase):
         result = self.ok(
             user, "mcp.run", "ask", ['/tool delete_record {"record_id": %d}' % record_id]
         )
-        self.assertEqual(result["status"], "waiting_approval", result)
+        self.assertEqual(result["status"], RunState.WAITING_APPROVAL, result)
         return self.env["mcp.run"].browse(result["run_id"])
 
     def runs_of(self, user):
@@ -119,15 +121,17 @@ class TestSecurityRoles(HttpCase):
         self.assertNotIn("deleted 7", json.dumps(result))
         self.assertEqual(result["status"], "pending_approval")
         run = self.env["mcp.run"].browse(result["run_id"])
-        self.assertEqual((run.requester_id, run.state), (self.user_a, "waiting_approval"))
+        self.assertEqual((run.requester_id, run.state), (self.user_a, RunState.WAITING_APPROVAL))
         step = run.step_ids
-        self.assertEqual((step.name, step.status), ("delete_record", "pending_approval"))
+        self.assertEqual((step.name, step.status), ("delete_record", StepStatus.PENDING_APPROVAL))
         self.assertFalse(step.result_summary)
         # A harmless one runs, recorded as a run of the caller with its step.
         result = self.call_tool(self.user_a, "add", {"a": 40, "b": 2})
         self.assertEqual((result["status"], result["structured_content"]), ("ok", {"sum": 42}))
         run = self.env["mcp.run"].browse(result["run_id"])
-        self.assertEqual((run.channel, run.state, run.step_ids.status), ("jsonrpc", "done", "ok"))
+        self.assertEqual(
+            (run.channel, run.state, run.step_ids.status), ("jsonrpc", RunState.DONE, StepStatus.OK)
+        )
         self.assertEqual(len(self.runs_of(self.user_a)), 2)
         # The call itself is private: no way around the gate.
         self.refused(
@@ -161,14 +165,14 @@ class TestSecurityRoles(HttpCase):
         self.assertEqual(partner.name, "Roles Partner")
         self.assertEqual(result["status"], "pending_approval")
         step = self.env["mcp.run"].browse(result["run_id"]).step_ids
-        self.assertEqual((step.name, step.status), ("odoo_write", "pending_approval"))
+        self.assertEqual((step.name, step.status), ("odoo_write", StepStatus.PENDING_APPROVAL))
 
     def test_requesters_do_not_decide_on_their_own_requests(self):
         step = self.ask_delete(self.approver_a, 3).step_ids.filtered(lambda s: s.kind == "tool")
         for method in ("action_approve", "action_reject"):
             message = self.refused(self.approver_a, "mcp.run.step", method, [step.ids])
             self.assertIn("Someone else", message)
-        self.assertEqual(step.status, "pending_approval")
+        self.assertEqual(step.status, StepStatus.PENDING_APPROVAL)
         # The requester is not told to decide either.
         notified = (
             self.env["bus.bus"]
@@ -182,7 +186,7 @@ class TestSecurityRoles(HttpCase):
         )
         self.assertFalse(notified)
         self.ok(self.manager_a, "mcp.run.step", "action_approve", [step.ids])
-        self.assertEqual((step.status, step.decided_by_id), ("approved", self.manager_a))
+        self.assertEqual((step.status, step.decided_by_id), (StepStatus.APPROVED, self.manager_a))
 
     def test_managers_cannot_edit_the_annotations_that_drive_approvals(self):
         delete = self.tools_a["delete_record"]

@@ -1,0 +1,128 @@
+"""The answers a run gives without an LLM: knowledge, business intents, a tool."""
+
+import logging
+import time
+
+from odoo import _, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..services import answers
+from .mcp_run_gate import TOOL_SUMMARY
+from .mcp_run_states import StepStatus
+
+_logger = logging.getLogger(__name__)
+
+KNOWLEDGE_LIMIT = 3
+# Share of the best knowledge score an item needs to be part of the answer.
+RELEVANT_SHARE = 0.6
+
+
+class McpRunAnswersMixin(models.AbstractModel):
+    _name = "mcp.run.answers.mixin"
+    _description = "Run answers without an LLM"
+
+    def _search_knowledge(self, query, types=None):
+        started = time.perf_counter()
+        try:
+            # Typos are corrected only when nothing matched: any real match
+            # tells the router what it needs.
+            results = self.env["mcp.knowledge"].search_knowledge(
+                query[:1000], types=types, limit=KNOWLEDGE_LIMIT, correct_below=1
+            )
+        except Exception as err:  # noqa: BLE001 - a search failure must not lose the run
+            _logger.warning("mcp_crew: knowledge search failed for run %s: %s", self.id, err)
+            return []
+        self._add_step(
+            kind="knowledge",
+            name="search_knowledge",
+            arguments={"query": query[:200], "types": types or []},
+            result_summary=", ".join("%s (%.2f)" % (r["title"], r["score"]) for r in results),
+            latency_ms=(time.perf_counter() - started) * 1000,
+            status=StepStatus.OK,
+        )
+        return results
+
+    def _answer_from_knowledge(self, decision, knowledge, llm):
+        # Only items close to the best one: a weak third match is noise, not an answer.
+        best = knowledge[0]["score"]
+        knowledge = [item for item in knowledge if item["score"] >= RELEVANT_SHARE * best]
+        self._set(knowledge_ids=[(6, 0, [item["id"] for item in knowledge])])
+        self._set_done(answers.knowledge(knowledge, decision.language))
+
+    def _answer_intent(self, decision, knowledge, llm):
+        """Run the intent; one Odoo refuses fails the run with Odoo's reason
+        (the run and its failed step stay on record) instead of raising."""
+        try:
+            with self.env.cr.savepoint():
+                answer = getattr(self, "_intent_%s" % decision.ident)(decision)
+                # Inside the savepoint: Odoo 16 does not roll it back when its
+                # own exit flush fails, so an intent's constraint error would
+                # otherwise escape with the transaction broken.
+                self.env.flush_all()
+        except (AccessError, UserError, ValidationError) as err:
+            reason = err.args[0] if err.args else str(err)
+            self._add_step(
+                kind="intent", name=decision.ident, status=StepStatus.ERROR, error=reason
+            )
+            return self._set_failed(reason)
+        self._add_step(
+            kind="intent",
+            name=decision.ident,
+            status=StepStatus.OK,
+            result_summary=answer[:TOOL_SUMMARY],
+        )
+        return self._set_done(answer)
+
+    def _intent_list_tools(self, decision):
+        tools_by_server = {}
+        for tool in self._company_tools():
+            tools_by_server.setdefault(tool.server_id.name, []).append(tool.name)
+        if not tools_by_server:
+            return _("No MCP tools are available.")
+        return "\n".join(
+            "%s: %s" % (server, ", ".join(sorted(names)))
+            for server, names in sorted(tools_by_server.items())
+        )
+
+    def _intent_server_status(self, decision):
+        servers = self.env["mcp.server"].search([("company_id", "=", self.env.company.id)])
+        if not servers:
+            return _("No MCP servers are registered.")
+        states = dict(servers._fields["state"]._description_selection(self.env))
+        return "\n".join(
+            "%s: %s%s"
+            % (
+                server.name,
+                states.get(server.state, server.state),
+                " (%s)" % server.last_error if server.last_error else "",
+            )
+            for server in servers
+        )
+
+    def _answer_llm_required(self, decision, knowledge, llm):
+        if decision.ident:
+            answer = answers.text("llm_required_crew", decision.language, decision.name)
+        elif llm:
+            answer = answers.text("no_crew_matches", decision.language)
+        else:
+            answer = answers.text("llm_required", decision.language)
+        self._set_done(answer)
+
+    def _answer_with_tool(self, decision, knowledge, llm):
+        server_id, name = decision.ident.split(":", 1)
+        tool = self.env["mcp.tool"].search(
+            [("server_id", "=", int(server_id)), ("name", "=", name)], limit=1
+        )
+        if not tool:  # switched off or gone since the router was built
+            return self._set_failed(_("No tool named %(tool)s is available.", tool=name))
+        arguments = decision.arguments
+        if not arguments:
+            missing = tool._required_arguments()
+            if missing:
+                # Chosen from plain words, without its arguments: ask for them.
+                return self._set_done(
+                    answers.tool_needs_arguments(tool.name, missing, decision.language),
+                )
+        outcome = self._gate_tool_call(tool, arguments)
+        self._finish_tool_outcome(tool, outcome)
+        return None
