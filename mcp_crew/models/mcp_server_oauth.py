@@ -21,6 +21,7 @@ stays listed (marked stale).
 """
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import logging
@@ -32,7 +33,6 @@ from odoo.exceptions import AccessError, UserError
 from ..error_mapping import engine_errors
 from ..runtime import get_engine
 from ..services import errors, oauth_client, redaction
-from .mcp_run import _testing
 from .notifications import notification
 
 _logger = logging.getLogger(__name__)
@@ -341,11 +341,9 @@ class McpServerOauth(models.Model):
 
 @contextlib.contextmanager
 def _own_transaction(env):
-    """A new cursor committed on success (Odoo tests share theirs: a savepoint)."""
-    if _testing():
-        with env.cr.savepoint():
-            yield env
-        return
+    """A new cursor committed on success. In Odoo's registry test mode it is a
+    savepoint of the test's transaction, as for the runs cron."""
+    env.flush_all()  # the new cursor reads the database, not this cache
     with env.registry.cursor() as cr:
         yield env(cr=cr)
 
@@ -477,17 +475,20 @@ class McpServer(models.Model):
 
     # -- the spec -------------------------------------------------------------------------
 
-    def _auth_headers(self, params):
-        headers = super()._auth_headers(params)
+    def _engine_spec(self):
+        """The kept spec with the current access token: added on every call, never
+        kept with the spec (tokens are refreshed before they expire, and when the
+        server refuses them)."""
+        spec = super()._engine_spec()
         if self.auth_type != "oauth" or self.transport == "stdio":
-            return headers
+            return spec
         connection = self._oauth_connection()
         if not connection:
             raise errors.SignInRequired(_("not connected yet"), self.name)
         token = connection._access_token()
         # The token replaces any Authorization header typed among the parameters.
-        kept = tuple(item for item in headers if item[0].lower() != "authorization")
-        return kept + (("Authorization", "Bearer %s" % token),)
+        kept = tuple(item for item in spec.headers if item[0].lower() != "authorization")
+        return dataclasses.replace(spec, headers=kept + (("Authorization", "Bearer %s" % token),))
 
     def _catalog_view(self, spec=None):
         if self.auth_type != "oauth" or spec is not None:

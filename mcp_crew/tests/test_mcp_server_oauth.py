@@ -46,6 +46,9 @@ class TestMcpServerOauth(McpCrewCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Refreshes run in a transaction of their own: a savepoint of the test's here.
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.base, cls.process = start_oauth_server()
         cls.addClassCleanup(cls.process.kill)
         cls.company_b = cls.env["res.company"].create({"name": "OAuth Company B"})
