@@ -124,3 +124,27 @@ def test_the_embedding_scorer_has_no_opinion_when_the_endpoint_fails(fake):
     assert "HTTP 500" in str(scorer.last_error)
     decision = shipped().route("Olá!", llm_available=True, semantic=scorer)
     assert (decision.kind, decision.ident) == ("crew", "general")
+
+
+def test_a_specialist_must_be_clearly_closer_than_the_default_crew():
+    """Embedding similarities sit in a narrow band (0.75-0.85 for E5): a crew barely
+    ahead of the general-purpose one is no evidence."""
+
+    def close_call(message, crews):
+        return [0.83 if crew.ident == "product_research" else 0.81 for crew in crews]
+
+    decision = shipped().route(
+        "What's the capital of Portugal?", llm_available=True, semantic=close_call
+    )
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "no crew clearly closer than the default crew" in decision.reason
+    signals = {c.ident: c.signals.get("semantic") for c in decision.candidates if c.kind == "crew"}
+    assert signals["product_research"] == 0.83
+
+    def clear_lead(message, crews):
+        return [0.86 if crew.ident == "product_research" else 0.81 for crew in crews]
+
+    decision = shipped().route(
+        "What's the capital of Portugal?", llm_available=True, semantic=clear_lead
+    )
+    assert (decision.kind, decision.ident) == ("crew", "product_research")

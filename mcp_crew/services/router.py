@@ -183,6 +183,9 @@ class RouterSettings:
     knowledge_coverage: float = 0.6
     # Two crews closer than this are too close to call lexically: the semantic step decides.
     crew_margin: float = 0.04
+    # The semantic step picks a specialist crew only this much closer (cosine) than
+    # the default crew; else the default crew (or the lexical choice) stands.
+    semantic_margin: float = 0.03
     bm25_k1: float = 1.2
     bm25_b: float = 0.5
     weights: tuple = (("bm25", 0.45), ("keywords", 0.35), ("examples", 0.20))
@@ -374,7 +377,9 @@ class Router:
             )
         unsure = not qualified or self._too_close(claimants)
         if llm_available and unsure and semantic is not None:
-            chosen = self._semantic_step(message, candidates, semantic, decide)
+            chosen = self._semantic_step(
+                message, candidates, semantic, decide, lexical=best if qualified else None
+            )
             if chosen is not None:
                 return chosen
         if qualified:
@@ -465,7 +470,7 @@ class Router:
         is_question = message.strip().endswith("?") or bool(_QUESTION_START.match(message))
         return is_question or not qualified
 
-    def _semantic_step(self, message, candidates, semantic, decide):
+    def _semantic_step(self, message, candidates, semantic, decide, lexical=None):
         """The crew the ``semantic`` scorer prefers, its similarities recorded in
         the candidates' signals; ``None`` when it has no opinion."""
         crews = [target for target in self.targets if target.kind == "crew"]
@@ -495,6 +500,27 @@ class Router:
             )
         decide = {**decide, "candidates": tuple(listed)}
         best = scored[best_ident]
+        fallback = next((c for c in scored.values() if self._is_fallback(c)), None)
+        if fallback is not None and fallback is not best:
+            lead = by_ident[best_ident] - by_ident[fallback.ident]
+            if lead < self.settings.semantic_margin:
+                # Embedding similarities sit in a narrow band: a specialist only
+                # when clearly closer than the general-purpose crew.
+                if lexical is not None:
+                    return self._decision(
+                        lexical,
+                        lexical.score,
+                        "best match: %s %s" % (lexical.kind, lexical.name),
+                        **decide,
+                    )
+                return self._decision(
+                    fallback,
+                    by_ident[fallback.ident],
+                    "semantic step: no crew clearly closer than the default crew %s "
+                    "(%s %.2f, default %.2f)"
+                    % (fallback.name, best.name, by_ident[best_ident], by_ident[fallback.ident]),
+                    **decide,
+                )
         return self._decision(
             best,
             by_ident[best_ident],
