@@ -1,4 +1,5 @@
-"""No-LLM answers: in the request's language, with sources."""
+"""No-LLM answers: their layout, with the sentences an adapter words (the Odoo
+test ``TestRunSentences`` checks the Portuguese and English words)."""
 
 from mcp_crew.services import answers
 
@@ -10,28 +11,28 @@ ITEM = {
 }
 
 
+def say(key, **values):
+    """Every sentence key with its values, so the layout shows what was asked."""
+    assert set(values) == set(answers.SENTENCES[key]), (key, values)
+    return "<%s%s>" % (key, "".join(" %s=%s" % item for item in sorted(values.items())))
+
+
 def test_knowledge_answer_lists_items_with_source_and_confidence():
-    text = answers.knowledge([ITEM, dict(ITEM, title="Outro", source={})], "pt")
+    text = answers.knowledge([ITEM, dict(ITEM, title="Outro", source={})], say)
     lines = text.splitlines()
-    assert lines[0] == "Encontrei isto na base de conhecimento:"
+    assert lines[0] == "<knowledge_intro>"
     assert lines[1].startswith("1. Prazo de devolução — Clientes podem devolver")
-    assert lines[1].endswith("(fonte: Política comercial, confiança 90%)")
-    assert lines[2].endswith("(confiança 90%)")
+    assert lines[1].endswith("(<source origin=Política comercial>, <confidence percent=90>)")
+    assert lines[2].endswith("(<confidence percent=90>)")
     # Long content is cut at a word boundary.
     body = lines[1].split(" — ", 1)[1]
-    assert len(body) < answers.EXCERPT + 60 and " … (" in body
-
-
-def test_unknown_language_falls_back_to_english():
-    assert answers.text("llm_required", "simple").startswith("Neither the knowledge base")
-    assert answers.knowledge([ITEM], "en").startswith("This is what the knowledge base says:")
+    assert len(body) < answers.EXCERPT + 80 and " … (" in body
 
 
 def test_tool_answers():
-    assert answers.tool_result("add", '{"sum": 3}', False, "en") == 'Result of add:\n{"sum": 3}'
-    assert answers.tool_result("fail", "boom", True, "pt").startswith(
-        "A ferramenta fail relatou um erro:"
+    assert (
+        answers.tool_result("add", '{"sum": 3}', False, say) == '<tool_result tool=add>\n{"sum": 3}'
     )
-    hint = answers.tool_needs_arguments("add", ["a", "b"], "en")
-    assert hint == 'Tool add needs the arguments a, b. Send: /tool add {"a": ...}'
-    assert answers.failure("x", "pt") == "Não foi possível responder: x"
+    assert answers.tool_result("fail", "boom", True, say) == "<tool_error tool=fail>\nboom"
+    hint = answers.tool_needs_arguments("add", ["a", "b"], say)
+    assert hint == "<tool_needs_arguments first=a missing=a, b tool=add>"

@@ -7,7 +7,7 @@ from odoo import _, _lt, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..runtime import get_engine
-from ..services import answers, redaction
+from ..services import redaction
 from ..services.spec import CacheScope
 from ..services.validation import compile_schema
 from .arguments import check_arguments
@@ -15,6 +15,7 @@ from .functional_settings import get_setting
 from .mcp_knowledge_search import mask_rows
 from .mcp_run_states import RunState
 from .mcp_run_step import arguments_key
+from .run_sentences import sayer
 
 _logger = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ class McpRun(models.Model):
             values["answer"] = answer
         if error is not None:
             values["error"] = error
-            values.setdefault("answer", answers.failure(error, self.language))
+            values.setdefault("answer", sayer(self.language)("failure", error=error))
         self._set(**values)
         self._notify_requester()
         for run in self:

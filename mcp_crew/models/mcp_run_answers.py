@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from ..services import answers
 from .mcp_run_gate import TOOL_SUMMARY
 from .mcp_run_states import StepStatus
+from .run_sentences import sayer
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class McpRunAnswersMixin(models.AbstractModel):
         best = knowledge[0]["score"]
         knowledge = [item for item in knowledge if item["score"] >= RELEVANT_SHARE * best]
         self._set(knowledge_ids=[(6, 0, [item["id"] for item in knowledge])])
-        self._set_done(answers.knowledge(knowledge, decision.language))
+        self._set_done(answers.knowledge(knowledge, sayer(decision.language)))
 
     def _answer_intent(self, decision, knowledge, llm):
         """Run the intent; one Odoo refuses fails the run with Odoo's reason
@@ -101,11 +102,11 @@ class McpRunAnswersMixin(models.AbstractModel):
 
     def _answer_llm_required(self, decision, knowledge, llm):
         if decision.ident:
-            answer = answers.text("llm_required_crew", decision.language, decision.name)
+            answer = sayer(decision.language)("llm_required_crew", crew=decision.name)
         elif llm:
-            answer = answers.text("no_crew_matches", decision.language)
+            answer = sayer(decision.language)("no_crew_matches")
         else:
-            answer = answers.text("llm_required", decision.language)
+            answer = sayer(decision.language)("llm_required")
         self._set_done(answer)
 
     def _answer_with_tool(self, decision, knowledge, llm):
@@ -121,7 +122,7 @@ class McpRunAnswersMixin(models.AbstractModel):
             if missing:
                 # Chosen from plain words, without its arguments: ask for them.
                 return self._set_done(
-                    answers.tool_needs_arguments(tool.name, missing, decision.language),
+                    answers.tool_needs_arguments(tool.name, missing, sayer(decision.language)),
                 )
         outcome = self._gate_tool_call(tool, arguments)
         self._finish_tool_outcome(tool, outcome)

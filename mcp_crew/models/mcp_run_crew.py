@@ -6,9 +6,10 @@ import logging
 
 from odoo import _, models
 
-from ..services import answers, crew_runner, errors
+from ..services import crew_runner, errors
 from .mcp_run_gate import OdooToolGate
 from .mcp_run_states import StepStatus
+from .run_sentences import sayer
 
 _logger = logging.getLogger(__name__)
 
@@ -22,8 +23,8 @@ class McpRunCrewMixin(models.AbstractModel):
     def _answer_with_crew(self, decision, knowledge, llm):
         quota = self.company_id.mcp_crew_monthly_token_quota
         if quota and self._month_usage(self.company_id) >= quota:
-            return self._set_refused(answers.text("quota", decision.language, quota))
-        self._set(answer=answers.text("queued", decision.language, self.crew_id.name))
+            return self._set_refused(sayer(decision.language)("quota", quota=quota))
+        self._set(answer=sayer(decision.language)("queued", crew=self.crew_id.name))
         self._enqueue()
         return None
 

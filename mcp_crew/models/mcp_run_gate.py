@@ -19,6 +19,7 @@ from .functional_settings import get_setting
 from .mcp_knowledge_search import CLEARED_GROUP
 from .mcp_run_states import StepStatus
 from .mcp_run_step import arguments_key
+from .run_sentences import sayer
 
 TOOL_SUMMARY = 2000
 
@@ -35,7 +36,7 @@ class OdooToolGate(crew_runner.ToolGate):
         outcome = self.run._gate_tool_call(record, arguments, agent_role=self.agent_role)
         if outcome.verdict is Verdict.PENDING_APPROVAL:
             self.pause(_("%(tool)s waits for a human approval", tool=record.name))
-            return answers.text("approval_pending", self.run.language, record.name)
+            return sayer(self.run.language)("approval_pending", tool=record.name)
         if outcome.stopped:
             raise errors.McpCrewError(outcome.reason)
         return outcome.text
@@ -151,12 +152,12 @@ class McpRunGateMixin(models.AbstractModel):
         """Finish this run (or leave it waiting) with what the gate decided."""
         language = self.language
         if outcome.verdict is Verdict.PENDING_APPROVAL:
-            self._set_waiting_approval(answers.text("approval_pending", language, tool.name))
+            self._set_waiting_approval(sayer(language)("approval_pending", tool=tool.name))
         elif outcome.stopped:
             self._set_failed(outcome.reason)
         else:
             self._set_done(
-                answers.tool_result(tool.name, outcome.text, outcome.is_error, language),
+                answers.tool_result(tool.name, outcome.text, outcome.is_error, sayer(language)),
             )
 
     # -- approvals ------------------------------------------------------------------

@@ -24,6 +24,7 @@ else:
         test_metrics_endpoint,
         test_multi_company,
         test_run_multi_company,
+        test_run_sentences,
         test_runs,
         test_secret_logs,
         test_security_roles,
