@@ -10,6 +10,7 @@ options. Environment:
   E2E_EMBEDDINGS_BASE_URL, E2E_EMBEDDINGS_MODEL          the embeddings model
   E2E_LLM_TOOL_CALLING                                   auto (default), native or text
   E2E_LLM_TIMEOUT                                        seconds per LLM call (600)
+  E2E_LLM_MAX_TOKENS                                     longest answer per LLM call (600)
 
 A fresh database gets mcp_crew, the demo MCP server (stdio) and a few knowledge
 items; each case is asked as a user would (``mcp.run.ask``), its queued run is
@@ -75,6 +76,7 @@ def configure(env):
         "mcp_crew.llm_base_url": os.environ["E2E_LLM_BASE_URL"],
         "mcp_crew.llm_api_key": os.environ.get("E2E_LLM_API_KEY", ""),
         "mcp_crew.llm_timeout": os.environ.get("E2E_LLM_TIMEOUT", "600"),
+        "mcp_crew.llm_max_tokens": os.environ.get("E2E_LLM_MAX_TOKENS", "600"),
         "mcp_crew.llm_tool_calling": os.environ.get("E2E_LLM_TOOL_CALLING", "auto"),
         "mcp_crew.embeddings_base_url": os.environ.get("E2E_EMBEDDINGS_BASE_URL", ""),
         "mcp_crew.embeddings_model": os.environ.get("E2E_EMBEDDINGS_MODEL", ""),

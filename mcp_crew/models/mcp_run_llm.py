@@ -38,6 +38,7 @@ class McpRunLlmMixin(models.AbstractModel):
             base_url=value("llm_base_url"),
             api_key=value("llm_api_key"),
             timeout=value("llm_timeout"),
+            max_tokens=value("llm_max_tokens"),
             tool_calling=value("llm_tool_calling"),
         )
 

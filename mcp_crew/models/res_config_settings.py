@@ -97,6 +97,12 @@ class ResConfigSettings(models.TransientModel):
         help="Prefer odoo.conf [mcp_crew] llm_api_key or MCP_CREW_LLM_API_KEY in production.",
     )
     mcp_crew_llm_timeout = setting_field("llm_timeout", "LLM timeout (s)")
+    mcp_crew_llm_max_tokens = setting_field(
+        "llm_max_tokens",
+        "Longest LLM answer (tokens)",
+        help="Caps each answer of the model (0 = the model's own limit): small local models "
+        "can otherwise ramble for minutes.",
+    )
     mcp_crew_llm_tool_calling = setting_field(
         "llm_tool_calling",
         "LLM tool calling",

@@ -82,6 +82,7 @@ SETTINGS = _declare(
     Setting("llm_base_url", str, ""),
     Setting("llm_api_key", str, ""),
     Setting("llm_timeout", float, 60.0),
+    Setting("llm_max_tokens", int, 0),
     Setting("llm_tool_calling", str, "auto"),
     Setting("llm_price_prompt", float, 0.0),
     Setting("llm_price_completion", float, 0.0),
