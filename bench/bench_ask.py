@@ -98,15 +98,7 @@ def prepare(odoo, registry):
                     ],
                 }
             )
-        env["res.users.apikeys"].search([("user_id", "=", user.id)]).unlink()
-        api_key = env["res.users.apikeys"].with_user(user)._generate(None, "bench")
-        for name in ("llm_model", "llm_base_url", "llm_api_key"):
-            env["ir.config_parameter"].set_param("mcp_crew.%s" % name, False)
-        Knowledge = env["mcp.knowledge"]
-        if Knowledge.search_count([]) < KNOWLEDGE_ITEMS:
-            load_knowledge(Knowledge)
-            cr.commit()
-            vacuum_analyze(cr, "mcp_knowledge", "mcp_knowledge_word")
+        api_key = prepare_no_llm_asker(env, user)
         if not env["mcp.server"].search([("name", "=", "catalog")]):
             server = env["mcp.server"].create(
                 {
@@ -120,6 +112,21 @@ def prepare(odoo, registry):
             )
             server.action_discover()
         return user.id, api_key
+
+
+def prepare_no_llm_asker(env, user):
+    """A fresh API key for ``user``, no LLM (the no-LLM paths are measured) and the
+    bench's knowledge items, loaded once; returns the key."""
+    env["res.users.apikeys"].search([("user_id", "=", user.id)]).unlink()
+    api_key = env["res.users.apikeys"].with_user(user)._generate(None, "bench")
+    for name in ("llm_model", "llm_base_url", "llm_api_key"):
+        env["ir.config_parameter"].set_param("mcp_crew.%s" % name, False)
+    Knowledge = env["mcp.knowledge"]
+    if Knowledge.search_count([]) < KNOWLEDGE_ITEMS:
+        load_knowledge(Knowledge)
+        env.cr.commit()
+        vacuum_analyze(env.cr, "mcp_knowledge", "mcp_knowledge_word")
+    return api_key
 
 
 def load_knowledge(Knowledge):

@@ -38,11 +38,11 @@ import threading
 import time
 
 import redis
-from bench_ask import KNOWLEDGE_ITEMS, QUESTIONS, load_knowledge
+from bench_ask import QUESTIONS, prepare_no_llm_asker
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from odoo_support import ensure_database, setup_odoo, vacuum_analyze
+from odoo_support import ensure_database, setup_odoo
 from processes import CATALOG_SERVER, start_catalog_server
 
 DB = "mcp_crew_bench_methods"
@@ -66,15 +66,7 @@ def prepare(odoo, registry, http_url):
                     "groups_id": [(6, 0, [env.ref(xmlid).id for xmlid in groups])],
                 }
             )
-        env["res.users.apikeys"].search([("user_id", "=", user.id)]).unlink()
-        api_key = env["res.users.apikeys"].with_user(user)._generate(None, "bench")
-        for name in ("llm_model", "llm_base_url", "llm_api_key"):
-            env["ir.config_parameter"].set_param("mcp_crew.%s" % name, False)
-        Knowledge = env["mcp.knowledge"]
-        if Knowledge.search_count([]) < KNOWLEDGE_ITEMS:
-            load_knowledge(Knowledge)
-            cr.commit()
-            vacuum_analyze(cr, "mcp_knowledge", "mcp_knowledge_word")
+        api_key = prepare_no_llm_asker(env, user)
         servers = {}
         for transport, values in (
             (
