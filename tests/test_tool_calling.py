@@ -189,3 +189,18 @@ def test_memory_keeps_the_configured_mode_unless_auto():
     assert memory.mode_for("http://h/v1", "m", "auto") == "text"
     assert memory.mode_for("http://h/v1", "m", "native") == "native"
     assert memory.mode_for("http://h/v1", "other", "auto") == "native"
+
+
+def test_tasks_ask_for_the_answer_in_the_request_language(fake):
+    fake.queue_chat({"content": "Olá!"})
+    crew_runner.run_crew(
+        one_agent_crew(tools=()),
+        [],
+        llm(fake, tool_calling="native"),
+        {"request": "oi"},
+        crew_runner.ToolGate(),
+        memory=tool_calling.ToolCallingMemory(),
+        answer_language="Portuguese",
+    )
+    prompt = "\n".join(m["content"] for m in chat_requests(fake)[0]["messages"])
+    assert "A short answer Write it in Portuguese." in prompt

@@ -14,6 +14,9 @@ from .run_sentences import sayer
 _logger = logging.getLogger(__name__)
 
 EXTRACTED_CONFIDENCE = 0.6
+# The language crews answer in, by the router's code of the request's language
+# (named for the model, which reads the prompts in English).
+ANSWER_LANGUAGES = {"pt": "Portuguese (português do Brasil)", "en": "English"}
 
 
 class McpRunCrewMixin(models.AbstractModel):
@@ -60,6 +63,7 @@ class McpRunCrewMixin(models.AbstractModel):
                 {"request": self.message, "context": self._crew_context(knowledge)},
                 gate,
                 memory=memory,
+                answer_language=ANSWER_LANGUAGES.get(self.language, ""),
             )
         except errors.McpCrewError as err:
             return self._set_failed(str(err))

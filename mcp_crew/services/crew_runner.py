@@ -180,7 +180,9 @@ def crewai():
     return _crewai
 
 
-def run_crew(spec, tools, llm_settings, inputs, gate, memory=tool_calling.MEMORY):
+def run_crew(
+    spec, tools, llm_settings, inputs, gate, memory=tool_calling.MEMORY, answer_language=""
+):
     """Run ``spec`` with ``inputs`` (a dict interpolated into task texts).
 
     ``tools``: the :class:`ToolSpec` objects agents may use, by ident.
@@ -190,8 +192,11 @@ def run_crew(spec, tools, llm_settings, inputs, gate, memory=tool_calling.MEMORY
     written as text, empty, scaffolding). In ``auto`` tool calling, a model that
     writes a call to an offered tool as text before any tool ran is asked again
     in the text format, and ``memory`` keeps that choice for the model.
+    ``answer_language`` (a language's name, e.g. "Portuguese") is the language
+    every task must answer in: the request's, whatever the crew's texts are in.
     """
     spec.validate()
+    spec = _answering_in(spec, answer_language)
     llm_settings.validate()
     redaction.protect(llm_settings.api_key)
     tools = list(tools)
@@ -223,6 +228,20 @@ def run_crew(spec, tools, llm_settings, inputs, gate, memory=tool_calling.MEMORY
             llm_settings.model, problem.message, _remedy(problem, mode), kind=problem.kind
         )
     return dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
+
+
+def _answering_in(spec, language):
+    """``spec`` whose tasks each ask for their output in ``language`` (small models
+    otherwise answer in the language of the crew's prompts, English)."""
+    if not language:
+        return spec
+    tasks = tuple(
+        dataclasses.replace(
+            task, expected_output="%s Write it in %s." % (task.expected_output, language)
+        )
+        for task in spec.tasks
+    )
+    return dataclasses.replace(spec, tasks=tasks)
 
 
 def _remedy(problem, mode):

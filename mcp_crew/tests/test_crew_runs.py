@@ -204,6 +204,8 @@ class TestCrewRuns(RunCase):
         run_queued_runs(self.Run)
         self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "2 + 40 = 42")
+        # Asked in Portuguese: every task asks for its answer in Portuguese.
+        self.assertIn("Write it in Portuguese", json.dumps(self.chat_requests()[0]))
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
         self.assertEqual((step.name, step.status), ("add", StepStatus.OK))
         self.assertEqual(json.loads(step.result_summary), {"sum": 42})
