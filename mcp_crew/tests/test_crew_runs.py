@@ -195,7 +195,7 @@ class TestCrewRuns(RunCase):
         params.set_param("mcp_crew.llm_tool_calling", "auto")
         params.set_param(LEARNT, "")
         function = self.tool["add"]._tool_spec().function_name
-        run = self.ask_crew("Quanto é 2 + 40?")
+        run = self.ask_crew("Quanto é a soma de 2 e 40, por favor?")
         self.fake.queue_chat(self.written_call(self.tool["add"], {"a": 2, "b": 40}))
         self.fake.queue_chat(
             {"content": 'Thought: add.\nAction: %s\nAction Input: {"a": 2, "b": 40}' % function}
@@ -205,6 +205,7 @@ class TestCrewRuns(RunCase):
         self.assertEqual(run.state, RunState.DONE, run.error)
         self.assertEqual(run.answer, "2 + 40 = 42")
         # Asked in Portuguese: every task asks for its answer in Portuguese.
+        self.assertEqual(run.language, "pt")
         self.assertIn("Write it in Portuguese", json.dumps(self.chat_requests()[0]))
         step = run.step_ids.filtered(lambda s: s.kind == "tool")
         self.assertEqual((step.name, step.status), ("add", StepStatus.OK))
