@@ -204,3 +204,29 @@ def test_tasks_ask_for_the_answer_in_the_request_language(fake):
     )
     prompt = "\n".join(m["content"] for m in chat_requests(fake)[0]["messages"])
     assert "A short answer Write it in Portuguese." in prompt
+
+
+def test_a_tool_result_handed_back_as_the_answer_is_not_one(fake, engine, scope):
+    """Seen with Qwen2.5-Coder 1.5B: asked to explain something, it called a tool
+    and returned its JSON unchanged."""
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat(react_call(ADD, {"a": 2, "b": 40}))
+    fake.queue_chat(react_final('```json\n{"sum": 42}\n```'))
+    with pytest.raises(LlmAnswerUnusable) as caught:
+        crew_runner.run_crew(
+            one_agent_crew(),
+            [ECHO, ADD],
+            llm(fake, tool_calling="text"),
+            {"request": "explain addition"},
+            gate,
+            memory=tool_calling.ToolCallingMemory(),
+        )
+    assert caught.value.kind == "tool_result"
+    assert "a tool's raw result instead of an answer" in str(caught.value)
+    assert gate.steps == [("add", {"a": 2, "b": 40}, "ok")]
+
+
+def test_an_answer_quoting_a_result_in_prose_is_one():
+    assert tool_calling.unusable_answer("The sum is 42.", (), ['{"sum": 42}']) is None
+    problem = tool_calling.unusable_answer('{"sum":42}', (), ['{"sum": 42}'])
+    assert problem.kind == "tool_result"

@@ -6,7 +6,7 @@ import time
 from odoo import _, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..services import answers
+from ..services import answers, router
 from .mcp_run_gate import TOOL_SUMMARY
 from .mcp_run_states import StepStatus
 from .run_sentences import sayer
@@ -119,6 +119,24 @@ class McpRunAnswersMixin(models.AbstractModel):
         arguments = decision.arguments
         if not arguments:
             missing = tool._required_arguments()
+            crew = self._default_crew() if missing and llm else None
+            if crew:
+                # Chosen from plain words, without its arguments: with an LLM, the
+                # default crew reads them from the request and calls it (gated).
+                handed = router.Decision(
+                    kind="crew",
+                    ident=str(crew.id),
+                    name=crew.name,
+                    confidence=decision.confidence,
+                    language=decision.language,
+                    terms=decision.terms,
+                    entities=decision.entities,
+                    candidates=decision.candidates,
+                    reason="tool %s named without its arguments (%s): the default crew %s "
+                    "reads them from the request" % (tool.name, ", ".join(missing), crew.name),
+                )
+                self._record_decision(handed)
+                return self._answer_with_crew(handed, knowledge, llm)
             if missing:
                 # Chosen from plain words, without its arguments: ask for them.
                 return self._set_done(

@@ -35,9 +35,7 @@ class McpRunRoutingMixin(models.AbstractModel):
     def _cached_router(self, company_id, signature):
         company_env = self.sudo().with_company(company_id)
         crews = company_env.env["mcp.crew"].search([("company_id", "in", [False, company_id])])
-        fallback = crews.filtered("routing_fallback").sorted(
-            lambda crew: (not crew.company_id, crew.sequence, crew.id)
-        )[:1]
+        fallback = _default_crew(crews)
         targets = [crew._routing_target(fallback=crew == fallback) for crew in crews]
         targets += [tool._routing_target() for tool in self._company_tools(company_env.env)]
         targets += [
@@ -53,6 +51,13 @@ class McpRunRoutingMixin(models.AbstractModel):
             [("company_id", "=", env.company.id), ("server_id.active", "=", True)]
         )
 
+    def _default_crew(self):
+        """The crew that takes what no other claims: the company's own, else a shared one."""
+        crews = self.env["mcp.crew"].search(
+            [("company_id", "in", [False, self.env.company.id]), ("routing_fallback", "=", True)]
+        )
+        return _default_crew(crews)
+
     @api.model
     def _semantic_scorer(self):
         """The router's semantic step over the knowledge base's embeddings
@@ -66,3 +71,9 @@ class McpRunRoutingMixin(models.AbstractModel):
         patterns)``; each has an ``_intent_<name>(decision)`` method. Modules add
         theirs by extending this list."""
         return list(router.BUILTIN_INTENTS)
+
+
+def _default_crew(crews):
+    return crews.filtered("routing_fallback").sorted(
+        lambda crew: (not crew.company_id, crew.sequence, crew.id)
+    )[:1]

@@ -141,6 +141,7 @@ class ToolGate:
         self._lock = threading.Lock()
         self.paused_reason = None
         self.calls = 0
+        self.results = []  # what the tools answered, to tell an answer from a copy of one
 
     def call(self, tool, arguments):
         with self._lock:
@@ -148,10 +149,12 @@ class ToolGate:
             if self.paused_reason:
                 return "Not run: %s. Stop now and report that." % self.paused_reason
             try:
-                return self.execute(tool, arguments)
+                result = self.execute(tool, arguments)
             except McpCrewError as err:
                 # The agent reads the failure and may try something else.
                 return "Tool %s failed: %s" % (tool.name, err)
+            self.results.append(result)
+            return result
 
     def execute(self, tool, arguments):
         raise NotImplementedError
@@ -203,7 +206,7 @@ def run_crew(
     offered = {tool.function_name for tool in tools} | {tool.name for tool in tools}
     mode = memory.mode_for(llm_settings.base_url, llm_settings.model, llm_settings.tool_calling)
     result = _kickoff(spec, tools, llm_settings, inputs, gate, mode)
-    problem = tool_calling.unusable_answer(result.answer, offered)
+    problem = tool_calling.unusable_answer(result.answer, offered, gate.results)
     learnt = False
     if (
         problem
@@ -222,7 +225,7 @@ def run_crew(
         first_usage = result.usage
         result = _kickoff(spec, tools, llm_settings, inputs, gate, mode)
         result = dataclasses.replace(result, usage=_add_usage(first_usage, result.usage))
-        problem = tool_calling.unusable_answer(result.answer, offered)
+        problem = tool_calling.unusable_answer(result.answer, offered, gate.results)
     if problem:
         raise LlmAnswerUnusable(
             llm_settings.model, problem.message, _remedy(problem, mode), kind=problem.kind
@@ -237,7 +240,9 @@ def _answering_in(spec, language):
         return spec
     tasks = tuple(
         dataclasses.replace(
-            task, expected_output="%s Write it in %s." % (task.expected_output, language)
+            task,
+            description="%s\n\nAnswer in %s." % (task.description, language),
+            expected_output="%s Write it in %s." % (task.expected_output, language),
         )
         for task in spec.tasks
     )
@@ -251,6 +256,8 @@ def _remedy(problem, mode):
             "It does not use OpenAI tool calls: set the LLM's tool calling to "
             "'text' (or 'auto') in the MCP Crew settings."
         )
+    if problem.kind == "tool_result":
+        return "Try a larger model; the tool's result is in the run's steps."
     if mode == tool_calling.TEXT:
         return (
             "It did not follow the text tool format: try a larger model, or 'native' "

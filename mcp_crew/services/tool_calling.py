@@ -53,16 +53,21 @@ class UnusableAnswer:
         return "UnusableAnswer(%r, %r)" % (self.kind, self.message)
 
 
-def unusable_answer(answer, offered_names=()):
+def unusable_answer(answer, offered_names=(), tool_results=()):
     """An :class:`UnusableAnswer` when ``answer`` is no answer, else ``None``.
 
     ``offered_names``: the function names (and plain names) of the tools the
     crew's agents were given; a written call to one of them is the signature of
-    a model that needs the ``text`` tool format.
+    a model that needs the ``text`` tool format. ``tool_results``: what the
+    tools answered during the run; handing one back unchanged answers nothing.
     """
     text = (answer or "").strip()
     if not text:
         return UnusableAnswer("empty", "the model returned an empty answer")
+    if any(_same_content(text, result) for result in tool_results):
+        return UnusableAnswer(
+            "tool_result", "the model returned a tool's raw result instead of an answer"
+        )
     call = _written_tool_call(text)
     if call is not None:
         name = call["name"]
@@ -81,6 +86,23 @@ def unusable_answer(answer, offered_names=()):
             "the model answered with its reasoning steps (Thought/Action) and no final answer",
         )
     return None
+
+
+def _same_content(answer, result):
+    """Whether ``answer`` is ``result``'s structured content (a JSON object or list),
+    fenced or re-serialised. Plain text may rightly be the answer (an echo, a
+    sentence a tool wrote for people)."""
+    try:
+        left, right = json.loads(_unfenced(answer)), json.loads(_unfenced(result or ""))
+    except ValueError:
+        return False
+    return isinstance(right, (dict, list)) and left == right
+
+
+def _unfenced(text):
+    text = text.strip()
+    match = _FENCE.match(text)
+    return match.group(1).strip() if match else text
 
 
 def _written_tool_call(text):

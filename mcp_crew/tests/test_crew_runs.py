@@ -236,6 +236,21 @@ class TestCrewRuns(RunCase):
         self.assertIn("default crew", json.loads(run.route_details)["reason"])
         self.assertTrue(run.queued)
 
+    def test_a_tool_named_without_its_arguments_goes_to_the_default_crew(self):
+        result = self.ask("please add two integers")
+        run = self.run_of(result)
+        self.assertEqual((result["status"], result["route"]["kind"]), ("running", "crew"))
+        self.assertEqual(result["crew"]["name"], "General assistant")
+        self.assertIn("named without its arguments (a, b)", json.loads(run.route_details)["reason"])
+        self.assertTrue(run.queued)
+        # Without an LLM the same request asks for the arguments instead.
+        self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "")
+        try:
+            answer = self.ask("please add two integers")["answer"]
+        finally:
+            self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
+        self.assertIn("Tool add needs the arguments a, b", answer)
+
     def test_without_a_default_crew_an_unmatched_request_says_no_crew_matches(self):
         self.env.ref("mcp_crew.crew_general").routing_fallback = False
         result = self.ask("Write me a poem about the sea")
