@@ -223,6 +223,7 @@ def test_a_tool_result_handed_back_as_the_answer_is_not_one(fake, engine, scope)
         )
     assert caught.value.kind == "tool_result"
     assert "a tool's raw result instead of an answer" in str(caught.value)
+    assert caught.value.usage["requests"] == 2  # spent all the same
     assert gate.steps == [("add", {"a": 2, "b": 40}, "ok")]
 
 

@@ -65,6 +65,9 @@ class McpRunCrewMixin(models.AbstractModel):
                 memory=memory,
                 answer_language=ANSWER_LANGUAGES.get(self.language, ""),
             )
+        except errors.LlmAnswerUnusable as err:
+            self._record_usage(err.usage)
+            return self._set_failed(str(err))
         except errors.McpCrewError as err:
             return self._set_failed(str(err))
         if result.learnt_tool_calling:

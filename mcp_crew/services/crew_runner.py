@@ -228,7 +228,11 @@ def run_crew(
         problem = tool_calling.unusable_answer(result.answer, offered, gate.results)
     if problem:
         raise LlmAnswerUnusable(
-            llm_settings.model, problem.message, _remedy(problem, mode), kind=problem.kind
+            llm_settings.model,
+            problem.message,
+            _remedy(problem, mode),
+            kind=problem.kind,
+            usage=result.usage,
         )
     return dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
 

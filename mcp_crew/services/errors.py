@@ -91,10 +91,12 @@ class LlmAnswerUnusable(McpCrewError):
     """The model's final answer is no answer: a tool call written as text, empty, or
     its reasoning scaffolding. ``kind`` names which; the message says what to change."""
 
-    def __init__(self, model, reason, hint, kind=""):
+    def __init__(self, model, reason, hint, kind="", usage=None):
         super().__init__("The model %s gave no usable answer: %s. %s" % (model, reason, hint))
         self.model = model
         self.kind = kind
+        # The tokens spent all the same: quotas and costs count them.
+        self.usage = usage
 
 
 class SignInFailed(McpCrewError):

@@ -189,6 +189,8 @@ class TestCrewRuns(RunCase):
         self.assertIn("set the LLM's tool calling to 'text'", run.error)
         self.assertFalse(run.step_ids.filtered(lambda s: s.kind == "tool"))
         self.assertFalse(run.extracted_knowledge_id)
+        # The tokens were spent all the same: quotas and costs count them.
+        self.assertGreater(run.total_tokens, 0)
 
     def test_auto_tool_calling_switches_the_model_to_text_and_remembers_it(self):
         params = self.env["ir.config_parameter"]
