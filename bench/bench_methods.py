@@ -83,8 +83,9 @@ def prepare(odoo, registry, http_url):
                 server = server.create(
                     dict(values, name="bench %s" % transport, transport=transport, kind="database")
                 )
-            elif transport == "streamable_http":
-                server.url = http_url  # a new port each run
+            else:
+                # A kept database: a new port each run, and this checkout's Python.
+                server.write(values)
             server.action_discover()
             servers[transport] = server.id
         return user.id, api_key, servers
