@@ -60,10 +60,15 @@ class McpRunRoutingMixin(models.AbstractModel):
 
     @api.model
     def _semantic_scorer(self):
-        """The router's semantic step over the knowledge base's embeddings
-        endpoint, or ``None`` when none is configured."""
-        client = self.env["mcp.knowledge"]._embedding_client()
-        return semantic_routing.EmbeddingScorer(client) if client else None
+        """The router's semantic step over the knowledge base's embeddings endpoint.
+        Its client is only built if the router asks (most requests are settled by
+        words); without an endpoint it has no opinion."""
+
+        def semantic(message, crews):
+            client = self.env["mcp.knowledge"]._embedding_client()
+            return semantic_routing.EmbeddingScorer(client)(message, crews) if client else None
+
+        return semantic
 
     @api.model
     def _routing_intents(self):
