@@ -76,9 +76,9 @@ def test_two_workers_are_summed_and_parsed_by_prometheus(shared_redis, db):
     assert 0 < shared_redis.ttl(keys[0]) <= metrics.METRICS_TTL
 
 
-def test_cardinality_is_bounded(shared_redis, db):
-    worker = recorder(shared_redis, max_series=3)
-    for index in range(10):
+def count_tool_calls(worker, db, tools):
+    """One successful call of each of ``tools`` tools (t0, t1, …) of server 1."""
+    for index in range(tools):
         worker.inc(
             "mcp_crew_tool_calls_total",
             CacheScope(db, 1),
@@ -86,6 +86,11 @@ def test_cardinality_is_bounded(shared_redis, db):
             tool="t%d" % index,
             outcome="ok",
         )
+
+
+def test_cardinality_is_bounded(shared_redis, db):
+    worker = recorder(shared_redis, max_series=3)
+    count_tool_calls(worker, db, tools=10)
     samples, _up = worker.snapshot(db)
     tools = sorted(
         families(metrics.render(samples))["mcp_crew_tool_calls"].samples,
@@ -104,14 +109,7 @@ def test_remembered_fields_keep_counts_and_the_bound(shared_redis, db, monkeypat
     monkeypatch.setattr(metrics, "FIELD_MEMO_SIZE", 2)
     worker = recorder(shared_redis, max_series=3)
     for _round in range(3):
-        for index in range(5):
-            worker.inc(
-                "mcp_crew_tool_calls_total",
-                CacheScope(db, 1),
-                server=1,
-                tool="t%d" % index,
-                outcome="ok",
-            )
+        count_tool_calls(worker, db, tools=5)
     samples, _up = worker.snapshot(db)
     counted = families(metrics.render(samples))["mcp_crew_tool_calls"].samples
     assert sorted((s.labels["tool"], s.value) for s in counted) == [
