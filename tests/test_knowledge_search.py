@@ -237,6 +237,33 @@ def test_broad_query_ranks_only_its_most_recent_matches(cr):
     assert ids(run(cr, "garantia"))[0] == best_but_old
 
 
+def test_item_with_every_word_is_ranked_however_many_newer_items_share_a_broad_one(cr):
+    # "pump" is in every item; the newest candidate_limit of them are newer than
+    # the one item about the pump's warranty, which must still come first.
+    wanted = add(
+        cr, "Hydraulic pump warranty", "Two years, parts and labour.", language="en", age_days=400
+    )
+    newer = [
+        add(cr, "Pump %d" % n, "The pump model %d moves water." % n, language="en", age_days=n)
+        for n in range(6)
+    ]
+    weights = search.RankingWeights(candidate_limit=3)
+    results = run(cr, "What is the warranty of the hydraulic pump?", weights=weights)
+    assert ids(results)[0] == wanted
+    assert len(results) == 3 and set(ids(results[1:])) <= set(newer)
+    # A word no item has does not hide it either.
+    results = run(cr, "hydraulic pump warranty period", weights=weights)
+    assert ids(results)[0] == wanted
+
+
+def test_many_query_words_share_candidate_lists_beyond_the_cap(cr):
+    wanted = add(cr, "Zebra", "Zebra crossing rules.", language="en", age_days=30)
+    add(cr, "Other", "Nothing relevant here.", language="en")
+    weights = search.RankingWeights(lexeme_lists=1)
+    query = "alpha bravo charlie delta echo foxtrot zebra"
+    assert ids(run(cr, query, weights=weights)) == [wanted]
+
+
 def test_score_is_the_weighted_sum_of_its_components(cr):
     add(cr, "Parafuso sextavado", "Aço inox, rosca métrica.", confidence=0.8, age_days=3)
     add(cr, "Parafuso", "Parafuso para madeira.", confidence=0.2, age_days=90)

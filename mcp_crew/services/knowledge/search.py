@@ -61,8 +61,12 @@ class RankingWeights:
     trigram_threshold: float = 0.4
     # Known words tried in place of each unknown query word.
     corrections_per_word: int = 2
-    # Most recent matches ranked per query; bounds the cost of broad queries.
+    # Most recent matches per query word, and candidates ranked per query:
+    # bounds the cost of broad queries.
     candidate_limit: int = 100
+    # Distinct query lexemes (all languages) with a candidate list each, longest
+    # first; the others share one list.
+    lexeme_lists: int = 12
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,15 +221,20 @@ def has_trigram(cr):
     return _has_extension(cr, "pg_trgm")
 
 
-def _or_queries(cr, query):
-    """Per language, the OR of the query's lexemes as tsquery text (``None`` if none)."""
+def _query_lexemes(cr, query):
+    """Per language, the query's lexemes, each as tsquery text (an empty list if none)."""
     selects = [
-        "(SELECT string_agg(quote_literal(lexeme), ' | ') "
+        "(SELECT coalesce(array_agg(quote_literal(lexeme)), '{}') "
         "FROM unnest(to_tsvector('%s', %%s)))" % config
         for config in TEXT_CONFIGS.values()
     ]
     cr.execute("SELECT %s" % ", ".join(selects), [query] * len(selects))
     return list(cr.fetchone())
+
+
+def _or_queries(lexemes):
+    """Per language, the OR of its lexemes as tsquery text (``None`` if none)."""
+    return [" | ".join(words) if words else None for words in lexemes]
 
 
 def _query_terms(query, max_terms=8):
@@ -267,6 +276,9 @@ class _Sql:
             return _Sql(self.text + other, self.params)
         return _Sql(self.text + other.text, self.params + other.params)
 
+    def __radd__(self, other):
+        return _Sql(other + self.text, self.params)
+
 
 def _per_language(t, template, lexemes):
     """``CASE language`` choosing ``template`` filled with that language's tsquery."""
@@ -280,23 +292,11 @@ def _per_language(t, template, lexemes):
     return sql + " END"
 
 
-def _text_match(t, lexemes):
-    """OR of one ``language = x AND search_vector @@ query_x`` per language.
-
-    Spelled out, not as a CASE, so the planner can use the GIN index.
-    """
-    branches = []
-    for lang, tsquery in zip(TEXT_CONFIGS, lexemes, strict=True):
-        if tsquery is None:
-            continue
-        if lang == "simple":
-            condition = "coalesce(%s.language, 'simple') NOT IN ('pt', 'en')" % t
-        else:
-            condition = "%s.language = '%s'" % (t, lang)
-        branches.append(
-            _Sql("(%s AND %s.search_vector @@ %%s::tsquery)" % (condition, t), [tsquery])
-        )
-    return branches
+def _language_condition(t, lang):
+    """The items whose search vector was built with ``lang``'s configuration."""
+    if lang == "simple":
+        return "coalesce(%s.language, 'simple') NOT IN ('pt', 'en')" % t
+    return "%s.language = '%s'" % (t, lang)
 
 
 def _title_similarity(t, terms):
@@ -317,19 +317,22 @@ def _join(parts, separator):
     return joined
 
 
-def _candidates(cr, relation, match, limit):
-    """Ids of ``relation`` rows satisfying ``match`` (an :class:`_Sql`), newest first,
-    at most ``limit``."""
+def _newest(relation, match, limit, columns="id"):
+    """SELECT ``columns`` of the ``relation`` rows satisfying ``match`` (an :class:`_Sql`),
+    newest first, at most ``limit``."""
     t = relation.alias
-    sql = (
+    return (
         _Sql(
-            f"SELECT {t}.id FROM {relation.from_clause} WHERE ({relation.where_clause}) AND (",
+            f"SELECT {columns} FROM {relation.from_clause} WHERE ({relation.where_clause}) AND (",
             relation.params,
         )
         + match
         + _Sql(f") ORDER BY {t}.write_date DESC, {t}.id DESC LIMIT %s", [limit])
     )
-    cr.execute(sql.text, sql.params)
+
+
+def _run_ids(cr, query):
+    cr.execute(query.text, query.params)
     return [row[0] for row in cr.fetchall()]
 
 
@@ -385,9 +388,10 @@ def search(
 
     Short statements, each with a plan that stays cheap at any size:
 
-    1. full-text candidates, newest first, at most ``weights.candidate_limit``:
-       a broad query (a word in most items) walks the (company, write_date)
-       index and stops early, a narrow one reads the GIN index;
+    1. full-text candidates, at most ``weights.candidate_limit``: per query
+       word its newest matches — a broad word (in most items) walks the
+       (company, write_date) index and stops early, a rare one reads the GIN
+       index — those matching most words first;
     2. only when they are fewer than ``correct_below``: corrections of the unknown
        words from the vocabulary's trigram index, and full text again with them;
     3. the scores of the candidates, computed once each.
@@ -395,15 +399,15 @@ def search(
     query = " ".join((query or "").split())
     terms = _query_terms(query) if vocabulary else []
     if not query:
-        lexemes = [None] * len(TEXT_CONFIGS)
-        ids = _candidates(cr, relation, _Sql("true"), weights.candidate_limit)
+        lexemes = [[]] * len(TEXT_CONFIGS)
+        ids = _run_ids(cr, _newest(relation, _Sql("true"), weights.candidate_limit))
     else:
-        lexemes = _or_queries(cr, query)
+        lexemes = _query_lexemes(cr, query)
         ids = _text_candidates(cr, relation, lexemes, weights)
         if terms and len(ids) < (limit if correct_below is None else correct_below):
             corrections = _corrections(cr, vocabulary, terms, weights)
             if corrections:
-                lexemes = _or_queries(cr, " ".join([query] + corrections))
+                lexemes = _query_lexemes(cr, " ".join([query] + corrections))
                 ids += [i for i in _text_candidates(cr, relation, lexemes, weights) if i not in ids]
     if not ids:
         return []
@@ -419,12 +423,59 @@ def search(
             },
             "snippet": row[6],
         }
-        for row in _rank(cr, relation, ids, lexemes, terms, limit, weights)
+        for row in _rank(cr, relation, ids, _or_queries(lexemes), terms, limit, weights)
     ]
 
 
 def _text_candidates(cr, relation, lexemes, weights):
-    matches = _text_match(relation.alias, lexemes)
-    if not matches:
+    """Ids of the rows matching any of ``lexemes``, at most ``weights.candidate_limit``.
+
+    One list per lexeme, each its newest ``candidate_limit`` matches: a broad
+    word's list walks the recency index and stops early, a rare word's reads
+    the GIN index, and an item matching the rare words is in their lists
+    however many newer items share the broad ones. Of the union, the rows in
+    most lists (matching most words) come first, then the newest.
+    """
+    t = relation.alias
+    languages = {}  # lexeme → the languages whose query has it
+    for lang, words in zip(TEXT_CONFIGS, lexemes, strict=True):
+        for word in words:
+            languages.setdefault(word, []).append(lang)
+    # Longest (likely rarest) words get a list each; the rest share one.
+    single = sorted(languages, key=lambda word: (-len(word), word))[: weights.lexeme_lists]
+    limit = weights.candidate_limit
+    lists = []
+    for word in single:
+        # The lexeme alone inside, so that the planner estimates its rows from
+        # the column's statistics; an item counts for the languages whose query
+        # has the lexeme, checked outside the LIMIT (no pushdown through it).
+        match = _Sql("%s.search_vector @@ %%s::tsquery" % t, [word])
+        newest = _newest(relation, match, limit, f"{t}.id, {t}.write_date, {t}.language")
+        found = "SELECT id, write_date FROM (" + newest + ") AS l"
+        if len(languages[word]) < len(TEXT_CONFIGS):
+            found += " WHERE " + " OR ".join(
+                _language_condition("l", lang) for lang in languages[word]
+            )
+        lists.append("(" + found + ")")
+    rest = [
+        _Sql(
+            "(%s AND %s.search_vector @@ %%s::tsquery)" % (_language_condition(t, lang), t),
+            [" | ".join(sorted(set(words) - set(single)))],
+        )
+        for lang, words in zip(TEXT_CONFIGS, lexemes, strict=True)
+        if set(words) - set(single)
+    ]
+    if rest:
+        columns = f"{t}.id, {t}.write_date"
+        lists.append("(" + _newest(relation, _join(rest, " OR "), limit, columns) + ")")
+    if not lists:
         return []
-    return _candidates(cr, relation, _join(matches, " OR "), weights.candidate_limit)
+    query = (
+        "SELECT id FROM ("
+        + _join(lists, " UNION ALL ")
+        + _Sql(
+            ") AS found GROUP BY id ORDER BY count(*) DESC, max(write_date) DESC, id DESC LIMIT %s",
+            [limit],
+        )
+    )
+    return _run_ids(cr, query)
