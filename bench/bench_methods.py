@@ -3,10 +3,11 @@
 Needs Odoo 16 (run it with Odoo's Python) and PostgreSQL + Redis:
 
     ODOO_ROOT=/path/to/odoo /path/to/odoo-venv/bin/python bench/bench_methods.py \\
-        [-c /path/to/odoo.conf]
+        [-c /path/to/odoo.conf] [--database NAME] [--cpu-only]
 
-(``make bench-methods`` with this repository's ``.odoo``.) It creates (or
-reuses) ``mcp_crew_bench_methods`` with a user of the MCP Crew user group, an
+(``make bench-methods`` with this repository's ``.odoo``; ``BENCH_ARGS`` passes
+these options.) It creates (or reuses) ``mcp_crew_bench_methods`` (or
+``--database``) with a user of the MCP Crew user group, an
 API key, 2,000 knowledge items and the SDK-built catalog server (46 tools)
 over stdio and over streamable HTTP, then measures, as that user:
 
@@ -21,9 +22,10 @@ over stdio and over streamable HTTP, then measures, as that user:
   registry signalling, own cursor, commit), against a trivial
   ``execute_kw res.partner search_read`` by the same user.
 
-Blocks of each side alternate so that machine noise hits both alike (blocks of
-10 catalog lookups, of 200 tool calls, of 100 asks). Not part
-of the test suite: it prints figures, it asserts nothing.
+``--cpu-only`` measures the last part alone. Blocks of each side alternate so
+that machine noise hits both alike (blocks of 10 catalog lookups, of 200 tool
+calls, of 100 asks). Not part of the test suite: it prints figures, it asserts
+nothing.
 """
 
 import asyncio
@@ -330,33 +332,57 @@ def bench_cpu(odoo, uid, api_key, stdio_server_id, per_block=100):
         print(line, flush=True)
 
 
+def bench_catalog(odoo, registry, uid, servers, url):
+    """get_tools() and call_tool() against their raw baselines."""
+    from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
+
+    engine = get_engine()
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, uid, {})
+        stdio = env["mcp.server"].browse(servers["stdio"])
+        bench_get_tools(odoo, env, stdio, engine)
+        bench_call_tool(env, stdio, "stdio", None, engine)
+        bench_call_tool(
+            env,
+            env["mcp.server"].browse(servers["streamable_http"]),
+            "streamable_http",
+            url,
+            engine,
+        )
+        cr.rollback()
+
+
+def own_options(argv):
+    """``--database NAME`` and ``--cpu-only`` taken out of ``argv``; the rest is Odoo's."""
+    global DB  # noqa: PLW0603 - one bench database per process
+    rest, cpu_only = [], False
+    arguments = iter(argv)
+    for argument in arguments:
+        if argument == "--cpu-only":
+            cpu_only = True
+        elif argument == "--database":
+            DB = next(arguments)
+        elif argument.startswith("--database="):
+            DB = argument.partition("=")[2]
+        else:
+            rest.append(argument)
+    return rest, cpu_only
+
+
 def main():
     if {"-h", "--help"} & set(sys.argv[1:]):
         print(__doc__)
         return 0
+    odoo_args, cpu_only = own_options(sys.argv[1:])
     # The catalog servers listen on loopback; the network policy refuses it otherwise.
     os.environ.setdefault("MCP_CREW_ALLOWED_HOSTS", "127.0.0.1")
-    odoo = setup_odoo(sys.argv[1:])
+    odoo = setup_odoo(odoo_args)
     registry = ensure_database(odoo, DB)
     url, http_server = start_catalog_server("--filler", FILLER)
     try:
         uid, api_key, servers = prepare(odoo, registry, url)
-        from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
-
-        engine = get_engine()
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, uid, {})
-            stdio = env["mcp.server"].browse(servers["stdio"])
-            bench_get_tools(odoo, env, stdio, engine)
-            bench_call_tool(env, stdio, "stdio", None, engine)
-            bench_call_tool(
-                env,
-                env["mcp.server"].browse(servers["streamable_http"]),
-                "streamable_http",
-                url,
-                engine,
-            )
-            cr.rollback()
+        if not cpu_only:
+            bench_catalog(odoo, registry, uid, servers, url)
         bench_cpu(odoo, uid, api_key, servers["stdio"])
     finally:
         http_server.kill()
