@@ -256,6 +256,15 @@ def test_item_with_every_word_is_ranked_however_many_newer_items_share_a_broad_o
     assert ids(results)[0] == wanted
 
 
+def test_function_words_neither_match_nor_score(cr):
+    # "simple" keeps every word: its item would match the question by them alone.
+    add(cr, "Lista", "What is the list of the things", language="simple")
+    wanted = add(cr, "Price list", "The price of the pump.", language="en")
+    (result,) = run(cr, "What is the price?")
+    assert result["id"] == wanted
+    assert run(cr, "what is the") == []
+
+
 def test_many_query_words_share_candidate_lists_beyond_the_cap(cr):
     wanted = add(cr, "Zebra", "Zebra crossing rules.", language="en", age_days=30)
     add(cr, "Other", "Nothing relevant here.", language="en")

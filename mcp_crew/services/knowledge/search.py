@@ -221,15 +221,30 @@ def has_trigram(cr):
     return _has_extension(cr, "pg_trgm")
 
 
+# Function words of every language searched. A configuration keeps the other
+# languages' ones ("the" in Portuguese, "de" in English, all of them in
+# "simple"): in a query they match nothing or everything, and each costs a
+# candidate list and its scoring without telling items apart.
+_STOPWORDS = frozenset(
+    text.strip_accents(word) for words in text.STOPWORDS.values() for word in words
+)
+
+
+def _is_stopword(tsquery):
+    """Whether a one-lexeme tsquery text (``'word'``) is a function word."""
+    return tsquery[1:-1] in _STOPWORDS or text.strip_accents(tsquery[1:-1]) in _STOPWORDS
+
+
 def _query_lexemes(cr, query):
-    """Per language, the query's lexemes, each as tsquery text (an empty list if none)."""
+    """Per language, the query's lexemes but function words, each as tsquery text
+    (an empty list if none)."""
     selects = [
         "(SELECT coalesce(array_agg(quote_literal(lexeme)), '{}') "
         "FROM unnest(to_tsvector('%s', %%s)))" % config
         for config in TEXT_CONFIGS.values()
     ]
     cr.execute("SELECT %s" % ", ".join(selects), [query] * len(selects))
-    return list(cr.fetchone())
+    return [[word for word in words if not _is_stopword(word)] for words in cr.fetchone()]
 
 
 def _or_queries(lexemes):
@@ -238,8 +253,10 @@ def _or_queries(lexemes):
 
 
 def _query_terms(query, max_terms=8):
-    """Distinct normalised words worth a typo check, longest first."""
-    return sorted(text.vocabulary(query), key=lambda word: (-len(word), word))[:max_terms]
+    """Distinct normalised words, function words aside, worth a typo check and a
+    title similarity, longest first."""
+    words = text.vocabulary(query) - _STOPWORDS
+    return sorted(words, key=lambda word: (-len(word), word))[:max_terms]
 
 
 def _corrections(cr, vocabulary, terms, weights):
