@@ -332,6 +332,15 @@ def test_snippet_highlights_the_matched_word(cr):
     assert "«aço»" in result["snippet"], "accent-folded match highlights the original word"
 
 
+def test_results_carry_the_columns_asked_for(cr):
+    wanted = add(cr, "Parafuso", "Parafuso inox.", topic="fixação")
+    (result,) = run(cr, "inox", columns=("name", "topic", "language"))
+    assert result["id"] == wanted
+    assert result["values"] == {"name": "Parafuso", "topic": "fixação", "language": "pt"}
+    with pytest.raises(ValueError):
+        run(cr, "inox", columns=('name"; DROP TABLE mcp_knowledge; --',))
+
+
 @pytest.mark.parametrize(
     "query",
     [

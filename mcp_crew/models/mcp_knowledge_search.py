@@ -3,6 +3,8 @@
 import json
 import logging
 
+from psycopg2 import sql
+
 from odoo import _lt, api, fields, models, tools
 
 from ..services.errors import EmbeddingsUnavailable
@@ -18,6 +20,22 @@ _logger = logging.getLogger(__name__)
 
 # Who reads personal identifiers unmasked, sensitive items and the runs that used them.
 CLEARED_GROUP = "mcp_crew.group_mcp_crew_manager"
+# What a search result shows of an item, read with its rank.
+RESULT_COLUMNS = (
+    "name",
+    "content",
+    "knowledge_type",
+    "topic",
+    "confidence",
+    "language",
+    "version",
+    "expires_at",
+    "write_date",
+    "source_kind",
+    "source_label",
+    "res_model",
+    "res_id",
+)
 MAX_QUERY = 1_000
 MAX_LIMIT = 100
 _NAMES = {"type": ["string", "array", "null", "boolean"], "not": {"const": True}}
@@ -147,6 +165,7 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
             weights=self._ranking_weights(),
             vocabulary=vocabulary,
             correct_below=correct_below,
+            columns=RESULT_COLUMNS,
         )
         if client and ranked:
             ranked = self._rerank_by_embeddings(client, query, ranked)
@@ -230,13 +249,14 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
 
     @api.model
     def _search_results(self, ranked):
-        items = self.browse([result["id"] for result in ranked])
-        by_id = {item.id: item for item in items}
+        """The result dicts of ``ranked``, from the columns the ranking statement read
+        (its rows are the user's readable ones) and one statement for the tags."""
+        tags = self._tag_names([result["id"] for result in ranked])
         mask = must_mask(self.env)
         results = []
         for result in ranked:
-            item = by_id[result["id"]]
-            title, content, snippet = item.name, item.content, result["snippet"]
+            item = result["values"]
+            title, content, snippet = item["name"], item["content"], result["snippet"]
             if mask:
                 title, content, snippet = (
                     mask_identifiers(title),
@@ -245,26 +265,46 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
                 )
             results.append(
                 {
-                    "id": item.id,
+                    "id": result["id"],
                     "title": title,
                     "content": content,
                     "snippet": snippet,
-                    "knowledge_type": item.knowledge_type,
-                    "topic": item.topic or "",
-                    "tags": item.tag_ids.mapped("name"),
-                    "confidence": item.confidence,
-                    "language": item.language,
-                    "version": item.version,
-                    "expires_at": item.expires_at and fields.Datetime.to_string(item.expires_at),
-                    "updated_at": fields.Datetime.to_string(item.write_date),
+                    "knowledge_type": item["knowledge_type"] or False,
+                    "topic": item["topic"] or "",
+                    "tags": tags.get(result["id"], []),
+                    "confidence": item["confidence"] or 0.0,
+                    "language": item["language"] or False,
+                    "version": item["version"] or 0,
+                    "expires_at": fields.Datetime.to_string(item["expires_at"]),
+                    "updated_at": fields.Datetime.to_string(item["write_date"]),
                     "source": {
-                        "kind": item.source_kind,
-                        "label": item.source_label or "",
-                        "model": item.res_model or "",
-                        "res_id": item.res_id or 0,
+                        "kind": item["source_kind"] or False,
+                        "label": item["source_label"] or "",
+                        "model": item["res_model"] or "",
+                        "res_id": item["res_id"] or 0,
                     },
                     "score": result["score"],
                     "scores": result["scores"],
                 }
             )
         return results
+
+    @api.model
+    def _tag_names(self, ids):
+        """Item id → its tag names in the tags' order (name)."""
+        if not ids:
+            return {}
+        relation = self._fields["tag_ids"]
+        self.env.cr.execute(
+            sql.SQL(
+                "SELECT r.{item}, array_agg(t.name ORDER BY t.name, t.id) FROM {rel} r "
+                "JOIN {tags} t ON t.id = r.{tag} WHERE r.{item} = ANY(%s) GROUP BY r.{item}"
+            ).format(
+                item=sql.Identifier(relation.column1),
+                tag=sql.Identifier(relation.column2),
+                rel=sql.Identifier(relation.relation),
+                tags=sql.Identifier(self.env[relation.comodel_name]._table),
+            ),
+            (list(ids),),
+        )
+        return dict(self.env.cr.fetchall())

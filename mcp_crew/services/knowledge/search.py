@@ -25,6 +25,7 @@ Score = weighted sum of text rank, trigram similarity, confidence and recency
 
 import dataclasses
 import logging
+import re
 
 import psycopg2
 from psycopg2 import sql
@@ -353,8 +354,14 @@ def _run_ids(cr, query):
     return [row[0] for row in cr.fetchall()]
 
 
-def _rank(cr, relation, ids, lexemes, terms, limit, weights):
-    """Score ``ids`` and return the best ``limit`` rows, with snippets."""
+def _identifier(name):
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError("not a column name: %r" % name)
+    return '"%s"' % name
+
+
+def _rank(cr, relation, ids, lexemes, terms, limit, weights, columns=()):
+    """Score ``ids`` and return the best ``limit`` rows, with snippets and ``columns``."""
     if any(lexemes):
         text_rank = _per_language("c", "ts_rank_cd({t}.search_vector, %s::tsquery, 32)", lexemes)
         snippet = _Sql("ts_headline(%s, c.content, " % _CONFIG_CASE.format(t="c"))
@@ -384,6 +391,7 @@ def _rank(cr, relation, ids, lexemes, terms, limit, weights):
             [weights.text, weights.trigram, weights.confidence, weights.recency, limit],
         )
         + snippet
+        + "".join(", c.%s" % _identifier(column) for column in columns)
         + f" FROM top JOIN {relation.table} c ON c.id = top.id ORDER BY top.score DESC, top.id DESC"
     )
     cr.execute(sql.text, sql.params)
@@ -391,7 +399,14 @@ def _rank(cr, relation, ids, lexemes, terms, limit, weights):
 
 
 def search(
-    cr, relation, query, limit=10, weights=RankingWeights(), vocabulary=None, correct_below=None
+    cr,
+    relation,
+    query,
+    limit=10,
+    weights=RankingWeights(),
+    vocabulary=None,
+    correct_below=None,
+    columns=(),
 ):
     """Rank the rows of ``relation`` against ``query``.
 
@@ -401,7 +416,9 @@ def search(
     (a :class:`Vocabulary`, needs pg_trgm) enables typo correction and the
     title similarity score; without it both are skipped. ``correct_below``
     (default ``limit``): typo correction runs when full text finds fewer
-    candidates than this — 1 when any match will do.
+    candidates than this — 1 when any match will do. ``columns``: names of the
+    table's columns each result also carries, in ``values`` (read in the
+    ranking statement, not by another).
 
     Short statements, each with a plan that stays cheap at any size:
 
@@ -428,8 +445,9 @@ def search(
                 ids += [i for i in _text_candidates(cr, relation, lexemes, weights) if i not in ids]
     if not ids:
         return []
-    return [
-        {
+    results = []
+    for row in _rank(cr, relation, ids, _or_queries(lexemes), terms, limit, weights, columns):
+        result = {
             "id": row[0],
             "score": round(float(row[1]), 6),
             "scores": {
@@ -440,8 +458,10 @@ def search(
             },
             "snippet": row[6],
         }
-        for row in _rank(cr, relation, ids, _or_queries(lexemes), terms, limit, weights)
-    ]
+        if columns:
+            result["values"] = dict(zip(columns, row[7:], strict=True))
+        results.append(result)
+    return results
 
 
 def _text_candidates(cr, relation, lexemes, weights):
