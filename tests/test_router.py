@@ -46,6 +46,23 @@ def test_routing_accuracy_on_the_labelled_set(crew_router):
     assert accuracy >= 0.9
 
 
+def test_targets_sharing_no_term_are_not_scored_but_rank_as_if_they_were(crew_router):
+    # The shortcut must be invisible: every target the request shares no term
+    # with gets exactly what scoring it would have given.
+    shortcut = 0
+    for message, _kind, _ident in DATA["cases"]:
+        language = router.analyse(message)[0]
+        terms = frozenset(router.terms(crew_router._corrected(message), language))
+        for index in range(len(crew_router.targets)):
+            scored = crew_router._score(index, message, terms)
+            if index not in crew_router._patterned and not any(
+                index in crew_router._targets_by_term.get(term, ()) for term in terms
+            ):
+                assert crew_router._unmatched(index) == scored, (message, index)
+                shortcut += 1
+    assert shortcut > len(DATA["cases"])
+
+
 def test_decision_explains_itself(crew_router):
     decision = crew_router.route(
         "Compare os preços do parafuso entre fornecedores", llm_available=True

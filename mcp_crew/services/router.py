@@ -36,6 +36,7 @@ Every decision carries the ranked candidates and the signals behind each score.
 
 import collections
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -210,11 +211,15 @@ def terms(message, language="simple"):
         for word in text.tokens(message)
         if len(word) > 1 and text.strip_accents(word) not in _STOPWORDS
     ]
-    stemmers = [_STEMMERS[language]] if language in _STEMMERS else list(_STEMMERS.values())
-    stems = []
-    for stemmer in stemmers:
-        stems.extend(text.strip_accents(stem) for stem in stemmer.stemWords(words))
-    return tuple(stems)
+    languages = [language] if language in _STEMMERS else list(_STEMMERS)
+    return tuple(_stem(lang, word) for lang in languages for word in words)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _stem(language, word):
+    """One word's stem, accents folded. Cached: every request stems its words
+    and its best knowledge item's, and the words of requests repeat."""
+    return text.strip_accents(_STEMMERS[language].stemWord(word))
 
 
 def entities(message):
@@ -295,6 +300,15 @@ class Router:
         self._patterns = [
             [re.compile(pattern, re.I) for pattern in target.patterns] for target in self.targets
         ]
+        # Term → the targets that can score on it (their text, keywords or
+        # examples have it): a request is scored against those and the
+        # patterned ones; every other target scores zero on every signal.
+        self._targets_by_term = collections.defaultdict(set)
+        for index, counts in enumerate(self._counts):
+            phrases = (*self._keywords[index], *self._examples[index])
+            for term in set(counts).union(*(v for variants in phrases for v in variants)):
+                self._targets_by_term[term].add(index)
+        self._patterned = {index for index, patterns in enumerate(self._patterns) if patterns}
         count = len(documents) or 1
         self._average_length = sum(self._lengths) / count
         frequency = collections.Counter()
@@ -350,8 +364,12 @@ class Router:
             return self._tool_command(command, language, message_terms, found)
         message_terms = terms(self._corrected(message), language)
         term_set = frozenset(message_terms)
+        scored = self._patterned.union(*(self._targets_by_term.get(term, ()) for term in term_set))
         candidates = sorted(
-            (self._score(index, message, term_set) for index in range(len(self.targets))),
+            (
+                self._score(index, message, term_set) if index in scored else self._unmatched(index)
+                for index in range(len(self.targets))
+            ),
             key=lambda candidate: (-candidate.score, candidate.kind, candidate.name),
         )
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
@@ -567,6 +585,15 @@ class Router:
         if target.fallback:
             signals["fallback"] = True
         return Candidate(target.kind, target.ident, target.name, round(score, 4), signals)
+
+    def _unmatched(self, index):
+        """What :meth:`_score` gives a target sharing no term with the request (and
+        without patterns), without computing it."""
+        target = self.targets[index]
+        signals = {"bm25": 0.0, "keywords": 0.0, "examples": 0.0, "matched_terms": 0}
+        if target.fallback:
+            signals["fallback"] = True
+        return Candidate(target.kind, target.ident, target.name, 0.0, signals)
 
     def _qualifies(self, candidate):
         threshold = (
