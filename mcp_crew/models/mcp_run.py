@@ -2,6 +2,7 @@ import contextlib
 import datetime
 import json
 import logging
+import time
 
 from odoo import _, _lt, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -307,11 +308,10 @@ class McpRun(models.Model):
         runs.write(values)
         if "knowledge_ids" in values:
             # Once sensitive, always: the answer and steps already carry what it read.
+            # Only that field of the items (not their content with it).
+            runs = runs.with_context(active_test=False, prefetch_fields=False)
             runs.filtered(
-                lambda run: (
-                    not run.sensitive
-                    and run.with_context(active_test=False).knowledge_ids.filtered("sensitive")
-                )
+                lambda run: not run.sensitive and run.knowledge_ids.filtered("sensitive")
             ).write({"sensitive": True})
 
     def _add_step(self, **values):
@@ -325,16 +325,22 @@ class McpRun(models.Model):
             self._notify_requester()  # progress
         return step
 
-    def _finish(self, state, answer=None, error=None):
+    def _finish(self, state, answer=None, error=None, **values):
         """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
-        ``_set_<state>`` transitions below, not directly."""
-        started = self.create_date or fields.Datetime.now()
-        values = {
-            "state": state,
-            "finished_at": fields.Datetime.now(),
-            "duration_ms": (fields.Datetime.now() - started).total_seconds() * 1000,
-            "queued": False,
-        }
+        ``_set_<state>`` transitions below, not directly. ``values``: more fields
+        written with it, in the same write."""
+        started = self.env.context.get("mcp_crew_started", {}).get(self.id)
+        if started is None:  # stored datetimes have whole seconds
+            since = fields.Datetime.now() - (self.create_date or fields.Datetime.now())
+            duration = since.total_seconds() * 1000
+        else:
+            duration = (time.perf_counter() - started) * 1000
+        values.update(
+            state=state,
+            finished_at=fields.Datetime.now(),
+            duration_ms=duration,
+            queued=False,
+        )
         if answer is not None:
             values["answer"] = answer
         if error is not None:
@@ -352,8 +358,8 @@ class McpRun(models.Model):
 
     # -- state transitions: the only writers of ``state`` ------------------------
 
-    def _set_done(self, answer=None):
-        self._finish(RunState.DONE, answer=answer)
+    def _set_done(self, answer=None, **values):
+        self._finish(RunState.DONE, answer=answer, **values)
 
     def _set_failed(self, error):
         self._finish(RunState.FAILED, error=error)

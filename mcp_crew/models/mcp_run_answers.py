@@ -47,8 +47,10 @@ class McpRunAnswersMixin(models.AbstractModel):
         # Only items close to the best one: a weak third match is noise, not an answer.
         best = knowledge[0]["score"]
         knowledge = [item for item in knowledge if item["score"] >= RELEVANT_SHARE * best]
-        self._set(knowledge_ids=[(6, 0, [item["id"] for item in knowledge])])
-        self._set_done(answers.knowledge(knowledge, sayer(decision.language)))
+        self._set_done(
+            answers.knowledge(knowledge, sayer(decision.language)),
+            knowledge_ids=[(6, 0, [item["id"] for item in knowledge])],
+        )
 
     def _answer_intent(self, decision, knowledge, llm):
         """Run the intent; one Odoo refuses fails the run with Odoo's reason

@@ -11,6 +11,7 @@ import time
 from odoo import models
 
 from ..services import errors, router
+from .mcp_run_states import RunState
 
 
 class McpRun(models.Model):
@@ -20,6 +21,10 @@ class McpRun(models.Model):
         """Route the new run and answer it now, or queue it for the background."""
         self.ensure_one()
         started = time.perf_counter()
+        # A run finished on the way measures its duration from here (see _finish).
+        return self.with_context(mcp_crew_started={self.id: started})._route_and_answer(started)
+
+    def _route_and_answer(self, started):
         try:
             command = router.parse_tool_command(self.message)
         except errors.InvalidRequest as err:
@@ -53,7 +58,7 @@ class McpRun(models.Model):
             "llm_required": self._answer_llm_required,
         }[decision.kind]
         handler(decision, knowledge, llm)
-        if not self.queued:  # stored datetimes have whole seconds: measure here
+        if not self.queued and self.state not in RunState.FINAL:  # e.g. awaiting approval
             self._set(duration_ms=(time.perf_counter() - started) * 1000)
         return None
 
