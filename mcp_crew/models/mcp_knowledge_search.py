@@ -35,6 +35,7 @@ RESULT_COLUMNS = (
     "source_label",
     "res_model",
     "res_id",
+    "keywords",
 )
 MAX_QUERY = 1_000
 MAX_LIMIT = 100
@@ -251,7 +252,8 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
     def _search_results(self, ranked):
         """The result dicts of ``ranked``, from the columns the ranking statement read
         (its rows are the user's readable ones) and one statement for the tags."""
-        tags = self._tag_names([result["id"] for result in ranked])
+        # Items without tags have no keywords (their tag names): no need to ask.
+        tags = self._tag_names([r["id"] for r in ranked if r["values"]["keywords"]])
         mask = must_mask(self.env)
         results = []
         for result in ranked:

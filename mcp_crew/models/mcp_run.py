@@ -280,10 +280,15 @@ class McpRun(models.Model):
             "steps": [step._summary() for step in self.sudo().step_ids],
             "knowledge_used": [
                 {"id": item["id"], "title": item["name"], "type": item["knowledge_type"]}
-                # Read as the caller would, masked alike (the run's rule keeps sensitive ones).
+                # Masked as the caller reads them (the run's rule keeps sensitive ones).
+                # Fields, not read(): the items are in the cache when the run just
+                # recorded them (a read() would query them again).
                 for item in mask_rows(
                     self.env,
-                    self.sudo().knowledge_ids.read(["name", "knowledge_type"]),
+                    [
+                        {"id": item.id, "name": item.name, "knowledge_type": item.knowledge_type}
+                        for item in self.sudo().knowledge_ids
+                    ],
                     ("name",),
                 )
             ],
@@ -308,10 +313,11 @@ class McpRun(models.Model):
         runs.write(values)
         if "knowledge_ids" in values:
             # Once sensitive, always: the answer and steps already carry what it read.
-            # Only that field of the items (not their content with it).
-            runs = runs.with_context(active_test=False, prefetch_fields=False)
             runs.filtered(
-                lambda run: not run.sensitive and run.knowledge_ids.filtered("sensitive")
+                lambda run: (
+                    not run.sensitive
+                    and run.with_context(active_test=False).knowledge_ids.filtered("sensitive")
+                )
             ).write({"sensitive": True})
 
     def _add_step(self, **values):

@@ -75,14 +75,14 @@ class McpRun(models.Model):
         )
 
     def _record_decision(self, decision):
-        summary = decision.as_dict()
+        # From the fields, not as_dict(): its deep copy is most of the cost here.
         details = {
-            "reason": summary["reason"],
-            "terms": list(summary["terms"]),
-            "entities": summary["entities"],
+            "reason": decision.reason,
+            "terms": list(decision.terms),
+            "entities": decision.entities,
             "candidates": [
-                {"kind": c["kind"], "name": c["name"], "score": c["score"], "signals": c["signals"]}
-                for c in summary["candidates"]
+                {"kind": c.kind, "name": c.name, "score": c.score, "signals": c.signals}
+                for c in decision.candidates
             ],
         }
         values = {
