@@ -6,6 +6,8 @@ Worded with ``_()`` and this addon's .po files; the layout is the engine's
 and code translations come from the .po files on disk.
 """
 
+import functools
+
 from odoo import _
 
 # The router's language codes and the Odoo languages that word them.
@@ -15,6 +17,14 @@ LANGUAGES = {"pt": "pt_BR", "en": "en_US"}
 def sentences(language):
     """Sentence key (``answers.SENTENCES``) -> text in ``language`` (``pt``, ``en``;
     English otherwise)."""
+    return dict(_worded(language))
+
+
+@functools.lru_cache(maxsize=16)
+def _worded(language):
+    # Once per language and process: code translations come from the .po files,
+    # which do not change while Odoo runs, and each _() looks its module up
+    # from the calling frame (a run answers with one sentence, not thirteen).
     context = {"lang": LANGUAGES.get(language, "en_US")}  # noqa: F841  pylint: disable=unused-variable
     return {
         "knowledge_intro": _("This is what the knowledge base says:"),
@@ -49,7 +59,7 @@ def sentences(language):
 
 def sayer(language):
     """``say(key, **values)`` in ``language``, for :mod:`..services.answers`."""
-    worded = sentences(language)
+    worded = _worded(language)
 
     def say(key, **values):
         return worded[key] % values
