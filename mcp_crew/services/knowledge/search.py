@@ -23,6 +23,7 @@ Score = weighted sum of text rank, trigram similarity, confidence and recency
 (exponential decay); each result carries every component.
 """
 
+import collections
 import dataclasses
 import logging
 import re
@@ -65,8 +66,7 @@ class RankingWeights:
     # Most recent matches per query word, and candidates ranked per query:
     # bounds the cost of broad queries.
     candidate_limit: int = 100
-    # Distinct query lexemes (all languages) with a candidate list each, longest
-    # first; the others share one list.
+    # Query words with a candidate list each, longest first; the others share one.
     lexeme_lists: int = 12
 
 
@@ -237,15 +237,18 @@ def _is_stopword(tsquery):
 
 
 def _query_lexemes(cr, query):
-    """Per language, the query's lexemes but function words, each as tsquery text
-    (an empty list if none)."""
+    """Per language, the query's lexemes but function words: ``{tsquery text
+    ('word'): positions of the query words it stems}``."""
     selects = [
-        "(SELECT coalesce(array_agg(quote_literal(lexeme)), '{}') "
+        "(SELECT coalesce(json_agg(json_build_array(quote_literal(lexeme), positions)), '[]') "
         "FROM unnest(to_tsvector('%s', %%s)))" % config
         for config in TEXT_CONFIGS.values()
     ]
     cr.execute("SELECT %s" % ", ".join(selects), [query] * len(selects))
-    return [[word for word in words if not _is_stopword(word)] for words in cr.fetchone()]
+    return [
+        {word: positions for word, positions in found if not _is_stopword(word)}
+        for found in cr.fetchone()
+    ]
 
 
 def _or_queries(lexemes):
@@ -467,40 +470,47 @@ def search(
 def _text_candidates(cr, relation, lexemes, weights):
     """Ids of the rows matching any of ``lexemes``, at most ``weights.candidate_limit``.
 
-    One list per lexeme, each its newest ``candidate_limit`` matches: a broad
-    word's list walks the recency index and stops early, a rare word's reads
-    the GIN index, and an item matching the rare words is in their lists
-    however many newer items share the broad ones. Of the union, the rows in
-    most lists (matching most words) come first, then the newest.
+    One list per query word (its lexemes in every language), each its newest
+    ``candidate_limit`` matches: a broad word's list walks the recency index
+    and stops early, a rare word's reads the GIN index, and an item matching
+    the rare words is in their lists however many newer items share the broad
+    ones. Of the union, the rows in most lists (matching most words) come
+    first, then the newest.
     """
     t = relation.alias
-    languages = {}  # lexeme → the languages whose query has it
+    by_position = collections.defaultdict(dict)  # query word → {lexeme: its languages}
     for lang, words in zip(TEXT_CONFIGS, lexemes, strict=True):
-        for word in words:
-            languages.setdefault(word, []).append(lang)
-    # Longest (likely rarest) words get a list each; the rest share one.
-    single = sorted(languages, key=lambda word: (-len(word), word))[: weights.lexeme_lists]
+        for word, positions in words.items():
+            for position in positions:
+                by_position[position].setdefault(word, set()).add(lang)
+    groups = {}  # the lexemes of one word → the languages whose query has them
+    for found in by_position.values():
+        groups.setdefault(frozenset(found), set()).update(*found.values())
+    # The longest (likely rarest) words get a list each; the rest share one.
+    single = sorted(groups, key=lambda group: (-max(map(len, group)), sorted(group)))
+    single = single[: weights.lexeme_lists]
     limit = weights.candidate_limit
     lists = []
-    for word in single:
-        # The lexeme alone inside, so that the planner estimates its rows from
-        # the column's statistics; an item counts for the languages whose query
-        # has the lexeme, checked outside the LIMIT (no pushdown through it).
-        match = _Sql("%s.search_vector @@ %%s::tsquery" % t, [word])
+    for group in single:
+        # Only the word's lexemes inside, so that the planner estimates its rows
+        # from the column's statistics; an item counts for the languages whose
+        # query has the word, checked outside the LIMIT (no pushdown through it).
+        match = _Sql("%s.search_vector @@ %%s::tsquery" % t, [" | ".join(sorted(group))])
         newest = _newest(relation, match, limit, f"{t}.id, {t}.write_date, {t}.language")
         found = "SELECT id, write_date FROM (" + newest + ") AS l"
-        if len(languages[word]) < len(TEXT_CONFIGS):
+        if len(groups[group]) < len(TEXT_CONFIGS):
             found += " WHERE " + " OR ".join(
-                _language_condition("l", lang) for lang in languages[word]
+                _language_condition("l", lang) for lang in sorted(groups[group])
             )
         lists.append("(" + found + ")")
+    kept = set().union(*single)
     rest = [
         _Sql(
             "(%s AND %s.search_vector @@ %%s::tsquery)" % (_language_condition(t, lang), t),
-            [" | ".join(sorted(set(words) - set(single)))],
+            [" | ".join(sorted(set(words) - kept))],
         )
         for lang, words in zip(TEXT_CONFIGS, lexemes, strict=True)
-        if set(words) - set(single)
+        if set(words) - kept
     ]
     if rest:
         columns = f"{t}.id, {t}.write_date"
