@@ -4,6 +4,18 @@ from odoo.exceptions import ValidationError
 from ..services import crew_runner, router
 from .mcp_knowledge import KNOWLEDGE_TYPES
 
+# What the router reads of a crew (see _routing_target and mcp.run._cached_router).
+ROUTING_FIELDS = {
+    "name",
+    "description",
+    "routing_keywords",
+    "example_requests",
+    "routing_fallback",
+    "sequence",
+    "company_id",
+    "active",
+}
+
 
 def split_items(value):
     """Non-empty, stripped lines (or comma-separated items) of a text field."""
@@ -59,6 +71,31 @@ class McpCrew(models.Model):
     _sql_constraints = [
         ("code_company_unique", "unique(code, company_id)", "A crew code is unique per company."),
     ]
+
+    # -- the router is cached (mcp.run._router): every change it reads drops it ----
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        crews = super().create(vals_list)
+        self.env["mcp.server"]._invalidate_cached_state()
+        return crews
+
+    def write(self, vals):
+        result = super().write(vals)
+        if ROUTING_FIELDS & set(vals):
+            self.env["mcp.server"]._invalidate_cached_state()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["mcp.server"]._invalidate_cached_state()
+        return result
+
+    def _update_field_translations(self, field_name, translations, digest=None):
+        result = super()._update_field_translations(field_name, translations, digest)
+        if field_name in ROUTING_FIELDS:
+            self.env["mcp.server"]._invalidate_cached_state()
+        return result
 
     def _compute_run_count(self):
         counts = {

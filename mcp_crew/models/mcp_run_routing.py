@@ -10,30 +10,15 @@ class McpRunRoutingMixin(models.AbstractModel):
     _description = "Run routing"
 
     def _router(self):
-        """The company's router, rebuilt only when its crews or tools change."""
-        return self._cached_router(self.env.company.id, self._routing_signature())
+        """The company's router, built once per company and language: kept in the
+        registry cache, which crew and tool edits clear (mcp.crew, mcp.tool and
+        mcp.server call ``mcp.server._invalidate_cached_state``) and Odoo's cache
+        signalling clears in the other workers — no query per request."""
+        return self._cached_router(self.env.company.id, self.env.lang)
 
-    def _routing_signature(self):
-        for model in ("mcp.crew", "mcp.tool", "mcp.server"):
-            self.env[model].flush_model()
-        # One statement for both (this runs on every ask). Only what routing
-        # reads of the tools: a server's status writes (every discovery) must
-        # not throw the router away; archiving it changes the count.
-        self.env.cr.execute(
-            "SELECT crews.n, crews.changed, tools.n, tools.changed FROM "
-            "(SELECT COUNT(*) AS n, MAX(write_date) AS changed FROM mcp_crew "
-            "WHERE active AND (company_id IS NULL OR company_id = %(company)s)) crews, "
-            "(SELECT COUNT(*) AS n, MAX(t.write_date) AS changed FROM mcp_tool t "
-            "JOIN mcp_server s ON s.id = t.server_id "
-            "WHERE t.active AND s.active AND s.company_id = %(company)s) tools",
-            {"company": self.env.company.id},
-        )
-        row = self.env.cr.fetchone()
-        return (row[:2], row[2:], self.env.lang)
-
-    @tools.ormcache("company_id", "signature")
-    def _cached_router(self, company_id, signature):
-        company_env = self.sudo().with_company(company_id)
+    @tools.ormcache("company_id", "lang")
+    def _cached_router(self, company_id, lang):
+        company_env = self.sudo().with_company(company_id).with_context(lang=lang)
         crews = company_env.env["mcp.crew"].search([("company_id", "in", [False, company_id])])
         fallback = _default_crew(crews)
         targets = [crew._routing_target(fallback=crew == fallback) for crew in crews]

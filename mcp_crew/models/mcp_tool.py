@@ -39,7 +39,8 @@ class McpTool(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"name", "active", "server_id"} & set(vals):
+        # The title and description: what the router reads (mcp.run._cached_router).
+        if {"name", "active", "server_id", "title", "description"} & set(vals):
             self.env["mcp.server"]._invalidate_cached_state()
         return result
 

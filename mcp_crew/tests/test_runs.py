@@ -151,6 +151,25 @@ class TestAskWithoutLlm(RunCase):
         self.assertEqual(candidate["name"], "Product research")
         self.assertIn("keywords", candidate["signals"])
 
+    def test_the_cached_router_follows_crew_edits(self):
+        crew = self.env["mcp.crew"].create(
+            {
+                "name": "Zebra desk",
+                "description": "Street works and their permits.",
+                "routing_keywords": "zebracrossing",
+                "company_id": self.company_a.id,
+            }
+        )
+        request = "Check the zebracrossing on Main Street"
+        self.assertEqual(self.ask(request)["crew"]["name"], "Zebra desk")
+        crew.routing_keywords = "roundabout"
+        self.assertNotEqual((self.ask(request)["crew"] or {}).get("name"), "Zebra desk")
+        self.assertEqual(self.ask("Check the roundabout")["crew"]["name"], "Zebra desk")
+        crew.active = False
+        self.assertNotEqual(
+            (self.ask("Check the roundabout")["crew"] or {}).get("name"), "Zebra desk"
+        )
+
     def test_ask_keeps_working_with_redis_down(self):
         with self.private_redis_engine() as redis_server:
             redis_server.stop()
