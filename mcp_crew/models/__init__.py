@@ -4,6 +4,7 @@ from . import mcp_run_answers, mcp_run_crew, mcp_run_gate, mcp_run_llm  # isort:
 from . import mcp_run_routing  # isort: skip
 from . import (
     mcp_cache_stats,
+    mcp_cached_state,
     mcp_catalog_mixin,
     mcp_company_guard,
     mcp_crew,

@@ -5,16 +5,18 @@ from ..services import crew_runner, router
 from .mcp_knowledge import KNOWLEDGE_TYPES
 
 # What the router reads of a crew (see _routing_target and mcp.run._cached_router).
-ROUTING_FIELDS = {
-    "name",
-    "description",
-    "routing_keywords",
-    "example_requests",
-    "routing_fallback",
-    "sequence",
-    "company_id",
-    "active",
-}
+ROUTING_FIELDS = frozenset(
+    (
+        "name",
+        "description",
+        "routing_keywords",
+        "example_requests",
+        "routing_fallback",
+        "sequence",
+        "company_id",
+        "active",
+    )
+)
 
 
 def split_items(value):
@@ -31,8 +33,9 @@ class McpCrew(models.Model):
     """
 
     _name = "mcp.crew"
-    _inherit = ["mcp.company.guard"]
+    _inherit = ["mcp.company.guard", "mcp.cached.state.mixin"]
     _description = "Crew"
+    _cached_state_fields = ROUTING_FIELDS
     _order = "sequence, name"
 
     name = fields.Char(required=True, translate=True)
@@ -73,23 +76,7 @@ class McpCrew(models.Model):
     ]
 
     # -- the router is cached (mcp.run._router): every change it reads drops it ----
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        crews = super().create(vals_list)
-        self.env["mcp.server"]._invalidate_cached_state()
-        return crews
-
-    def write(self, vals):
-        result = super().write(vals)
-        if ROUTING_FIELDS & set(vals):
-            self.env["mcp.server"]._invalidate_cached_state()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env["mcp.server"]._invalidate_cached_state()
-        return result
+    # (creating, deleting, writing ROUTING_FIELDS: mcp.cached.state.mixin)
 
     def _update_field_translations(self, field_name, translations, digest=None):
         result = super()._update_field_translations(field_name, translations, digest)

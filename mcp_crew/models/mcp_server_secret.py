@@ -18,7 +18,10 @@ class McpServerSecret(models.Model):
     """
 
     _name = "mcp.server.secret"
+    _inherit = "mcp.cached.state.mixin"
     _description = "MCP Server Secret Value"
+    # Server specs carry the values: any change drops them.
+    _cached_state_fields = frozenset(("param_id", "company_id", "value"))
 
     param_id = fields.Many2one(
         "mcp.server.param", required=True, ondelete="cascade", index=True, readonly=True
@@ -35,7 +38,6 @@ class McpServerSecret(models.Model):
         secrets = super().create(vals_list)
         for secret in secrets:
             redaction.protect_credential(secret.value)
-        self.env["mcp.server"]._invalidate_cached_state()  # specs carry the values
         return secrets
 
     def write(self, vals):
@@ -44,12 +46,6 @@ class McpServerSecret(models.Model):
         result = super().write(vals)
         if vals.get("value"):
             redaction.protect_credential(vals["value"])
-        self.env["mcp.server"]._invalidate_cached_state()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env["mcp.server"]._invalidate_cached_state()
         return result
 
     @api.model

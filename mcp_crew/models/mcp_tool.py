@@ -7,7 +7,7 @@ from ..services import crew_runner, router
 
 class McpTool(models.Model):
     _name = "mcp.tool"
-    _inherit = "mcp.catalog.mixin"
+    _inherit = ["mcp.catalog.mixin", "mcp.cached.state.mixin"]
     _description = "MCP Tool"
     _order = "server_id, name"
     # requires_approval only adds approval (see _needs_approval), never removes it.
@@ -29,25 +29,9 @@ class McpTool(models.Model):
     ]
 
     # mcp.server keeps each server's tool names, ids and switched-off tools
-    # between calls (mcp.server._tool_index): every change of the set drops it.
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        tools = super().create(vals_list)
-        self.env["mcp.server"]._invalidate_cached_state()
-        return tools
-
-    def write(self, vals):
-        result = super().write(vals)
-        # The title and description: what the router reads (mcp.run._cached_router).
-        if {"name", "active", "server_id", "title", "description"} & set(vals):
-            self.env["mcp.server"]._invalidate_cached_state()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env["mcp.server"]._invalidate_cached_state()
-        return result
+    # between calls (mcp.server._tool_index), and mcp.run its router (title and
+    # description): every change of those drops them (mcp.cached.state.mixin).
+    _cached_state_fields = frozenset(("name", "active", "server_id", "title", "description"))
 
     @api.model
     def _catalog_values(self, item):
