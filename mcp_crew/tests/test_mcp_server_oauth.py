@@ -18,7 +18,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from ..models.mcp_server_oauth import CALLBACK_PATH, METADATA_DOCUMENT_PATH
+from ..models.mcp_server_oauth import CALLBACK_PATH, CONNECT_PATH, METADATA_DOCUMENT_PATH
 from ..services import errors
 from .common import LOOPBACK, McpCrewCase, allow_this_odoo, engine_settings
 from .odoo_peer import PeerOdoo
@@ -409,8 +409,29 @@ class TestMcpServerOauthHttp(HttpCase):
         self.assertIn("Only system administrators connect OAuth servers.", response.text)
         self.assertEqual(self.server.oauth_status, "not_connected")
 
+    def test_a_user_connects_his_own_account_from_the_link(self):
+        """Per-user sign-in: the link of the "connect your account" error, then the
+        callback, both as the user."""
+        self.server.oauth_sign_in = "per_user"
+        user = new_test_user(
+            self.env, login="oauth_link_user", groups="mcp_crew.group_mcp_crew_user"
+        )
+        self.authenticate("oauth_link_user", "oauth_link_user")
+        response = self.url_open(CONNECT_PATH % self.server.id, allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        location, _params = follow(response.headers["location"])
+        back = self.url_open(location, allow_redirects=False)
+        self.assertIn(back.status_code, (302, 303), back.text[:500])
+        self.assertEqual(self.server.with_user(user).oauth_status, "connected")
+        self.assertEqual(self.server.oauth_status, "not_connected")  # the administrator's own
+        result = self.server.with_user(user).call_tool("whoami", {})
+        self.assertEqual(result["status"], "ok", result)
+
 
 PEER_USER = ("oauth_peer", "oauth-peer-password")
+# Per-user sign-in: a second account of the peer, in a second company of the
+# peer, so what a tool finds tells whose account it ran with.
+PEER_USER_2 = ("oauth_other_peer", "oauth-other-peer-password")
 
 
 @tagged("post_install", "-at_install", "mcp_crew")
@@ -436,17 +457,40 @@ class TestConnectSecondOdooOverOauth(OauthServerCase):
                 "mcp_crew.group_mcp_crew_user",
             )
         ]
-        cls.peer.execute(
-            "res.users",
-            "create",
-            {
-                "name": "OAuth Peer",
-                "login": PEER_USER[0],
-                "password": PEER_USER[1],
-                "groups_id": [(6, 0, groups)],
-            },
-        )
+        peer_companies = [
+            cls.peer.ref("base.main_company"),
+            cls.peer.execute("res.company", "create", {"name": "Peer Company 2"}),
+        ]
+        for (login, password), company_id in zip(
+            (PEER_USER, PEER_USER_2), peer_companies, strict=True
+        ):
+            cls.peer.execute(
+                "res.users",
+                "create",
+                {
+                    "name": login,
+                    "login": login,
+                    "password": password,
+                    "groups_id": [(6, 0, groups)],
+                    "company_id": company_id,
+                    "company_ids": [(6, 0, [company_id])],
+                },
+            )
+            cls.peer.execute(
+                "res.partner",
+                "create",
+                {"name": "Per-user partner of %s" % login, "company_id": company_id},
+            )
         cls.peer.execute("res.partner", "create", {"name": "Interop Partner Zeta"})
+        cls.user_1, cls.user_2, cls.user_3 = (
+            new_test_user(
+                cls.env,
+                login=login,
+                groups="mcp_crew.group_mcp_crew_user",
+                company_id=cls.company_a.id,
+            )
+            for login in ("oauth_user_1", "oauth_user_2", "oauth_user_3")
+        )
 
     def sign_in(self, authorization_url):
         return self.peer.consent(authorization_url, PEER_USER)
@@ -558,3 +602,106 @@ class TestConnectSecondOdooOverOauth(OauthServerCase):
         self.assert_company_b_cannot_use(
             server_a, "odoo_search_read", {"model": "res.partner", "domain": []}
         )
+
+    # -- per-user sign-in ---------------------------------------------------------------------
+
+    def per_user_server(self):
+        return self.create_server(name="per user", oauth_sign_in="per_user")
+
+    def connect_user(self, server, user, peer_user):
+        """``user`` connects his own account (``peer_user`` at the peer)."""
+        action = server.with_user(user).action_oauth_connect()
+        _location, params = self.peer.consent(action["url"], peer_user)
+        return self.env["mcp.server.oauth"].with_user(user)._complete(params)
+
+    def partners_seen(self, server, user):
+        found = server.with_user(user).call_tool(
+            "odoo_search_read",
+            {
+                "model": "res.partner",
+                "domain": [["name", "like", "Per-user partner of"]],
+                "fields": ["name"],
+            },
+        )
+        self.assertEqual(found["status"], "ok", found)
+        return found["text"]
+
+    def test_per_user_each_user_runs_with_his_own_account(self):
+        server = self.per_user_server()
+        first = self.connect_user(server, self.user_1, PEER_USER)
+        second = self.connect_user(server, self.user_2, PEER_USER_2)
+        self.assertEqual((first.user_id, second.user_id), (self.user_1, self.user_2))
+        self.assertNotEqual(first.access_token, second.access_token)
+        # Each call runs with the requester's account: the peer shows each his company's.
+        seen_1 = self.partners_seen(server, self.user_1)
+        self.assertIn("Per-user partner of %s" % PEER_USER[0], seen_1)
+        self.assertNotIn(PEER_USER_2[0], seen_1)
+        seen_2 = self.partners_seen(server, self.user_2)
+        self.assertIn("Per-user partner of %s" % PEER_USER_2[0], seen_2)
+        self.assertNotIn(PEER_USER[0], seen_2)
+        self.assertEqual(self.partners_seen(server, self.user_1), seen_1)
+        self.assertEqual(server.with_user(self.user_1).oauth_status, "connected")
+        # A user who has not connected is told how to: the link that connects him.
+        self.assertEqual(server.with_user(self.user_3).oauth_status, "not_connected")
+        refused = server.with_user(self.user_3).call_tool(
+            "odoo_search_read", {"model": "res.partner", "domain": []}
+        )
+        self.assertEqual(refused["status"], "error")
+        self.assertIn("needs sign-in", refused["error"])
+        link = "%s/mcp_crew/oauth/connect/%d" % (server.get_base_url(), server.id)
+        self.assertIn("connect your account at %s" % link, refused["error"])
+        # … and his missing sign-in is no failure of the server.
+        self.assertEqual(server.state, "ok")
+        self.assertFalse(server.last_error)
+        # Disconnecting is his own: the other user keeps working.
+        server.with_user(self.user_1).action_oauth_disconnect()
+        self.assertEqual(server.with_user(self.user_1).oauth_status, "not_connected")
+        self.assertIn(PEER_USER_2[0], self.partners_seen(server, self.user_2))
+
+    def test_per_user_tokens_stay_with_system_administrators(self):
+        server = self.per_user_server()
+        connection = self.connect_user(server, self.user_1, PEER_USER)
+        for user in (self.user_1, self.manager):
+            with self.assertRaises(AccessError):
+                self.env["mcp.server.oauth"].with_user(user).search([])
+            with self.assertRaises(AccessError):
+                connection.with_user(user).read(["access_token"])
+            for field in ("oauth_client_secret", "oauth_expires_at"):
+                with self.assertRaises(AccessError):
+                    server.with_user(user).read([field])
+            # Only system administrators choose how a server signs in.
+            with self.assertRaises(AccessError):
+                server.with_user(user).write({"oauth_sign_in": "shared"})
+        # A sign-in is completed only by the user who started it.
+        action = server.with_user(self.user_2).action_oauth_connect()
+        _location, params = self.peer.consent(action["url"], PEER_USER_2)
+        with self.assertRaisesRegex(errors.SignInFailed, "another user"):
+            self.env["mcp.server.oauth"].with_user(self.user_1)._complete(params)
+        with self.assertRaisesRegex(errors.SignInFailed, "another user"):
+            self.env["mcp.server.oauth"]._complete(params)
+        # The shared Connect stays the administrators'; per-user servers take no shared one.
+        shared = self.create_server(name="shared")
+        with self.assertRaises(AccessError):
+            shared.with_user(self.user_1).action_oauth_connect()
+        # Changing how it signs in forgets every user's tokens.
+        server.oauth_sign_in = "shared"
+        self.assertFalse(self.env["mcp.server.oauth"].search([("server_id", "=", server.id)]))
+
+    def test_per_user_company_b_cannot_connect_or_use_company_a_server(self):
+        server_a = self.per_user_server()
+        self.connect_user(server_a, self.user_1, PEER_USER)
+        for user in (self.manager_b, self.admin_b):
+            with self.assertRaises(AccessError):
+                server_a.with_user(user).action_oauth_connect()
+            with self.assertRaises(AccessError):
+                server_a.with_user(user).call_tool("odoo_search_read", {"model": "res.partner"})
+        # A user of both companies working in company B: his company A connection
+        # serves company A's server only.
+        self.user_1.company_ids = [(4, self.company_b.id)]
+        server_b = self.create_server(
+            name="per user B", oauth_sign_in="per_user", company_id=self.company_b.id
+        )
+        as_b = server_b.with_user(self.user_1).with_company(self.company_b)
+        self.assertEqual(as_b.oauth_status, "not_connected")
+        with self.assertRaisesRegex(errors.SignInRequired, "connect your account"):
+            as_b._engine_spec()
