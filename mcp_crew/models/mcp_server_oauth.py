@@ -55,6 +55,8 @@ SIGN_IN_MODES = [
 ]
 # Fields only system administrators set: where a token is asked for and sent.
 OAUTH_FIELDS = {"auth_type", "oauth_sign_in", "oauth_client_id", "oauth_client_secret"}
+# Of those, the choices a form saved by a manager sends back unchanged.
+CHOICE_FIELDS = {"auth_type", "oauth_sign_in"}
 # Where a user connects his own account to a per-user server (controllers/oauth_client.py).
 CONNECT_PATH = "/mcp_crew/oauth/connect/%d"
 # The cron refreshes tokens expiring within this many seconds.
@@ -537,7 +539,9 @@ class McpServer(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.is_system() and any(
-            vals.get("auth_type") == "oauth" or OAUTH_FIELDS.intersection(vals) - {"auth_type"}
+            vals.get("auth_type") == "oauth"
+            or vals.get("oauth_sign_in", "shared") != "shared"
+            or OAUTH_FIELDS.intersection(vals) - CHOICE_FIELDS
             for vals in vals_list
         ):
             raise AccessError(_("Only system administrators configure OAuth sign-in."))
@@ -545,7 +549,7 @@ class McpServer(models.Model):
 
     def write(self, vals):
         if not self.env.is_system() and any(
-            field != "auth_type" or any(s.auth_type != vals["auth_type"] for s in self)
+            field not in CHOICE_FIELDS or any(s[field] != vals[field] for s in self)
             for field in OAUTH_FIELDS.intersection(vals)
         ):
             raise AccessError(_("Only system administrators change a server's authentication."))

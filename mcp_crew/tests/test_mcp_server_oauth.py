@@ -321,8 +321,14 @@ class TestMcpServerOauth(OauthServerCase):
             self.env["mcp.server"].with_user(manager).create(
                 {"name": "m", "url": self.base + "/mcp", "auth_type": "oauth"}
             )
+        with self.assertRaises(AccessError):
+            as_manager.write({"oauth_sign_in": "per_user"})
+        with self.assertRaises(AccessError):
+            self.env["mcp.server"].with_user(manager).create(
+                {"name": "m", "url": self.base + "/mcp", "oauth_sign_in": "per_user"}
+            )
         # Managers still edit what is theirs to edit.
-        as_manager.write({"timeout": 20, "auth_type": "oauth"})
+        as_manager.write({"timeout": 20, "auth_type": "oauth", "oauth_sign_in": "shared"})
 
     def test_moving_the_url_or_leaving_oauth_forgets_the_tokens(self):
         server = self.create_server()
