@@ -13,7 +13,8 @@ over stdio and over streamable HTTP, then measures, as that user:
 - ``mcp.server.get_tools()`` served from L1 and from L2 (L1 cleared before
   each call) against a raw redis-py ``GET`` + ``json.loads`` of the same
   catalog entry;
-- ``mcp.server.call_tool()`` (run, audit step and all) against a raw
+- ``mcp.server.call_tool()`` (run, audit step and all, flushed as the
+  request's commit would) against a raw
   ``mcp.ClientSession.call_tool`` on the same server, stdio and HTTP;
 - CPU per request, Python (this process) + PostgreSQL (the backends of the
   bench database), of ``ask`` on the knowledge path and the direct tool
@@ -220,6 +221,13 @@ class RawSession:
         self.thread.join(10)
 
 
+def call_and_flush(env, server):
+    """``call_tool()`` and the writes its transaction holds back until the commit
+    (a JSON-RPC caller's request pays them): the run's finishing UPDATE."""
+    server.call_tool("add", ARGUMENTS)
+    env.flush_all()
+
+
 def bench_call_tool(env, server, transport, url, engine, per_block=200):
     """The Odoo method beside the raw session and, to show where the rest goes,
     the engine alone (same pooled session, no run, no audit step)."""
@@ -232,7 +240,7 @@ def bench_call_tool(env, server, transport, url, engine, per_block=200):
     for _ in range(BLOCKS):
         raw.block(per_block)
         engine_calls.time(lambda: engine.call_tool(spec, "add", ARGUMENTS), per_block)
-        calls.time(lambda: server.call_tool("add", ARGUMENTS), per_block)
+        calls.time(lambda: call_and_flush(env, server), per_block)
         env.cr.rollback()  # the runs and steps of a block: keep the transaction small
     raw.close()
     label = {"stdio": "stdio", "streamable_http": "streamable HTTP"}[transport]

@@ -139,6 +139,9 @@ class McpRun(models.Model):
         "Success rate",
         compute="_compute_is_success",
         store=True,
+        # Part of the INSERT of a run created finished (mcp.server.call_tool), not
+        # an UPDATE after it.
+        precompute=True,
         group_operator="avg",
         help="1 for a run that answered (done), 0 otherwise; averaged in the "
         "dashboards, it is the share of runs that succeeded.",
@@ -329,19 +332,28 @@ class McpRun(models.Model):
         """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
         ``_set_<state>`` transitions below, not directly."""
         started = self.create_date or fields.Datetime.now()
+        self._set(**self._final_values(state, self.language, started, answer, error))
+        self._notify_requester()
+        self._count_finished(state)
+
+    @api.model
+    def _final_values(self, state, language, started, answer=None, error=None):
+        """The values of a run that stops in ``state`` now, begun at ``started``."""
+        now = fields.Datetime.now()
         values = {
             "state": state,
-            "finished_at": fields.Datetime.now(),
-            "duration_ms": (fields.Datetime.now() - started).total_seconds() * 1000,
+            "finished_at": now,
+            "duration_ms": (now - started).total_seconds() * 1000,
             "queued": False,
         }
         if answer is not None:
             values["answer"] = answer
         if error is not None:
             values["error"] = error
-            values.setdefault("answer", sayer(self.language)("failure", error=error))
-        self._set(**values)
-        self._notify_requester()
+            values.setdefault("answer", sayer(language)("failure", error=error))
+        return values
+
+    def _count_finished(self, state):
         for run in self:
             get_engine().metrics.inc(
                 "mcp_crew_runs_total",
