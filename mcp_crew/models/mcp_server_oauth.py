@@ -573,7 +573,7 @@ class McpServer(models.Model):
         kept with the spec (tokens are refreshed before they expire, and when the
         server refuses them)."""
         spec = super()._engine_spec()
-        if self.auth_type != "oauth" or self.transport == "stdio":
+        if spec.transport == "stdio" or self.auth_type != "oauth":
             return spec
         connection = self._oauth_connection()
         if not connection:
