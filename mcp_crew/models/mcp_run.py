@@ -1,8 +1,9 @@
 import contextlib
 import datetime
-import functools
 import json
 import logging
+
+from psycopg2 import sql
 
 from odoo import _, _lt, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -93,29 +94,6 @@ def _column_values(model, values):
         for name, value in values.items()
         if fields_by_name[name].store and fields_by_name[name].column_type
     }
-
-
-@functools.lru_cache(maxsize=16)
-def _insert_run_and_step_query(run_columns, step_columns):
-    """The statement of :meth:`McpRun._insert_finished`, built once per column
-    set. The columns are field names, quoted as the ORM's own INSERT quotes them."""
-
-    def names(columns):
-        return ", ".join('"%s"' % column for column in columns)
-
-    def placeholders(columns):
-        return ", ".join(["%s"] * len(columns))
-
-    return (
-        "WITH run AS (INSERT INTO mcp_run (%s) VALUES (%s) RETURNING id) "
-        "INSERT INTO mcp_run_step (run_id, %s) SELECT run.id, %s FROM run RETURNING run_id"
-        % (
-            names(run_columns),
-            placeholders(run_columns),
-            names(step_columns),
-            placeholders(step_columns),
-        )
-    )
 
 
 class McpRun(models.Model):
@@ -266,7 +244,15 @@ class McpRun(models.Model):
             dict(step_values, sequence=1, company_id=values["company_id"]),
         )
         step_row.pop("run_id", None)
-        query = _insert_run_and_step_query(tuple(run_row), tuple(step_row))
+        query = sql.SQL(
+            "WITH run AS (INSERT INTO mcp_run ({}) VALUES ({}) RETURNING id) "
+            "INSERT INTO mcp_run_step (run_id, {}) SELECT run.id, {} FROM run RETURNING run_id"
+        ).format(
+            sql.SQL(", ").join(map(sql.Identifier, run_row)),
+            sql.SQL(", ").join(sql.Placeholder() * len(run_row)),
+            sql.SQL(", ").join(map(sql.Identifier, step_row)),
+            sql.SQL(", ").join(sql.Placeholder() * len(step_row)),
+        )
         self.env.cr.execute(query, [*run_row.values(), *step_row.values()])
         return self.browse(self.env.cr.fetchone()[0]).with_context(mcp_crew_inline=True)
 
