@@ -3,8 +3,6 @@ import datetime
 import json
 import logging
 
-from psycopg2 import sql
-
 from odoo import _, _lt, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
@@ -69,31 +67,6 @@ ASK_MESSAGES = {
 }
 # A run picked by a worker that died is failed after this long.
 STALE_PICK = datetime.timedelta(hours=1)
-
-
-def _column_values(model, values):
-    """``{column: value}`` of a new record of ``model`` (sudo) with ``values``, as
-    :meth:`create` would insert it: masked text, defaults, stored computed fields
-    (computed on a new record), creation and write stamps."""
-    values = model._add_missing_default_values(model._redact_values(dict(values)))
-    computed = [
-        name
-        for name, field in model._fields.items()
-        if field.store and field.column_type and field.compute and name not in values
-    ]
-    if computed:
-        draft = model.new(values)
-        values.update({name: draft[name] for name in computed})
-    now = model.env.cr.now()
-    values.update(
-        create_uid=model.env.uid, create_date=now, write_uid=model.env.uid, write_date=now
-    )
-    fields_by_name = model._fields
-    return {
-        name: fields_by_name[name].convert_to_column(value, model, values)
-        for name, value in values.items()
-        if fields_by_name[name].store and fields_by_name[name].column_type
-    }
 
 
 class McpRun(models.Model):
@@ -224,37 +197,6 @@ class McpRun(models.Model):
         the response: the bus is for changes made elsewhere (background work,
         approvals, expiry)."""
         return self.sudo().create(values).with_env(self.env).with_context(mcp_crew_inline=True)
-
-    @api.model
-    def _insert_finished(self, values, step_values):
-        """A finished run of the caller with its one step, inserted in one SQL
-        statement (returns the run): ``mcp.server.call_tool``'s calls that need
-        no approval, the hottest writer of runs, pay one round trip to
-        PostgreSQL for their audit trail instead of one per record, and none
-        of the ORM's per-record work.
-
-        The values get what :meth:`create` would give them (secrets masked,
-        defaults, stored computed fields, the columns' conversions); the rows
-        are new, so no cache holds anything to invalidate.
-        """
-        run_row = _column_values(self.sudo(), values)
-        # The step's company is its run's (a related field, computed from run_id).
-        step_row = _column_values(
-            self.env["mcp.run.step"].sudo(),
-            dict(step_values, sequence=1, company_id=values["company_id"]),
-        )
-        step_row.pop("run_id", None)
-        query = sql.SQL(
-            "WITH run AS (INSERT INTO mcp_run ({}) VALUES ({}) RETURNING id) "
-            "INSERT INTO mcp_run_step (run_id, {}) SELECT run.id, {} FROM run RETURNING run_id"
-        ).format(
-            sql.SQL(", ").join(map(sql.Identifier, run_row)),
-            sql.SQL(", ").join(sql.Placeholder() * len(run_row)),
-            sql.SQL(", ").join(map(sql.Identifier, step_row)),
-            sql.SQL(", ").join(sql.Placeholder() * len(step_row)),
-        )
-        self.env.cr.execute(query, [*run_row.values(), *step_row.values()])
-        return self.browse(self.env.cr.fetchone()[0]).with_context(mcp_crew_inline=True)
 
     @api.model
     def _validate_ask(self, message, context):
@@ -413,16 +355,12 @@ class McpRun(models.Model):
 
     def _count_finished(self, state):
         for run in self:
-            self._count_run(state, run.company_id.id, run.route_kind)
-
-    @api.model
-    def _count_run(self, state, company_id, route_kind):
-        get_engine().metrics.inc(
-            "mcp_crew_runs_total",
-            CacheScope(self.env.cr.dbname, company_id),
-            route=route_kind or "none",
-            status=state,
-        )
+            get_engine().metrics.inc(
+                "mcp_crew_runs_total",
+                CacheScope(self.env.cr.dbname, run.company_id.id),
+                route=run.route_kind or "none",
+                status=state,
+            )
 
     # -- state transitions: the only writers of ``state`` ------------------------
 

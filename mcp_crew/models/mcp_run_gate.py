@@ -53,8 +53,8 @@ class McpRunGateMixin(models.AbstractModel):
         the same gate, approval and audit step as ``/tool`` in :meth:`ask`.
 
         A call that needs no approval takes the gate's allowed branch straight
-        away: its run and step are written once, in their final state, after
-        the answer, in one statement (see :meth:`_insert_finished`).
+        away: its run and step are each written once, in their final state,
+        after the answer (rather than a run inserted, then updated when done).
 
         Returns ``(run, outcome)`` (see :meth:`_gate_tool_call`).
         """
@@ -86,11 +86,12 @@ class McpRunGateMixin(models.AbstractModel):
             say = sayer(values["language"])
             state, error = RunState.DONE, None
             answer = answers.tool_result(tool.name, outcome.text, outcome.is_error, say)
-        run = self._insert_finished(
-            dict(values, **self._final_values(state, values["language"], started, answer, error)),
-            dict(self._step_values(tool, arguments), **recorded),
+        run = self._open_run(
+            dict(values, **self._final_values(state, values["language"], started, answer, error))
         )
-        self._count_run(state, values["company_id"], values["route_kind"])
+        with redaction.log_context(run=run.id, company=run.company_id.id):
+            run._add_step(**self._step_values(tool, arguments), **recorded)
+            run._count_finished(state)
         return run, outcome
 
     def _gate_tool_call(self, tool, arguments, agent_role=""):
