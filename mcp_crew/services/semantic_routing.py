@@ -1,16 +1,25 @@
-"""The router's semantic step: how close a request is to each crew, by embeddings.
+"""The router's semantic step: how close a request is to each crew.
 
-A crew is embedded once per text (its name, description and example requests)
-and kept in a bounded process-wide cache, so a request costs one embedding call
-for the message alone. Any failure of the endpoint means "no opinion": the
-router then keeps its lexical choice or the default crew.
+Two scorers, both ``scorer(message, crew_targets)`` → one score per crew, or
+``None`` for "no opinion" (the router then keeps its lexical choice or the
+default crew):
+
+* :class:`EmbeddingScorer`: cosine of the request to each crew's text (name,
+  description and example requests) with the knowledge base's embeddings
+  endpoint. A crew is embedded once per text and kept in a bounded
+  process-wide cache, so a request costs one embedding call for the message.
+* :class:`LlmClassifier`: a short classification by the crews' own LLM — the
+  crews listed by number and description, the model answers with one number.
+  It understands what no word list foresees ("faturamento" is revenue), at the
+  price of one small completion, and only when words were not enough.
 """
 
 import collections
 import logging
+import re
 import threading
 
-from .errors import EmbeddingsUnavailable
+from .errors import EmbeddingsUnavailable, LlmUnavailable
 from .knowledge.embeddings import cosine
 
 _logger = logging.getLogger(__name__)
@@ -54,6 +63,8 @@ class EmbeddingScorer:
     keeps why the last call had no opinion, for the adapter to log.
     """
 
+    label = "embeddings"
+
     def __init__(self, client, cache=_CREW_VECTORS):
         self.client = client
         self.cache = cache
@@ -73,3 +84,79 @@ class EmbeddingScorer:
             self.cache.put(key, vector)
         query = vectors[0]
         return [cosine(query, self.cache.get(key)) for key in keys]
+
+
+CLASSIFICATION_INSTRUCTIONS = (
+    "You route the requests typed in a company's ERP chat box to the team that "
+    "should handle them. Reply with the number of one team and nothing else."
+)
+# The longest request quoted in the classification prompt (its start says enough).
+_QUOTED_REQUEST = 600
+_NUMBER = re.compile(r"\b(\d{1,2})\b")
+
+
+def classification_messages(message, crews):
+    """The chat messages asking which of ``crews`` (numbered from 1) takes ``message``."""
+    teams = "\n".join(
+        "%d. %s: %s" % (number, crew.name, " ".join(crew.description.split()))
+        for number, crew in enumerate(crews, start=1)
+    )
+    request = " ".join(message.split())[:_QUOTED_REQUEST]
+    return [
+        {"role": "system", "content": CLASSIFICATION_INSTRUCTIONS},
+        {
+            "role": "user",
+            "content": "Teams:\n%s\n\nRequest: %s\n\nTeam number:" % (teams, request),
+        },
+    ]
+
+
+def chosen_crew(reply, crews):
+    """The index in ``crews`` the model's ``reply`` names, by number or by name; ``None``
+    when it names none or several (a model that hedges has no opinion)."""
+    numbers = {int(found) for found in _NUMBER.findall(reply or "")}
+    numbers &= set(range(1, len(crews) + 1))
+    if len(numbers) == 1:
+        return numbers.pop() - 1
+    if numbers:
+        return None
+    folded = (reply or "").casefold()
+    named = [index for index, crew in enumerate(crews) if crew.name.casefold() in folded]
+    return named[0] if len(named) == 1 else None
+
+
+class LlmClassifier:
+    """``scorer(message, crew_targets)`` → 1 for the crew the LLM picks, 0 for the
+    others, or ``None``.
+
+    ``complete(messages)`` returns ``(reply text, usage dict)`` and raises
+    :class:`~.errors.LlmUnavailable` on failure. ``usage`` accumulates what the
+    classifications cost (the adapter records it on the run); ``last_error`` /
+    ``last_reply`` keep why the last call had no opinion.
+    """
+
+    label = "LLM classification"
+
+    def __init__(self, complete):
+        self.complete = complete
+        self.usage = {}
+        self.last_error = None
+        self.last_reply = None
+
+    def __call__(self, message, crews):
+        if not crews:
+            return None
+        try:
+            reply, usage = self.complete(classification_messages(message, crews))
+        except LlmUnavailable as err:
+            self.last_error = err
+            _logger.warning("mcp_crew: routing without its LLM classification: %s", err)
+            return None
+        for key, value in (usage or {}).items():
+            self.usage[key] = self.usage.get(key, 0) + value
+        self.last_reply = reply
+        index = chosen_crew(reply, crews)
+        if index is None:
+            _logger.info("mcp_crew: the LLM named no single crew for routing: %r", reply[:200])
+            return None
+        return [1.0 if position == index else 0.0 for position in range(len(crews))]
