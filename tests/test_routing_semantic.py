@@ -4,7 +4,7 @@ unsure, the default crew, and knowledge answers only about the same things."""
 import functools
 import time
 
-from mcp_crew.services import crew_runner, semantic_routing
+from mcp_crew.services import crew_runner, router, semantic_routing
 from mcp_crew.services.knowledge.embeddings import EmbeddingClient
 from mcp_crew.tests import fake_openai, routing_set
 
@@ -164,26 +164,30 @@ def classifier(fake, timeout=10):
 
 
 def test_the_llm_classification_picks_the_crew_the_model_names(fake):
-    crews = routing_set.shipped_crews()
-    analysis = next(i for i, crew in enumerate(crews) if crew.ident == "data_analysis")
-    fake.queue_classification("%d" % (analysis + 1))
+    fake.queue_classification("data_analysis")
     scorer = classifier(fake)
     decision = shipped().route(
-        "Como andam os números da filial de Curitiba?",
-        llm_available=True,
-        semantic=scorer,
+        "Como andam os números da filial de Curitiba?", llm_available=True, semantic=scorer
     )
     assert (decision.kind, decision.ident) == ("crew", "data_analysis")
     assert decision.reason.startswith(
         "semantic step (LLM classification): closest crew Data analysis"
     )
-    # One short completion: the crews numbered with their descriptions, the request quoted.
+    # One short completion: the crews with their descriptions, their examples answered
+    # as earlier turns, then the request.
     (request,) = fake.requests_to("/chat/completions")
     body = request["json"]
     assert body["max_tokens"] == 8 and body["temperature"] == 0
-    prompt = body["messages"][-1]["content"]
-    assert "%d. Data analysis: Analyses data" % (analysis + 1) in prompt
-    assert "Request: Como andam os números da filial de Curitiba?" in prompt
+    messages = body["messages"]
+    assert "- data_analysis: Analyses data: sales reports" in messages[0]["content"]
+    example = messages.index(
+        {"role": "user", "content": "Request: Forecast demand for next quarter\nTeam code:"}
+    )
+    assert messages[example + 1] == {"role": "assistant", "content": "data_analysis"}
+    assert messages[-1] == {
+        "role": "user",
+        "content": "Request: Como andam os números da filial de Curitiba?\nTeam code:",
+    }
     assert scorer.usage["total_tokens"] > 0
 
 
@@ -192,18 +196,30 @@ def test_the_classification_prompt_ends_as_the_scripted_model_expects():
     assert messages[-1]["content"].endswith(fake_openai.CLASSIFICATION_MARKER)
 
 
+def test_crews_are_named_by_codes_the_model_can_repeat():
+    crews = [
+        router.Target("crew", "7", "Atendimento ao cliente"),
+        router.Target("crew", "8", "Operações do ERP"),
+        router.Target("crew", "9", "Operações do ERP"),
+    ]
+    codes = semantic_routing.crew_codes(crews)
+    assert codes == ["atendimento_ao_cliente", "operacoes_do_erp", "operacoes_do_erp_2"]
+    assert semantic_routing.chosen_crew("operacoes_do_erp_2", crews) == 2
+    assert semantic_routing.chosen_crew("Operações do ERP", crews) is None  # two crews
+
+
 def test_a_model_that_names_no_single_crew_has_no_opinion(fake):
     crews = routing_set.shipped_crews()
-    for reply in ("I am not sure", "2 or 3", "99", ""):
+    for reply in ("I am not sure", "product_research or data_analysis", "research", ""):
         fake.queue_classification(reply)
         assert classifier(fake)("Me ajuda com uma coisa", crews) is None, reply
-    fake.queue_classification("Team 2")
+    position = [crew.ident for crew in crews].index("customer_service")
+    fake.queue_classification("customer_service")
     assert classifier(fake)("Me ajuda com uma coisa", crews) == [
-        1.0 if index == 1 else 0.0 for index in range(len(crews))
+        1.0 if index == position else 0.0 for index in range(len(crews))
     ]
     fake.queue_classification("The Customer service team.")
-    scores = classifier(fake)("Me ajuda com uma coisa", crews)
-    assert scores[[crew.name for crew in crews].index("Customer service")] == 1.0
+    assert classifier(fake)("Me ajuda com uma coisa", crews)[position] == 1.0
 
 
 def test_a_failing_or_late_model_leaves_the_default_crew(fake):

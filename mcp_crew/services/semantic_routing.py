@@ -9,7 +9,8 @@ default crew):
   endpoint. A crew is embedded once per text and kept in a bounded
   process-wide cache, so a request costs one embedding call for the message.
 * :class:`LlmClassifier`: a short classification by the crews' own LLM — the
-  crews listed by number and description, the model answers with one number.
+  crews listed with their descriptions, their example requests shown answered,
+  the model answers with one crew's code.
   It understands what no word list foresees ("faturamento" is revenue), at the
   price of one small completion, and only when words were not enough.
 """
@@ -19,6 +20,7 @@ import logging
 import re
 import threading
 
+from . import text
 from .errors import EmbeddingsUnavailable, LlmUnavailable
 from .knowledge.embeddings import cosine
 
@@ -88,41 +90,67 @@ class EmbeddingScorer:
 
 CLASSIFICATION_INSTRUCTIONS = (
     "You route the requests typed in a company's ERP chat box to the team that "
-    "should handle them. Reply with the number of one team and nothing else."
+    "should handle them. Teams:\n%s\nReply with the code of one team and nothing else."
 )
 # The longest request quoted in the classification prompt (its start says enough).
 _QUOTED_REQUEST = 600
-_NUMBER = re.compile(r"\b(\d{1,2})\b")
+# Example requests of each crew shown as earlier turns of the conversation.
+_EXAMPLES_PER_CREW = 4
+_SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def crew_codes(crews):
+    """One short code per crew for the model to answer with: its name as a slug
+    (``Product research`` → ``product_research``), numbered when two crews share one."""
+    codes = []
+    for crew in crews:
+        base = _SLUG_UNSAFE.sub("_", text.strip_accents(crew.name).lower()).strip("_") or "crew"
+        code, number = base, 2
+        while code in codes:
+            code, number = "%s_%d" % (base, number), number + 1
+        codes.append(code)
+    return codes
 
 
 def classification_messages(message, crews):
-    """The chat messages asking which of ``crews`` (numbered from 1) takes ``message``."""
+    """The chat asking which of ``crews`` takes ``message``.
+
+    The crews' example requests come first as earlier turns answered with the
+    right code: small local models that ignore a list of descriptions follow
+    examples (measured with Qwen2.5-Coder 1.5B: 21/72 right from descriptions
+    alone, 67/72 with the examples). The conversation so far is the same for
+    every request, so a server with a prompt cache reads only the new request.
+    """
+    codes = crew_codes(crews)
     teams = "\n".join(
-        "%d. %s: %s" % (number, crew.name, " ".join(crew.description.split()))
-        for number, crew in enumerate(crews, start=1)
+        "- %s: %s" % (code, " ".join(crew.description.split()))
+        for code, crew in zip(codes, crews, strict=True)
     )
-    request = " ".join(message.split())[:_QUOTED_REQUEST]
-    return [
-        {"role": "system", "content": CLASSIFICATION_INSTRUCTIONS},
-        {
-            "role": "user",
-            "content": "Teams:\n%s\n\nRequest: %s\n\nTeam number:" % (teams, request),
-        },
-    ]
+    messages = [{"role": "system", "content": CLASSIFICATION_INSTRUCTIONS % teams}]
+    for index in range(_EXAMPLES_PER_CREW):
+        for code, crew in zip(codes, crews, strict=True):
+            if index < len(crew.examples):
+                messages.append({"role": "user", "content": _request(crew.examples[index])})
+                messages.append({"role": "assistant", "content": code})
+    messages.append({"role": "user", "content": _request(message)})
+    return messages
+
+
+def _request(message):
+    return "Request: %s\nTeam code:" % " ".join(message.split())[:_QUOTED_REQUEST]
 
 
 def chosen_crew(reply, crews):
-    """The index in ``crews`` the model's ``reply`` names, by number or by name; ``None``
+    """The index in ``crews`` the model's ``reply`` names, by code or by name; ``None``
     when it names none or several (a model that hedges has no opinion)."""
-    numbers = {int(found) for found in _NUMBER.findall(reply or "")}
-    numbers &= set(range(1, len(crews) + 1))
-    if len(numbers) == 1:
-        return numbers.pop() - 1
-    if numbers:
-        return None
-    folded = (reply or "").casefold()
-    named = [index for index, crew in enumerate(crews) if crew.name.casefold() in folded]
-    return named[0] if len(named) == 1 else None
+    folded = text.strip_accents(reply or "").lower()
+    named = {
+        index
+        for index, (code, crew) in enumerate(zip(crew_codes(crews), crews, strict=True))
+        if re.search(r"(?<![a-z0-9_])%s(?![a-z0-9_])" % re.escape(code), folded)
+        or text.strip_accents(crew.name).lower() in folded
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 class LlmClassifier:

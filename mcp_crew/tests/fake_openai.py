@@ -16,7 +16,8 @@ Endpoints (under ``/v1``):
   ``tool_calls``), with ``usage``; an empty queue answers HTTP 500. The router's
   LLM classifications (a user message ending with :data:`CLASSIFICATION_MARKER`)
   have their own queue, :meth:`FakeOpenAI.queue_classification`, so that routing
-  never takes a reply scripted for a crew;
+  never takes a reply scripted for a crew; with none queued the model has no
+  opinion (an empty reply);
 * ``GET /v1/models``: the model names seen so far.
 
 :meth:`FakeOpenAI.set_failure` makes every following answer misbehave: late
@@ -54,7 +55,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 DEFAULT_DIMENSIONS = 64
 # How the router's classification prompt ends (services/semantic_routing.py; a
 # test keeps the two in step).
-CLASSIFICATION_MARKER = "Team number:"
+CLASSIFICATION_MARKER = "Team code:"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -317,8 +318,10 @@ class FakeOpenAI:
         with self._lock:
             queue = self._classification_queue if classifying else self._chat_queue
             queued = queue.pop(0) if queue else None
+        if queued is None and classifying:
+            queued = ({"role": "assistant", "content": ""}, None, None)
         if queued is None:
-            if classifying or not self.echo_chat:
+            if not self.echo_chat:
                 return None
             queued = ({"role": "assistant", "content": str(last.get("content") or "")}, None, None)
         message, usage, finish_reason = queued
