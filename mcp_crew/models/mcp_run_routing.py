@@ -90,6 +90,7 @@ class McpRunRoutingMixin(models.AbstractModel):
 
         if step == "llm":
             by_llm.label = semantic_routing.LlmClassifier.label
+            by_llm.judges = semantic_routing.LlmClassifier.judges
             return by_llm
         if step == "embeddings":
             by_embeddings.label = semantic_routing.EmbeddingScorer.label

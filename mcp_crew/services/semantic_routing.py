@@ -164,6 +164,8 @@ class LlmClassifier:
     """
 
     label = "LLM classification"
+    # A judgement, not a similarity: the router asks it whenever words are not clear.
+    judges = True
 
     def __init__(self, complete):
         self.complete = complete
