@@ -263,10 +263,15 @@ def complete(llm_settings, messages, max_tokens=8, timeout=None):
 
 
 def _answering_in(spec, language):
-    """``spec`` whose tasks each ask for their output in ``language`` (small models
+    """``spec`` whose agents are told, in their system prompt, to answer in
+    ``language``, and whose tasks each ask for their output in it (small models
     otherwise answer in the language of the crew's prompts, English)."""
     if not language:
         return spec
+    agents = tuple(
+        dataclasses.replace(agent, goal="%s Always answer in %s." % (agent.goal, language))
+        for agent in spec.agents
+    )
     tasks = tuple(
         dataclasses.replace(
             task,
@@ -275,7 +280,7 @@ def _answering_in(spec, language):
         )
         for task in spec.tasks
     )
-    return dataclasses.replace(spec, tasks=tasks)
+    return dataclasses.replace(spec, agents=agents, tasks=tasks)
 
 
 def _remedy(problem, mode):
