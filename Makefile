@@ -70,7 +70,7 @@ e2e-llm: setup services
 bench-methods: setup services
 	tools/ensure-odoo.sh >/dev/null
 	ODOO_ROOT=$(CURDIR)/.odoo/src $(PY) bench/bench_methods.py \
-		--addons-path=$$(cat .odoo/addons-path) $(ODOO_ARGS) $(BENCH_ARGS)
+		--addons-path=$$(cat .odoo/addons-path) $(ODOO_ARGS)
 
 # The README's Docker commands, run and checked: build, up, health, HTTP checks,
 # the Odoo tests in the test image, down -v (tools/docker-smoke.sh). Needs Docker

@@ -3,18 +3,18 @@
 Needs Odoo 16 (run it with Odoo's Python) and PostgreSQL + Redis:
 
     ODOO_ROOT=/path/to/odoo /path/to/odoo-venv/bin/python bench/bench_methods.py \\
-        [-c /path/to/odoo.conf] [--database NAME] [--cpu-only]
+        [-c /path/to/odoo.conf]
 
-(``make bench-methods`` with this repository's ``.odoo``; ``BENCH_ARGS`` passes
-these options.) It creates (or reuses) ``mcp_crew_bench_methods`` (or
-``--database``) with a user of the MCP Crew user group, an
+(``make bench-methods`` with this repository's ``.odoo``.) It creates (or
+reuses) ``mcp_crew_bench_methods`` with a user of the MCP Crew user group, an
 API key, 2,000 knowledge items and the SDK-built catalog server (46 tools)
 over stdio and over streamable HTTP, then measures, as that user:
 
 - ``mcp.server.get_tools()`` served from L1 and from L2 (L1 cleared before
   each call) against a raw redis-py ``GET`` + ``json.loads`` of the same
   catalog entry;
-- ``mcp.server.call_tool()`` (run, audit step and all) against a raw
+- ``mcp.server.call_tool()`` (run, audit step and all, flushed as the
+  request's commit would) against a raw
   ``mcp.ClientSession.call_tool`` on the same server, stdio and HTTP;
 - CPU per request, Python (this process) + PostgreSQL (the backends of the
   bench database), of ``ask`` on the knowledge path and the direct tool
@@ -22,12 +22,16 @@ over stdio and over streamable HTTP, then measures, as that user:
   registry signalling, own cursor, commit), against a trivial
   ``execute_kw res.partner search_read`` by the same user.
 
-``--cpu-only`` measures the last part alone. Blocks of each side alternate so
-that machine noise hits both alike (blocks of 10 catalog lookups, of 200 tool
-calls, of 100 asks). Not part of the test suite: it prints figures, it asserts
-nothing.
+Blocks of each side alternate so that machine noise hits both alike (blocks of
+10 catalog lookups, of 200 tool calls, of 100 asks). Not part
+of the test suite: it prints figures, it asserts nothing.
+
+Options (before the odoo-bin ones): ``--only get_tools,call_tool,cpu`` measures
+only those parts; ``--database NAME`` uses another database than
+``mcp_crew_bench_methods``, so that two benches can run side by side.
 """
 
+import argparse
 import asyncio
 import contextlib
 import gzip
@@ -48,6 +52,7 @@ from odoo_support import ensure_database, setup_odoo
 from processes import CATALOG_SERVER, start_catalog_server
 
 DB = "mcp_crew_bench_methods"
+PARTS = ("get_tools", "call_tool", "cpu")
 LOGIN = "bench_methods"
 FILLER = "40"  # 46 tools with schemas, as bench_discovery.py
 ARGUMENTS = {"a": 1, "b": 2}
@@ -216,6 +221,13 @@ class RawSession:
         self.thread.join(10)
 
 
+def call_and_flush(env, server):
+    """``call_tool()`` and the writes its transaction holds back until the commit
+    (a JSON-RPC caller's request pays them): the run's finishing UPDATE."""
+    server.call_tool("add", ARGUMENTS)
+    env.flush_all()
+
+
 def bench_call_tool(env, server, transport, url, engine, per_block=200):
     """The Odoo method beside the raw session and, to show where the rest goes,
     the engine alone (same pooled session, no run, no audit step)."""
@@ -228,7 +240,7 @@ def bench_call_tool(env, server, transport, url, engine, per_block=200):
     for _ in range(BLOCKS):
         raw.block(per_block)
         engine_calls.time(lambda: engine.call_tool(spec, "add", ARGUMENTS), per_block)
-        calls.time(lambda: server.call_tool("add", ARGUMENTS), per_block)
+        calls.time(lambda: call_and_flush(env, server), per_block)
         env.cr.rollback()  # the runs and steps of a block: keep the transaction small
     raw.close()
     label = {"stdio": "stdio", "streamable_http": "streamable HTTP"}[transport]
@@ -261,12 +273,12 @@ def postgres_cpu(db):
     return total / ticks
 
 
-def bench_cpu(odoo, uid, api_key, stdio_server_id, per_block=100):
+def bench_cpu(odoo, db, uid, api_key, stdio_server_id, per_block=100):
     from odoo.service import model  # noqa: PLC0415
 
     def execute_kw(model_name, method, args, kwargs=None):
         return model.dispatch(
-            "execute_kw", [DB, uid, api_key, model_name, method, args, kwargs or {}]
+            "execute_kw", [db, uid, api_key, model_name, method, args, kwargs or {}]
         )
 
     def check(route):
@@ -304,13 +316,13 @@ def bench_cpu(odoo, uid, api_key, stdio_server_id, per_block=100):
     cpu = {label: [] for label in sides}
     for _ in range(BLOCKS):
         for label, (call, _verify) in sides.items():
-            python, postgres = time.process_time(), postgres_cpu(DB)
+            python, postgres = time.process_time(), postgres_cpu(db)
             for _ in range(per_block):
                 call()
             cpu[label].append(
                 (
                     (time.process_time() - python) / per_block,
-                    (postgres_cpu(DB) - postgres) / per_block,
+                    (postgres_cpu(db) - postgres) / per_block,
                 )
             )
     print("\nCPU per request (Python + PostgreSQL), %d blocks of %d:" % (BLOCKS, per_block))
@@ -332,58 +344,50 @@ def bench_cpu(odoo, uid, api_key, stdio_server_id, per_block=100):
         print(line, flush=True)
 
 
-def bench_catalog(odoo, registry, uid, servers, url):
-    """get_tools() and call_tool() against their raw baselines."""
-    from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
-
-    engine = get_engine()
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, uid, {})
-        stdio = env["mcp.server"].browse(servers["stdio"])
-        bench_get_tools(odoo, env, stdio, engine)
-        bench_call_tool(env, stdio, "stdio", None, engine)
-        bench_call_tool(
-            env,
-            env["mcp.server"].browse(servers["streamable_http"]),
-            "streamable_http",
-            url,
-            engine,
-        )
-        cr.rollback()
-
-
-def own_options(argv):
-    """``--database NAME`` and ``--cpu-only`` taken out of ``argv``; the rest is Odoo's."""
-    global DB  # noqa: PLW0603 - one bench database per process
-    rest, cpu_only = [], False
-    arguments = iter(argv)
-    for argument in arguments:
-        if argument == "--cpu-only":
-            cpu_only = True
-        elif argument == "--database":
-            DB = next(arguments)
-        elif argument.startswith("--database="):
-            DB = argument.partition("=")[2]
-        else:
-            rest.append(argument)
-    return rest, cpu_only
+def parse_options(argv):
+    """This bench's own options and the odoo-bin ones that follow or surround them."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--only", default=",".join(PARTS))
+    parser.add_argument("--database", default=DB)
+    options, odoo_args = parser.parse_known_args(argv)
+    options.only = set(filter(None, options.only.split(",")))
+    if options.only - set(PARTS):
+        raise SystemExit("--only takes some of %s" % ",".join(PARTS))
+    return options, odoo_args
 
 
 def main():
     if {"-h", "--help"} & set(sys.argv[1:]):
         print(__doc__)
         return 0
-    odoo_args, cpu_only = own_options(sys.argv[1:])
+    options, odoo_args = parse_options(sys.argv[1:])
     # The catalog servers listen on loopback; the network policy refuses it otherwise.
     os.environ.setdefault("MCP_CREW_ALLOWED_HOSTS", "127.0.0.1")
     odoo = setup_odoo(odoo_args)
-    registry = ensure_database(odoo, DB)
+    registry = ensure_database(odoo, options.database)
     url, http_server = start_catalog_server("--filler", FILLER)
     try:
         uid, api_key, servers = prepare(odoo, registry, url)
-        if not cpu_only:
-            bench_catalog(odoo, registry, uid, servers, url)
-        bench_cpu(odoo, uid, api_key, servers["stdio"])
+        from odoo.addons.mcp_crew.runtime import get_engine  # noqa: PLC0415
+
+        engine = get_engine()
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, uid, {})
+            stdio = env["mcp.server"].browse(servers["stdio"])
+            if "get_tools" in options.only:
+                bench_get_tools(odoo, env, stdio, engine)
+            if "call_tool" in options.only:
+                bench_call_tool(env, stdio, "stdio", None, engine)
+                bench_call_tool(
+                    env,
+                    env["mcp.server"].browse(servers["streamable_http"]),
+                    "streamable_http",
+                    url,
+                    engine,
+                )
+            cr.rollback()
+        if "cpu" in options.only:
+            bench_cpu(odoo, options.database, uid, api_key, servers["stdio"])
     finally:
         http_server.kill()
     return 0

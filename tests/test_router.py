@@ -52,9 +52,13 @@ def test_targets_sharing_no_term_are_not_scored_but_rank_as_if_they_were(crew_ro
     shortcut = 0
     for message, _kind, _ident in DATA["cases"]:
         language = router.analyse(message)[0]
-        terms = frozenset(router.terms(crew_router._corrected(message), language))
+        stemmed = router._stemmed_words(crew_router._corrected(message), language)
+        terms = frozenset(stem for stem, _position in stemmed)
+        words_of = {}
+        for stem, position in stemmed:
+            words_of.setdefault(stem, set()).add(position)
         for index in range(len(crew_router.targets)):
-            scored = crew_router._score(index, message, terms)
+            scored = crew_router._score(index, message, terms, words_of)
             if index not in crew_router._patterned and not any(
                 index in crew_router._targets_by_term.get(term, ()) for term in terms
             ):

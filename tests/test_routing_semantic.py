@@ -1,9 +1,12 @@
 """The router's judgement beyond words: the semantic step when lexical routing is
 unsure, the default crew, and knowledge answers only about the same things."""
 
-from mcp_crew.services import semantic_routing
+import functools
+import time
+
+from mcp_crew.services import crew_runner, router, semantic_routing
 from mcp_crew.services.knowledge.embeddings import EmbeddingClient
-from mcp_crew.tests import routing_set
+from mcp_crew.tests import fake_openai, routing_set
 
 BOLT_ITEM = "Parafuso sextavado M8\nFornecedor Metalúrgica Sul, preço 0,35 BRL por unidade."
 
@@ -20,12 +23,12 @@ def test_the_semantic_step_decides_when_no_crew_claims_the_request():
         return [0.9 if crew.ident == "product_research" else 0.2 for crew in crews]
 
     decision = shipped().route(
-        "Esse rolamento serve no motor de 5cv?", llm_available=True, semantic=semantic
+        "O rolamento 6205 aguenta 3000 rpm?", llm_available=True, semantic=semantic
     )
     assert (decision.kind, decision.ident) == ("crew", "product_research")
     assert decision.reason.startswith("semantic step: closest crew Product research")
     assert asked == [
-        ("Esse rolamento serve no motor de 5cv?", [c.ident for c in routing_set.shipped_crews()])
+        ("O rolamento 6205 aguenta 3000 rpm?", [c.ident for c in routing_set.shipped_crews()])
     ]
     signals = {c.ident: c.signals for c in decision.candidates if c.kind == "crew"}
     assert signals["product_research"]["semantic"] == 0.9
@@ -148,3 +151,88 @@ def test_a_specialist_must_be_clearly_closer_than_the_default_crew():
         "What's the capital of Portugal?", llm_available=True, semantic=clear_lead
     )
     assert (decision.kind, decision.ident) == ("crew", "product_research")
+
+
+# -- the LLM classification, over real HTTP to the scripted model -----------------
+
+
+def classifier(fake, timeout=10):
+    settings = crew_runner.LlmSettings(model="fake-chat", base_url=fake.base_url, timeout=timeout)
+    return semantic_routing.LlmClassifier(
+        functools.partial(crew_runner.complete, settings, timeout=timeout)
+    )
+
+
+def test_the_llm_classification_picks_the_crew_the_model_names(fake):
+    fake.queue_classification("data_analysis")
+    scorer = classifier(fake)
+    decision = shipped().route(
+        "Como andam os números da filial de Curitiba?", llm_available=True, semantic=scorer
+    )
+    assert (decision.kind, decision.ident) == ("crew", "data_analysis")
+    assert decision.reason.startswith(
+        "semantic step (LLM classification): closest crew Data analysis"
+    )
+    # One short completion: the crews with their descriptions, their examples answered
+    # as earlier turns, then the request.
+    (request,) = fake.requests_to("/chat/completions")
+    body = request["json"]
+    assert body["max_tokens"] == 8 and body["temperature"] == 0
+    messages = body["messages"]
+    assert "- data_analysis: Analyses data: sales reports" in messages[0]["content"]
+    example = messages.index(
+        {"role": "user", "content": "Request: Forecast demand for next quarter\nTeam code:"}
+    )
+    assert messages[example + 1] == {"role": "assistant", "content": "data_analysis"}
+    assert messages[-1] == {
+        "role": "user",
+        "content": "Request: Como andam os números da filial de Curitiba?\nTeam code:",
+    }
+    assert scorer.usage["total_tokens"] > 0
+
+
+def test_the_classification_prompt_ends_as_the_scripted_model_expects():
+    messages = semantic_routing.classification_messages("Olá", routing_set.shipped_crews())
+    assert messages[-1]["content"].endswith(fake_openai.CLASSIFICATION_MARKER)
+
+
+def test_crews_are_named_by_codes_the_model_can_repeat():
+    crews = [
+        router.Target("crew", "7", "Atendimento ao cliente"),
+        router.Target("crew", "8", "Operações do ERP"),
+        router.Target("crew", "9", "Operações do ERP"),
+    ]
+    codes = semantic_routing.crew_codes(crews)
+    assert codes == ["atendimento_ao_cliente", "operacoes_do_erp", "operacoes_do_erp_2"]
+    assert semantic_routing.chosen_crew("operacoes_do_erp_2", crews) == 2
+    assert semantic_routing.chosen_crew("Operações do ERP", crews) is None  # two crews
+
+
+def test_a_model_that_names_no_single_crew_has_no_opinion(fake):
+    crews = routing_set.shipped_crews()
+    for reply in ("I am not sure", "product_research or data_analysis", "research", ""):
+        fake.queue_classification(reply)
+        assert classifier(fake)("Me ajuda com uma coisa", crews) is None, reply
+    position = [crew.ident for crew in crews].index("customer_service")
+    fake.queue_classification("customer_service")
+    assert classifier(fake)("Me ajuda com uma coisa", crews) == [
+        1.0 if index == position else 0.0 for index in range(len(crews))
+    ]
+    fake.queue_classification("The Customer service team.")
+    assert classifier(fake)("Me ajuda com uma coisa", crews)[position] == 1.0
+
+
+def test_a_failing_or_late_model_leaves_the_default_crew(fake):
+    crew_router = shipped()
+    fake.set_failure(status=503)
+    scorer = classifier(fake)
+    decision = crew_router.route("Me ajuda com uma coisa", llm_available=True, semantic=scorer)
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "503" in str(scorer.last_error)
+    fake.set_failure(delay=3)
+    started = time.monotonic()
+    scorer = classifier(fake, timeout=1)
+    decision = crew_router.route("Me ajuda com uma coisa", llm_available=True, semantic=scorer)
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert scorer.last_error is not None
+    assert time.monotonic() - started < 3

@@ -202,8 +202,12 @@ def test_tasks_ask_for_the_answer_in_the_request_language(fake):
         memory=tool_calling.ToolCallingMemory(),
         answer_language="Portuguese",
     )
-    prompt = "\n".join(m["content"] for m in chat_requests(fake)[0]["messages"])
+    messages = chat_requests(fake)[0]["messages"]
+    prompt = "\n".join(m["content"] for m in messages)
     assert "A short answer Write it in Portuguese." in prompt
+    # The agent's system prompt says it too: small models heed it most.
+    system = next(m["content"] for m in messages if m["role"] == "system")
+    assert "Always answer in Portuguese." in system
 
 
 def test_a_tool_result_handed_back_as_the_answer_is_not_one(fake, engine, scope):

@@ -36,7 +36,9 @@ status=0
 summary=()
 for mode in ${ODOO_DEMO_MODES:-demo nodemo}; do
     db="mcp_crew_test_${mode}_$$"
-    databases+=("$db")
+    # <db>_peer: the second database the tests of /mcp across databases make and
+    # drop themselves (mcp_crew/tests/odoo_peer.py), should a test run be killed.
+    databases+=("$db" "${db}_peer")
     demo_option=()
     [ "$mode" = nodemo ] && demo_option=(--without-demo=all)
     port=${ODOO_TEST_PORT:-$(free_port)}

@@ -2,21 +2,24 @@
 """Routing figures on both halves of the labelled set of user requests, and the
 requests still missed: `.venv/bin/python tools/routing_report.py`.
 
-With `--embeddings URL [--model NAME]` (an OpenAI-compatible embeddings endpoint,
-e.g. the one `../shared/tools/local-llm.sh start` serves on :18081) the router's
-semantic step runs too, as in an Odoo whose knowledge base has embeddings.
+The router's semantic step (asked only when words are not enough) runs too with
+`--llm URL --llm-model NAME` (an OpenAI-compatible chat endpoint, e.g. the one
+`../shared/tools/local-llm.sh start` serves on :18080: the LLM classification,
+the default `routing_semantic_step`) or with `--embeddings URL [--model NAME]`
+(an embeddings endpoint, e.g. :18081), as in an Odoo with that setting.
 
 Exits 1 when the held-out half is below 95 % (the target), so it can gate a
 release; it is not part of `make test`, which checks the tuning half.
 """
 
 import argparse
+import functools
 import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from mcp_crew.services import semantic_routing  # noqa: E402
+from mcp_crew.services import crew_runner, semantic_routing  # noqa: E402
 from mcp_crew.services.knowledge.embeddings import EmbeddingClient  # noqa: E402
 from mcp_crew.tests import routing_set  # noqa: E402
 
@@ -27,9 +30,19 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--embeddings", help="embeddings base URL for the semantic step")
     parser.add_argument("--model", default="multilingual-e5-small-q4")
+    parser.add_argument("--llm", help="chat completions base URL for the LLM classification")
+    parser.add_argument("--llm-model", default="qwen2.5-coder-1.5b-instruct")
     options = parser.parse_args(argv)
     semantic = None
-    if options.embeddings:
+    if options.llm:
+        settings = crew_runner.LlmSettings(
+            model=options.llm_model, base_url=options.llm, timeout=120
+        )
+        semantic = semantic_routing.LlmClassifier(
+            functools.partial(crew_runner.complete, settings)
+        )
+        print("semantic step: LLM classification by %s at %s" % (options.llm_model, options.llm))
+    elif options.embeddings:
         client = EmbeddingClient(options.embeddings, options.model, timeout=60)
         semantic = semantic_routing.EmbeddingScorer(client)
         print("semantic step: %s at %s" % (options.model, options.embeddings))

@@ -140,6 +140,9 @@ class McpRun(models.Model):
         "Success rate",
         compute="_compute_is_success",
         store=True,
+        # Part of the INSERT of a run created finished (mcp.server.call_tool), not
+        # an UPDATE after it.
+        precompute=True,
         group_operator="avg",
         help="1 for a run that answered (done), 0 otherwise; averaged in the "
         "dashboards, it is the share of runs that succeeded.",
@@ -335,25 +338,33 @@ class McpRun(models.Model):
         """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
         ``_set_<state>`` transitions below, not directly. ``values``: more fields
         written with it, in the same write."""
-        started = self.env.context.get("mcp_crew_started", {}).get(self.id)
-        if started is None:  # stored datetimes have whole seconds
-            since = fields.Datetime.now() - (self.create_date or fields.Datetime.now())
-            duration = since.total_seconds() * 1000
-        else:
-            duration = (time.perf_counter() - started) * 1000
-        values.update(
-            state=state,
-            finished_at=fields.Datetime.now(),
-            duration_ms=duration,
-            queued=False,
-        )
+        started = self.create_date or fields.Datetime.now()
+        values.update(self._final_values(state, self.language, started, answer, error))
+        measured_from = self.env.context.get("mcp_crew_started", {}).get(self.id)
+        if measured_from is not None:  # stored datetimes have whole seconds (see _start)
+            values["duration_ms"] = (time.perf_counter() - measured_from) * 1000
+        self._set(**values)
+        self._notify_requester()
+        self._count_finished(state)
+
+    @api.model
+    def _final_values(self, state, language, started, answer=None, error=None):
+        """The values of a run that stops in ``state`` now, begun at ``started``."""
+        now = fields.Datetime.now()
+        values = {
+            "state": state,
+            "finished_at": now,
+            "duration_ms": (now - started).total_seconds() * 1000,
+            "queued": False,
+        }
         if answer is not None:
             values["answer"] = answer
         if error is not None:
             values["error"] = error
-            values.setdefault("answer", sayer(self.language)("failure", error=error))
-        self._set(**values)
-        self._notify_requester()
+            values.setdefault("answer", sayer(language)("failure", error=error))
+        return values
+
+    def _count_finished(self, state):
         for run in self:
             get_engine().metrics.inc(
                 "mcp_crew_runs_total",

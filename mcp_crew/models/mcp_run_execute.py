@@ -44,7 +44,7 @@ class McpRun(models.Model):
                         else None
                     ),
                     llm_available=llm is not None,
-                    semantic=self._semantic_scorer() if llm else None,
+                    semantic=self._semantic_scorer(llm) if llm else None,
                 )
             except (errors.ToolNotFound, errors.InvalidRequest) as err:
                 self._set(language=router.detect_language(self.message))

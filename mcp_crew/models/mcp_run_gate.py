@@ -1,7 +1,8 @@
 """The tool gate: the one door every tool call of a run goes through.
 
 Whoever asks for a call (a ``/tool`` command, ``mcp.server.call_tool`` or an
-agent), :meth:`McpRunGateMixin._gate_tool_call` decides: the tool must be
+agent), :meth:`McpRunGateMixin._gate_tool_call` decides (``call_tool``'s calls
+that need no approval take its allowed branch at once, see ``_run_tool_call``): the tool must be
 enabled and visible to the requester, a destructive one needs a step an
 approver approved, arguments are validated against the schema, the call has
 the server's timeout and circuit breaker, and a step records it. Its answer is
@@ -17,7 +18,7 @@ from ..services import answers, crew_runner, errors, redaction, router
 from ..services.gate import GateOutcome, Verdict
 from .functional_settings import get_setting
 from .mcp_knowledge_search import CLEARED_GROUP
-from .mcp_run_states import StepStatus
+from .mcp_run_states import RunState, StepStatus
 from .mcp_run_step import arguments_key
 from .run_sentences import sayer
 
@@ -51,25 +52,46 @@ class McpRunGateMixin(models.AbstractModel):
         """A run of the caller for one direct call of ``tool`` (``mcp.server.call_tool``):
         the same gate, approval and audit step as ``/tool`` in :meth:`ask`.
 
+        A call that needs no approval takes the gate's allowed branch straight
+        away: its run and step are each written once, in their final state,
+        after the answer (rather than a run inserted, then updated when done).
+
         Returns ``(run, outcome)`` (see :meth:`_gate_tool_call`).
         """
         self._check_requester()
         message = "/tool %s %s" % (tool.name, arguments_key(arguments))
+        values = {
+            "message": message,
+            "requester_id": self.env.uid,
+            "company_id": tool.company_id.id,
+            "channel": "jsonrpc",
+            "language": router.detect_language(message),
+            "route_kind": "tool",
+            "route_name": tool.name,
+            "route_confidence": 1.0,
+        }
+        if tool._needs_approval():
+            run = self._open_run(values)
+            with redaction.log_context(run=run.id, company=run.company_id.id):
+                outcome = run._gate_tool_call(tool, arguments)
+                run._finish_tool_outcome(tool, outcome)
+            return run, outcome
+        started = self.env.cr.now()  # what the run's create_date will be
+        with redaction.log_context(company=values["company_id"]):
+            outcome, recorded = self._call_outcome(tool, arguments)
+        # As _finish_tool_outcome, for a call that never waits.
+        if outcome.stopped:
+            state, answer, error = RunState.FAILED, None, outcome.reason
+        else:
+            say = sayer(values["language"])
+            state, error = RunState.DONE, None
+            answer = answers.tool_result(tool.name, outcome.text, outcome.is_error, say)
         run = self._open_run(
-            {
-                "message": message,
-                "requester_id": self.env.uid,
-                "company_id": tool.company_id.id,
-                "channel": "jsonrpc",
-                "language": router.detect_language(message),
-                "route_kind": "tool",
-                "route_name": tool.name,
-                "route_confidence": 1.0,
-            }
+            dict(values, **self._final_values(state, values["language"], started, answer, error))
         )
         with redaction.log_context(run=run.id, company=run.company_id.id):
-            outcome = run._gate_tool_call(tool, arguments)
-            run._finish_tool_outcome(tool, outcome)
+            run._add_step(**self._step_values(tool, arguments), **recorded)
+            run._count_finished(state)
         return run, outcome
 
     def _gate_tool_call(self, tool, arguments, agent_role=""):
@@ -80,18 +102,10 @@ class McpRunGateMixin(models.AbstractModel):
         and it runs once: repeating it returns the recorded result.
         """
         self.ensure_one()
-        key = arguments_key(arguments)
-        step_values = {
-            "kind": "tool",
-            "name": tool.name,
-            "server_id": tool.server_id.id,
-            "tool_id": tool.id,
-            "arguments": key,
-            "agent_role": agent_role,
-        }
+        step_values = self._step_values(tool, arguments, agent_role)
         if not tool._needs_approval():
             return self._execute_tool(tool, arguments, step_values=step_values)
-        earlier = self._approval_step(tool, key)
+        earlier = self._approval_step(tool, step_values["arguments"])
         if earlier.status == StepStatus.OK:
             return GateOutcome.allowed(earlier.result_summary or "")
         if earlier.status == StepStatus.PENDING_APPROVAL:
@@ -99,6 +113,17 @@ class McpRunGateMixin(models.AbstractModel):
         if earlier:  # approved: it runs now, once
             return self._execute_tool(tool, arguments, step=earlier)
         return GateOutcome.pending(self._request_approval(step_values).id)
+
+    @api.model
+    def _step_values(self, tool, arguments, agent_role=""):
+        return {
+            "kind": "tool",
+            "name": tool.name,
+            "server_id": tool.server_id.id,
+            "tool_id": tool.id,
+            "arguments": arguments_key(arguments),
+            "agent_role": agent_role,
+        }
 
     def _approval_step(self, tool, key):
         """The last step of this run that asked approval for this very call and
@@ -125,6 +150,18 @@ class McpRunGateMixin(models.AbstractModel):
 
     def _execute_tool(self, tool, arguments, step=None, step_values=None):
         """Run the call; record the outcome on ``step`` (approved) or a new step."""
+        outcome, recorded = self._call_outcome(tool, arguments)
+        if step:
+            step.sudo().write(recorded)
+            self._notify_requester()
+        else:
+            self._add_step(**step_values, **recorded)
+        return outcome
+
+    @api.model
+    def _call_outcome(self, tool, arguments):
+        """Call ``tool``: ``(outcome, the step values that record it)``; the
+        engine's errors are an outcome too."""
         started = time.perf_counter()
         try:
             result = tool.server_id._call_tool(tool, arguments)
@@ -141,12 +178,7 @@ class McpRunGateMixin(models.AbstractModel):
             if result["is_error"]:
                 recorded["error"] = body
         recorded["latency_ms"] = (time.perf_counter() - started) * 1000
-        if step:
-            step.sudo().write(recorded)
-            self._notify_requester()
-        else:
-            self._add_step(**step_values, **recorded)
-        return outcome
+        return outcome, recorded
 
     def _finish_tool_outcome(self, tool, outcome):
         """Finish this run (or leave it waiting) with what the gate decided."""

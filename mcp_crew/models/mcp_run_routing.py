@@ -1,8 +1,15 @@
 """How a run finds where a request goes: the company's router and its targets."""
 
+import functools
+
 from odoo import api, models, tools
 
-from ..services import router, semantic_routing
+from ..services import crew_runner, router, semantic_routing
+from .functional_settings import get_setting
+
+# Seconds the router waits for the LLM's classification before it routes without
+# it (to the default crew): the user is waiting for the run to start.
+ROUTING_CLASSIFICATION_TIMEOUT = 30
 
 
 class McpRunRoutingMixin(models.AbstractModel):
@@ -43,17 +50,35 @@ class McpRunRoutingMixin(models.AbstractModel):
         )
         return _default_crew(crews)
 
-    @api.model
-    def _semantic_scorer(self):
-        """The router's semantic step over the knowledge base's embeddings endpoint.
-        Its client is only built if the router asks (most requests are settled by
-        words); without an endpoint it has no opinion."""
+    def _semantic_scorer(self, llm):
+        """The router's semantic step, as the ``routing_semantic_step`` setting says:
+        the LLM ``llm`` classifies (its tokens count on this run), or the knowledge
+        base's embeddings endpoint scores, or nothing. Built only if the router asks
+        (most requests are settled by words); any failure is "no opinion"."""
+        step = get_setting(self.env, "routing_semantic_step")
 
-        def semantic(message, crews):
+        def by_embeddings(message, crews):
             client = self.env["mcp.knowledge"]._embedding_client()
             return semantic_routing.EmbeddingScorer(client)(message, crews) if client else None
 
-        return semantic
+        def by_llm(message, crews):
+            classifier = semantic_routing.LlmClassifier(
+                functools.partial(crew_runner.complete, llm, timeout=ROUTING_CLASSIFICATION_TIMEOUT)
+            )
+            try:
+                return classifier(message, crews)
+            finally:
+                if classifier.usage:
+                    self._record_usage(classifier.usage)
+
+        if step == "llm":
+            by_llm.label = semantic_routing.LlmClassifier.label
+            by_llm.judges = semantic_routing.LlmClassifier.judges
+            return by_llm
+        if step == "embeddings":
+            by_embeddings.label = semantic_routing.EmbeddingScorer.label
+            return by_embeddings
+        return None
 
     @api.model
     def _routing_intents(self):

@@ -525,8 +525,12 @@ class McpServer(models.Model):
         }
 
     def _engine_spec_or_user_error(self):
-        with engine_errors():
+        # Mapped only when raised: every catalog lookup passes here.
+        try:
             return self._engine_spec()
+        except errors.McpCrewError as err:
+            with engine_errors():
+                raise err from err.__cause__
 
     def _engine_spec(self):
         self.ensure_one()
@@ -632,13 +636,18 @@ class McpServer(models.Model):
     # -- crons ----------------------------------------------------------------
 
     @api.model
+    def _prewarm_domain(self):
+        """The servers the pre-warm cron discovers ahead of their users."""
+        return []
+
+    @api.model
     def _cron_refresh_discovery(self, batch_size=None):
         """Re-discover servers whose cached catalog expires soon (pre-warm), in batches."""
         margin = get_setting(self.env, "prewarm_margin")
         batch_size = batch_size or get_setting(self.env, "discovery_batch_size")
         engine = get_engine()
         due = []
-        for server in self.sudo().search([], order="id"):
+        for server in self.sudo().search(self._prewarm_domain(), order="id"):
             try:
                 spec = server._engine_spec()
             except (errors.ConfigurationError, errors.SignInRequired) as err:

@@ -7,6 +7,10 @@ is kept and who may touch it:
   the discovered metadata, this Odoo's client registration, the tokens and a
   sign-in in progress. Only system administrators reach it (ACL), like
   ``mcp.server.secret``; its values are registered with the log redactor.
+  A server whose tools act on a person's behalf may ask each user to sign in
+  (``oauth_sign_in = "per_user"``): then one connection per server and user,
+  each user connects and disconnects his own (through sudo, never reading
+  another's), and a tool runs with the requester's token.
 - ``mcp.server`` gains the connection's status (readable by whoever reads the
   server: managers see "needs sign-in") and, for system administrators only,
   the client id/secret they may type and the token's details; the Connect and
@@ -29,6 +33,7 @@ import time
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 
 from ..error_mapping import engine_errors
 from ..runtime import get_engine
@@ -44,8 +49,16 @@ STATUSES = [
     ("connected", "Connected"),
     ("needs_sign_in", "Needs sign-in"),
 ]
+SIGN_IN_MODES = [
+    ("shared", "One connection, made by an administrator"),
+    ("per_user", "Each user connects his own account"),
+]
 # Fields only system administrators set: where a token is asked for and sent.
-OAUTH_FIELDS = {"auth_type", "oauth_client_id", "oauth_client_secret"}
+OAUTH_FIELDS = {"auth_type", "oauth_sign_in", "oauth_client_id", "oauth_client_secret"}
+# Of those, the choices a form saved by a manager sends back unchanged.
+CHOICE_FIELDS = {"auth_type", "oauth_sign_in"}
+# Where a user connects his own account to a per-user server (controllers/oauth_client.py).
+CONNECT_PATH = "/mcp_crew/oauth/connect/%d"
 # The cron refreshes tokens expiring within this many seconds.
 CRON_REFRESH_HORIZON = 15 * 60
 
@@ -72,6 +85,8 @@ class McpServerOauth(models.Model):
         "mcp.server", required=True, ondelete="cascade", index=True, readonly=True
     )
     company_id = fields.Many2one(related="server_id.company_id", store=True, index=True)
+    # Per-user sign-in: whose account this is; empty for the server's shared connection.
+    user_id = fields.Many2one("res.users", index=True, readonly=True, ondelete="cascade")
     status = fields.Selection(STATUSES, required=True, default="not_connected")
     status_reason = fields.Char()
     # Typed by an administrator when the authorization server cannot register us.
@@ -102,8 +117,19 @@ class McpServerOauth(models.Model):
     pending_user_id = fields.Many2one("res.users")
 
     _sql_constraints = [
-        ("server_unique", "unique(server_id)", "A server has one OAuth connection."),
+        (
+            "server_unique",
+            "unique(server_id, user_id)",
+            "A server has one OAuth connection per user.",
+        ),
     ]
+
+    def init(self):
+        # unique() lets NULLs repeat: one shared connection per server too.
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS mcp_server_oauth_shared_unique"
+            " ON mcp_server_oauth (server_id) WHERE user_id IS NULL"
+        )
 
     def write(self, vals):
         result = super().write(vals)
@@ -144,9 +170,10 @@ class McpServerOauth(models.Model):
     def _needs_sign_in(self, reason):
         """Forget the tokens (kept client and metadata make the next Connect short)."""
         _logger.warning(
-            "mcp_crew: MCP server %s (#%s) needs sign-in: %s",
+            "mcp_crew: MCP server %s (#%s) needs sign-in%s: %s",
             self.server_id.name,
             self.server_id.id,
+            " (user #%d)" % self.user_id.id if self.user_id else "",
             reason,
         )
         self.write(
@@ -178,10 +205,12 @@ class McpServerOauth(models.Model):
         redirect_uri = base_url + CALLBACK_PATH
         discovery = self._run(oauth_client.discover(server.url.strip(), net), engine)
         client = self._client()
-        typed = self.typed_client_id and oauth_client.Client(
-            self.typed_client_id,
-            self.typed_client_secret or "",
-            "client_secret_post" if self.typed_client_secret else "none",
+        # Typed by an administrator once per server, for every user's connection.
+        typed_by = server._oauth_connection(shared=True) or self
+        typed = typed_by.typed_client_id and oauth_client.Client(
+            typed_by.typed_client_id,
+            typed_by.typed_client_secret or "",
+            "client_secret_post" if typed_by.typed_client_secret else "none",
             "manual",
         )
         if typed:
@@ -215,11 +244,16 @@ class McpServerOauth(models.Model):
     def _complete(self, params):
         """The callback: check, trade the code, keep the tokens. Returns the connection."""
         state = params.get("state") or ""
+        # Single use, but no log line needs them, however this answer fares.
+        redaction.protect(params.get("code"))
+        redaction.protect(state)
         connection = (
-            self.search([("pending_state", "=", _digest(state))], limit=1) if state else None
+            self.sudo().search([("pending_state", "=", _digest(state))], limit=1) if state else None
         )
         if not connection:
             raise errors.SignInFailed("no sign-in in progress matches this answer; connect again")
+        if not connection.user_id and not self.env.is_system():
+            raise AccessError(_("Only system administrators connect OAuth servers."))
         if connection.pending_user_id.id != self.env.uid:
             raise errors.SignInFailed("the sign-in was started by another user")
         pending = oauth_client.Pending(
@@ -256,7 +290,8 @@ class McpServerOauth(models.Model):
                 connected_at=fields.Datetime.now(),
             )
         )
-        connection.server_id._bump_config_revision()
+        if not connection.user_id:
+            connection.server_id._bump_config_revision()
         return connection
 
     def _access_token(self):
@@ -264,9 +299,7 @@ class McpServerOauth(models.Model):
         self.ensure_one()
         tokens = self._fresh_tokens().get(self.id) or self._tokens()
         if self.status != "connected" or tokens is None:
-            raise errors.SignInRequired(
-                self.status_reason or _("not connected yet"), self.server_id.name
-            )
+            raise self.server_id._sign_in_required(self.status_reason or _("not connected yet"))
         if tokens.due():
             try:
                 tokens = self._refresh()
@@ -293,9 +326,10 @@ class McpServerOauth(models.Model):
             connection = env["mcp.server.oauth"].sudo().browse(self.id)
             connection.invalidate_recordset()
             tokens = connection._tokens()
-            name = connection.server_id.name
             if connection.status != "connected" or tokens is None:
-                raise errors.SignInRequired(connection.status_reason or "not connected", name)
+                raise connection.server_id._sign_in_required(
+                    connection.status_reason or "not connected"
+                )
             if force or tokens.due():
                 engine, net = connection._net()
                 try:
@@ -315,7 +349,7 @@ class McpServerOauth(models.Model):
         self.invalidate_recordset()
         if refused is not None:
             self._fresh_tokens().pop(self.id, None)
-            raise errors.SignInRequired(refused.reason, name) from refused
+            raise self.server_id._sign_in_required(refused.reason) from refused
         self._fresh_tokens()[self.id] = tokens
         return tokens
 
@@ -356,12 +390,22 @@ def _own_transaction(env):
 class McpServer(models.Model):
     _inherit = "mcp.server"
 
+    oauth_sign_in = fields.Selection(
+        SIGN_IN_MODES,
+        "Connection",
+        required=True,
+        default="shared",
+        help="One connection: an administrator connects the server once and every tool call "
+        "uses it. Each user: for servers that act on a person's behalf; every user connects "
+        "his own account, and a tool runs with the account of the user who asked.",
+    )
     oauth_status = fields.Selection(
-        STATUSES, "Sign-in", compute="_compute_oauth_status", compute_sudo=True
+        STATUSES,
+        "Sign-in",
+        compute="_compute_oauth_status",
+        help="With a connection per user: yours.",
     )
-    oauth_status_reason = fields.Char(
-        "Sign-in problem", compute="_compute_oauth_status", compute_sudo=True
-    )
+    oauth_status_reason = fields.Char("Sign-in problem", compute="_compute_oauth_status")
     oauth_client_id = fields.Char(
         "OAuth client ID",
         compute="_compute_oauth_admin",
@@ -393,40 +437,77 @@ class McpServer(models.Model):
         "res.users", "Connected by", compute="_compute_oauth_admin", groups="base.group_system"
     )
 
-    def _oauth_connection(self, create=False):
-        """The server's connection record (sudo), created when asked."""
+    def _oauth_per_user(self):
+        return self.auth_type == "oauth" and self.oauth_sign_in == "per_user"
+
+    def _oauth_owner(self, shared=False):
+        """Whose connection serves this environment: the current user's with
+        per-user sign-in, else the server's shared one (False)."""
+        return self.env.uid if self._oauth_per_user() and not shared else False
+
+    def _oauth_connection(self, create=False, shared=False):
+        """The connection record (sudo) serving the current user, created when
+        asked; ``shared``: the server's own (where typed client credentials live)."""
         self.ensure_one()
-        connection = self.env["mcp.server.oauth"].sudo().search([("server_id", "=", self.id)])
+        owner = self._oauth_owner(shared)
+        connection = (
+            self.env["mcp.server.oauth"]
+            .sudo()
+            .search([("server_id", "=", self.id), ("user_id", "=", owner)])
+        )
         if not connection and create:
-            connection = connection.create({"server_id": self.id})
+            connection = connection.create({"server_id": self.id, "user_id": owner})
         return connection
 
+    def _oauth_connect_url(self):
+        return self.get_base_url() + CONNECT_PATH % self.id
+
+    def _sign_in_required(self, reason):
+        """The error of a call without a usable token, telling who can fix it."""
+        if self._oauth_per_user():
+            return errors.SignInRequired(
+                reason,
+                self.name,
+                remedy=_("connect your account at %s", self._oauth_connect_url()),
+            )
+        return errors.SignInRequired(reason, self.name)
+
+    def _oauth_connections_by_server(self):
+        """``{server id: the connection serving the current user}`` (sudo)."""
+        connections = (
+            self.env["mcp.server.oauth"]
+            .sudo()
+            .search([("server_id", "in", self.ids), ("user_id", "in", [False, self.env.uid])])
+        )
+        found = {(c.server_id.id, c.user_id.id): c for c in connections}
+        return {server.id: found.get((server.id, server._oauth_owner())) for server in self}
+
+    # With per-user sign-in the values are the current user's (the connections are
+    # read through sudo: a sudo compute would cache them under another key).
+    @api.depends_context("uid")
     def _compute_oauth_status(self):
-        connections = self.env["mcp.server.oauth"].search([("server_id", "in", self.ids)])
-        by_server = {connection.server_id.id: connection for connection in connections}
+        by_server = self._oauth_connections_by_server()
         for server in self:
             connection = by_server.get(server.id)
             server.oauth_status = connection.status if connection else "not_connected"
             server.oauth_status_reason = connection.status_reason if connection else False
 
+    @api.depends_context("uid")
     def _compute_oauth_admin(self):
         # Field groups guard read(), not every path: values only for administrators.
         allowed = self.env.is_system()
-        connections = (
-            self.env["mcp.server.oauth"].sudo().search([("server_id", "in", self.ids)])
-            if allowed
-            else []
-        )
-        by_server = {connection.server_id.id: connection for connection in connections}
+        by_server = self._oauth_connections_by_server() if allowed else {}
         for server in self:
             connection = by_server.get(server.id)
+            # Typed once per server: on its shared record, also with per-user sign-in.
+            typed_by = server._oauth_connection(shared=True) if allowed and server.id else None
             registration = (
                 dict(connection._fields["registration"].selection).get(connection.registration)
                 if connection
                 else False
             )
-            server.oauth_client_id = connection.typed_client_id if connection else False
-            server.oauth_client_secret = connection.typed_client_secret if connection else False
+            server.oauth_client_id = typed_by.typed_client_id if typed_by else False
+            server.oauth_client_secret = typed_by.typed_client_secret if typed_by else False
             server.oauth_issuer = connection.issuer if connection else False
             server.oauth_registration = registration
             server.oauth_scope = connection.scope if connection else False
@@ -442,7 +523,7 @@ class McpServer(models.Model):
             raise AccessError(_("Only system administrators configure OAuth sign-in."))
         for server in self:
             redaction.protect(server.oauth_client_secret)
-            server._oauth_connection(create=True).write(
+            server._oauth_connection(create=True, shared=True).write(
                 {
                     "typed_client_id": server.oauth_client_id or False,
                     "typed_client_secret": server.oauth_client_secret or False,
@@ -454,7 +535,9 @@ class McpServer(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.is_system() and any(
-            vals.get("auth_type") == "oauth" or OAUTH_FIELDS.intersection(vals) - {"auth_type"}
+            vals.get("auth_type") == "oauth"
+            or vals.get("oauth_sign_in", "shared") != "shared"
+            or OAUTH_FIELDS.intersection(vals) - CHOICE_FIELDS
             for vals in vals_list
         ):
             raise AccessError(_("Only system administrators configure OAuth sign-in."))
@@ -462,16 +545,18 @@ class McpServer(models.Model):
 
     def write(self, vals):
         if not self.env.is_system() and any(
-            field != "auth_type" or any(s.auth_type != vals["auth_type"] for s in self)
+            field not in CHOICE_FIELDS or any(s[field] != vals[field] for s in self)
             for field in OAUTH_FIELDS.intersection(vals)
         ):
             raise AccessError(_("Only system administrators change a server's authentication."))
-        if not {"url", "transport", "auth_type"} & set(vals):
+        if not {"url", "transport", "auth_type", "oauth_sign_in"} & set(vals):
             return super().write(vals)
-        before = {server.id: (server.url, server.transport) for server in self}
+        before = {s.id: (s.url, s.transport, s.oauth_sign_in) for s in self}
         result = super().write(vals)
         moved = self.filtered(
-            lambda s: (s.url, s.transport) != before[s.id] or s.auth_type != "oauth"
+            lambda s: (
+                (s.url, s.transport, s.oauth_sign_in) != before[s.id] or s.auth_type != "oauth"
+            )
         )
         # Tokens and registrations were given for that destination and that choice:
         # they are never sent anywhere else.
@@ -485,11 +570,11 @@ class McpServer(models.Model):
         kept with the spec (tokens are refreshed before they expire, and when the
         server refuses them)."""
         spec = super()._engine_spec()
-        if self.auth_type != "oauth" or self.transport == "stdio":
+        if spec.transport == "stdio" or self.auth_type != "oauth":
             return spec
         connection = self._oauth_connection()
         if not connection:
-            raise errors.SignInRequired(_("not connected yet"), self.name)
+            raise self._sign_in_required(_("not connected yet"))
         token = connection._access_token()
         # The token replaces any Authorization header typed among the parameters.
         kept = tuple(item for item in spec.headers if item[0].lower() != "authorization")
@@ -501,8 +586,10 @@ class McpServer(models.Model):
         try:
             spec = self._engine_spec()
         except errors.SignInRequired as err:
-            # The last discovered catalog keeps serving, marked stale.
-            self._record_failure(str(err))
+            # The last discovered catalog keeps serving, marked stale. One user
+            # not signed in is no failure of the server.
+            if not self._oauth_per_user():
+                self._record_failure(str(err))
             return self._stored_catalog_view(str(err))
         except errors.McpCrewError:
             # Any other refusal: raised again, as the Odoo error it maps to.
@@ -515,7 +602,8 @@ class McpServer(models.Model):
                 self._oauth_connection()._refresh(force=True)
                 spec = self._engine_spec()
             except errors.SignInRequired as err:
-                self._record_failure(str(err))
+                if not self._oauth_per_user():
+                    self._record_failure(str(err))
                 return dict(view, error=str(err))
             view = super()._catalog_view(spec)
         return view
@@ -531,15 +619,32 @@ class McpServer(models.Model):
             self._oauth_connection()._refresh(force=True)
             return super()._call_tool(record, arguments)
 
+    @api.model
+    def _prewarm_domain(self):
+        # The cron has no user: a server signed in per user is discovered by its users.
+        return expression.AND(
+            [
+                super()._prewarm_domain(),
+                ["|", ("auth_type", "!=", "oauth"), ("oauth_sign_in", "!=", "per_user")],
+            ]
+        )
+
     # -- actions --------------------------------------------------------------------------
 
     def _check_oauth_admin(self):
+        """Who may connect or disconnect: a system administrator; with per-user
+        sign-in, any user who may read the server (for his own account)."""
+        if self._oauth_per_user():
+            self.check_access_rights("read")
+            self.check_access_rule("read")
+            return
         if not self.env.is_system():
             raise AccessError(_("Only system administrators connect OAuth servers."))
         self.check_access_rule("write")
 
     def action_oauth_connect(self):
-        """Discover, register, and send the administrator's browser to sign in."""
+        """Discover, register, and send the administrator's browser (with per-user
+        sign-in, the user's) to sign in."""
         self.ensure_one()
         self._check_oauth_admin()
         if self.auth_type != "oauth" or self.transport == "stdio":
@@ -579,5 +684,6 @@ class McpServer(models.Model):
                     "expires_at": 0.0,
                 }
             )
-            self._bump_config_revision()
+            if not connection.user_id:
+                self._bump_config_revision()
         return notification(self.name, _("Disconnected."), "info")

@@ -116,6 +116,19 @@ class ResConfigSettings(models.TransientModel):
         "models). Auto: native, switching a model to text the first time it writes a call "
         "as text, and remembering it.",
     )
+    mcp_crew_routing_semantic_step = setting_field(
+        "routing_semantic_step",
+        "Routing when words are not enough",
+        selection=[
+            ("llm", "The LLM classifies"),
+            ("embeddings", "Embeddings of the crews"),
+            ("none", "Default crew"),
+        ],
+        help="When a request's words point to no crew clearly, with an LLM configured: ask the "
+        "LLM which crew should answer (one short completion, counted on the run), compare the "
+        "request with each crew's description and examples by the knowledge base's embeddings, "
+        "or leave it to the default crew.",
+    )
     mcp_crew_llm_price_prompt = setting_field("llm_price_prompt", "Price per million prompt tokens")
     mcp_crew_llm_price_completion = setting_field(
         "llm_price_completion", "Price per million completion tokens"

@@ -35,7 +35,11 @@ def unavailable_on_failure():
     try:
         yield
     except REDIS_FAILURES as err:
-        raise RedisUnavailable("Redis is unavailable: %s" % type(err).__name__) from err
+        raise _unavailable(err) from err
+
+
+def _unavailable(err):
+    return RedisUnavailable("Redis is unavailable: %s" % type(err).__name__)
 
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -167,11 +171,11 @@ class RedisL2:
                 "Redis is unavailable; next attempt within %.0f s" % self.retry_interval
             )
         try:
-            with unavailable_on_failure():
-                return operation(self._client)
-        except RedisUnavailable as err:
-            self._mark_down(err.__cause__)
-            raise
+            return operation(self._client)
+        except REDIS_FAILURES as err:
+            # As unavailable_on_failure(), without a generator on every lookup.
+            self._mark_down(err)
+            raise _unavailable(err) from err
 
     def ping(self):
         """Check Redis now, ignoring the retry interval; used by health checks."""

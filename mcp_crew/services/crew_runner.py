@@ -237,11 +237,41 @@ def run_crew(
     return dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
 
 
+def complete(llm_settings, messages, max_tokens=8, timeout=None):
+    """One short chat completion of ``messages``, no crew and no tools (the router's
+    LLM classification): ``(reply text, usage)``.
+
+    ``max_tokens`` caps the reply and ``timeout`` (seconds, at most the LLM's own)
+    the wait. Raises :class:`LlmUnavailable` like a crew run would.
+    """
+    llm_settings.validate()
+    redaction.protect(llm_settings.api_key)
+    settings = dataclasses.replace(
+        llm_settings,
+        temperature=0.0,
+        max_tokens=max_tokens,
+        timeout=min(timeout or llm_settings.timeout, llm_settings.timeout),
+    )
+    llm = _build_llm(crewai(), settings)
+    try:
+        reply = llm.call(messages)
+    except McpCrewError:
+        raise
+    except Exception as err:  # noqa: BLE001 - CrewAI/LiteLLM raise anything; map once here
+        raise LlmUnavailable(_safe_reason(err)) from err
+    return str(reply or "").strip(), _usage(llm.get_token_usage_summary())
+
+
 def _answering_in(spec, language):
-    """``spec`` whose tasks each ask for their output in ``language`` (small models
+    """``spec`` whose agents are told, in their system prompt, to answer in
+    ``language``, and whose tasks each ask for their output in it (small models
     otherwise answer in the language of the crew's prompts, English)."""
     if not language:
         return spec
+    agents = tuple(
+        dataclasses.replace(agent, goal="%s Always answer in %s." % (agent.goal, language))
+        for agent in spec.agents
+    )
     tasks = tuple(
         dataclasses.replace(
             task,
@@ -250,7 +280,7 @@ def _answering_in(spec, language):
         )
         for task in spec.tasks
     )
-    return dataclasses.replace(spec, tasks=tasks)
+    return dataclasses.replace(spec, agents=agents, tasks=tasks)
 
 
 def _remedy(problem, mode):

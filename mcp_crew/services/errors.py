@@ -106,13 +106,18 @@ class SignInFailed(McpCrewError):
 
 class SignInRequired(ServerUnavailable):
     """An OAuth server has no usable token (never connected, revoked, refresh
-    refused): a system administrator must connect it again. Its catalog stays."""
+    refused): a system administrator must connect it again, or with per-user
+    sign-in the requester his account (``remedy`` says so). Its catalog stays."""
 
-    def __init__(self, reason, server_label=None):
+    def __init__(self, reason, server_label=None, remedy=None):
         McpCrewError.__init__(
             self,
-            "MCP server %s needs sign-in: %s; a system administrator must connect it again"
-            % (server_label or "(OAuth)", reason),
+            "MCP server %s needs sign-in: %s; %s"
+            % (
+                server_label or "(OAuth)",
+                reason,
+                remedy or "a system administrator must connect it again",
+            ),
         )
         self.server_label = server_label
         self.reason = reason

@@ -27,9 +27,11 @@ would have answered.
 With an LLM, no request is refused. When lexical routing is unsure (no crew
 qualifies, or two are too close to call) an optional semantic step decides:
 the adapter's ``semantic`` callable scores the message against each crew (the
-knowledge base's embeddings of the crew's description and examples) and its
-similarities are recorded in the candidates' signals. What is still unclaimed
-goes to the fallback crew (a general-purpose crew flagged ``fallback``).
+crews' own LLM classifying the request, or the knowledge base's embeddings of
+the crew's description and examples) and its scores are recorded in the
+candidates' signals. An LLM classification is also asked when the words do not
+point to one crew clearly. What is still unclaimed goes to the fallback crew (a
+general-purpose crew flagged ``fallback``).
 
 Every decision carries the ranked candidates and the signals behind each score.
 """
@@ -77,6 +79,26 @@ _WORK_REQUEST = re.compile(
     r"redij\w*|draft|planej\w*|plan|resum\w*|summari[sz]e)\b",
     re.I,
 )
+# Words of one language only that short requests are made of ("Quanto é 2 + 40?",
+# "Confirme o pedido S00101", "Thanks a lot!"), beyond the function words:
+# greetings, courtesy, question words and the nouns of everyday requests.
+_REQUEST_MARKERS = {
+    "pt": frozenset(
+        (
+            "ola oi obrigado obrigada valeu bom boa dia tarde noite tudo bem voce vc "
+            "pfv quanto quanta quantos quantas cade pedido pedidos cliente clientes "
+            "fornecedor fornecedores preco precos vendas fatura nota estoque entrega "
+            "ajuda ajude preciso quero mostre liste confirme crie cancele faca"
+        ).split()
+    ),
+    "en": frozenset(
+        (
+            "hi hello hey thanks thank please you your my order orders customer customers "
+            "supplier suppliers price prices sales invoice stock delivery help need want "
+            "show list confirm create cancel"
+        ).split()
+    ),
+}
 # Words shorter than this are never corrected as typos.
 _MIN_CORRECTED_LENGTH = 6
 # Tokens with a digit (M8, BH-200, 10mm): they name the thing asked about.
@@ -92,6 +114,7 @@ BUILTIN_INTENTS = (
             r"^\s*(which|what)\s+tools\b",
             r"^\s*(list|listar|liste|mostre|show)\s+(me\s+)?(the\s+|as\s+)?(tools|ferramentas)\b",
             r"\bferramentas\s+(dispon[íi]veis|que\s+(voc[êe]|tenho|temos))\b",
+            r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools)\b",
             r"\btools\s+(are\s+)?available\b",
         ),
     ),
@@ -104,7 +127,7 @@ BUILTIN_INTENTS = (
             r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
             r"\b(server|servers|servidor|servidores)\b.{0,40}\b(down|up|offline|online|"
             r"working|fora\s+do\s+ar|no\s+ar|ca[íi]u|ca[íi]ram|funcionando|respondendo|"
-            r"responding)\b",
+            r"responding|reachable|unreachable|acess[íi]vel|inacess[íi]vel)\b",
             r"\b(is|are)\s+(the\s+)?\w+\s+(server|servers)\s+(down|up|offline|online)\b",
         ),
     ),
@@ -184,6 +207,12 @@ class RouterSettings:
     knowledge_coverage: float = 0.6
     # Two crews closer than this are too close to call lexically: the semantic step decides.
     crew_margin: float = 0.04
+    # A semantic step that can judge (an LLM classification) also decides unless the
+    # words are clear: the best crew matches this share of its keywords (1.0: two
+    # keyword words) and leads the next crew by this much. Words alone misroute a
+    # quarter of requests written by people who never saw the keywords.
+    clear_keywords: float = 1.0
+    clear_margin: float = 0.1
     # The semantic step picks a specialist crew only this much closer (cosine) than
     # the default crew; else the default crew (or the lexical choice) stands.
     semantic_margin: float = 0.03
@@ -194,7 +223,7 @@ class RouterSettings:
 
 def detect_language(message):
     """The language routing uses for ``message``: ``pt``, ``en`` or ``simple``."""
-    return text.detect_language(message, default="simple")
+    return text.detect_language(message, default="simple", markers=_REQUEST_MARKERS)
 
 
 def analyse(message):
@@ -205,6 +234,11 @@ def analyse(message):
 
 def terms(message, language="simple"):
     """Content-word stems; a message of unknown language gets both stemmers' stems."""
+    return tuple(stem for stem, _word in _stemmed_words(message, language))
+
+
+def _stemmed_words(message, language):
+    """``(stem, word position)`` of each content word, per stemmer of ``language``."""
     # Stemmed with their accents (the Portuguese stemmer knows "-ções"), folded after.
     words = [
         word
@@ -212,7 +246,9 @@ def terms(message, language="simple"):
         if len(word) > 1 and text.strip_accents(word) not in _STOPWORDS
     ]
     languages = [language] if language in _STEMMERS else list(_STEMMERS)
-    return tuple(_stem(lang, word) for lang in languages for word in words)
+    return [
+        (_stem(lang, word), position) for lang in languages for position, word in enumerate(words)
+    ]
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -354,7 +390,9 @@ class Router:
         text its coverage is not checked); ``llm_available``: whether crews can
         run; ``semantic``: optional ``callable(message, crew_targets)`` returning
         one similarity per target (or ``None`` when it cannot), asked only when
-        lexical routing is unsure and an LLM is there.
+        lexical routing is unsure and an LLM is there — or, for a scorer whose
+        ``judges`` attribute is true (an LLM classification), whenever the words
+        do not point to one crew clearly.
         """
         if not isinstance(message, str) or not message.strip():
             raise errors.InvalidRequest("the message is empty")
@@ -362,12 +400,20 @@ class Router:
         command = parse_tool_command(message)
         if command:
             return self._tool_command(command, language, message_terms, found)
-        message_terms = terms(self._corrected(message), language)
+        stemmed = _stemmed_words(self._corrected(message), language)
+        message_terms = tuple(stem for stem, _word in stemmed)
         term_set = frozenset(message_terms)
+        # Which words each stem stands for: a request of unknown language has two
+        # stems per word, and a keyword must not count one word twice.
+        words_of = collections.defaultdict(set)
+        for stem, position in stemmed:
+            words_of[stem].add(position)
         scored = self._patterned.union(*(self._targets_by_term.get(term, ()) for term in term_set))
         candidates = sorted(
             (
-                self._score(index, message, term_set) if index in scored else self._unmatched(index)
+                self._score(index, message, term_set, words_of)
+                if index in scored
+                else self._unmatched(index)
                 for index in range(len(self.targets))
             ),
             key=lambda candidate: (-candidate.score, candidate.kind, candidate.name),
@@ -394,6 +440,8 @@ class Router:
                 **decide,
             )
         unsure = not qualified or self._too_close(claimants)
+        if getattr(semantic, "judges", False) and not unsure:
+            unsure = not self._clear(claimants)
         if llm_available and unsure and semantic is not None:
             chosen = self._semantic_step(
                 message, candidates, semantic, decide, lexical=best if qualified else None
@@ -460,6 +508,18 @@ class Router:
     def _is_fallback(self, candidate):
         return candidate.signals.get("fallback", False)
 
+    def _clear(self, claimants):
+        """Whether the words alone settle it: the best claimant is a crew whose
+        keywords match clearly, well ahead of the next crew (or not a crew at all)."""
+        best = claimants[0]
+        if best.kind != "crew":
+            return True
+        runner_up = next((c.score for c in claimants[1:] if c.kind == "crew"), 0.0)
+        return (
+            best.signals.get("keywords", 0) >= self.settings.clear_keywords
+            and best.score - runner_up >= self.settings.clear_margin
+        )
+
     def _too_close(self, claimants):
         crews = [c for c in claimants[:2] if c.kind == "crew" and self._qualifies(c)]
         return len(crews) == 2 and crews[0].score - crews[1].score < self.settings.crew_margin
@@ -517,6 +577,8 @@ class Router:
                 )
             )
         decide = {**decide, "candidates": tuple(listed)}
+        label = getattr(semantic, "label", "")
+        step = "semantic step (%s)" % label if label else "semantic step"
         best = scored[best_ident]
         fallback = next((c for c in scored.values() if self._is_fallback(c)), None)
         if fallback is not None and fallback is not best:
@@ -534,15 +596,21 @@ class Router:
                 return self._decision(
                     fallback,
                     by_ident[fallback.ident],
-                    "semantic step: no crew clearly closer than the default crew %s "
+                    "%s: no crew clearly closer than the default crew %s "
                     "(%s %.2f, default %.2f)"
-                    % (fallback.name, best.name, by_ident[best_ident], by_ident[fallback.ident]),
+                    % (
+                        step,
+                        fallback.name,
+                        best.name,
+                        by_ident[best_ident],
+                        by_ident[fallback.ident],
+                    ),
                     **decide,
                 )
         return self._decision(
             best,
             by_ident[best_ident],
-            "semantic step: closest crew %s (similarity %.2f)" % (best.name, by_ident[best_ident]),
+            "%s: closest crew %s (score %.2f)" % (step, best.name, by_ident[best_ident]),
             **decide,
         )
 
@@ -570,13 +638,13 @@ class Router:
             reason="explicit tool command",
         )
 
-    def _score(self, index, message, message_terms):
+    def _score(self, index, message, message_terms, words_of):
         target = self.targets[index]
         if any(pattern.search(message) for pattern in self._patterns[index]):
             return Candidate(target.kind, target.ident, target.name, 1.0, {"pattern": True})
         signals = {
             "bm25": round(self._bm25(index, message_terms), 4),
-            "keywords": round(self._keyword_share(index, message_terms), 4),
+            "keywords": round(self._keyword_share(index, message_terms, words_of), 4),
             "examples": round(self._example_overlap(index, message_terms), 4),
         }
         score = sum(weight * signals[name] for name, weight in self.settings.weights)
@@ -620,12 +688,13 @@ class Router:
         # Saturate into 0-1 so it can be weighed with the other signals.
         return raw / (raw + 3.0)
 
-    def _keyword_share(self, index, message_terms):
+    def _keyword_share(self, index, message_terms, words_of):
         covered = set()
         for variants in self._keywords[index]:
             for variant in variants:
                 if variant <= message_terms:
-                    covered |= variant
+                    for stem in variant:
+                        covered |= words_of[stem]
         # Distinct message words, so "criar" and "crie" count once; two already
         # make a strong case.
         return min(1.0, len(covered) / 2.0)

@@ -13,7 +13,11 @@ Endpoints (under ``/v1``):
   texts sharing words are close and unrelated texts are not;
 * ``POST /v1/chat/completions``: the next reply queued with
   :meth:`FakeOpenAI.queue_chat` (an assistant message, possibly with
-  ``tool_calls``), with ``usage``; an empty queue answers HTTP 500;
+  ``tool_calls``), with ``usage``; an empty queue answers HTTP 500. The router's
+  LLM classifications (a user message ending with :data:`CLASSIFICATION_MARKER`)
+  have their own queue, :meth:`FakeOpenAI.queue_classification`, so that routing
+  never takes a reply scripted for a crew; with none queued the model has no
+  opinion (an empty reply);
 * ``GET /v1/models``: the model names seen so far.
 
 :meth:`FakeOpenAI.set_failure` makes every following answer misbehave: late
@@ -49,6 +53,9 @@ import unicodedata
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_DIMENSIONS = 64
+# How the router's classification prompt ends (services/semantic_routing.py; a
+# test keeps the two in step).
+CLASSIFICATION_MARKER = "Team code:"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -167,6 +174,7 @@ class FakeOpenAI:
         self.requests = []
         self._vectors = {}
         self._chat_queue = []
+        self._classification_queue = []
         self._models = []
         self._failure_settings = {
             "delay": None,
@@ -230,6 +238,11 @@ class FakeOpenAI:
         with self._lock:
             self._chat_queue.append((message, usage, finish_reason))
 
+    def queue_classification(self, reply):
+        """Queue the router's next classification answer (text, e.g. ``"3"``)."""
+        with self._lock:
+            self._classification_queue.append(({"role": "assistant", "content": reply}, None, None))
+
     def set_failure(self, delay=None, garbage=False, status=None, missing_vectors=0):
         """Misbehave on every following request; ``set_failure()`` restores normal answers."""
         with self._lock:
@@ -245,6 +258,7 @@ class FakeOpenAI:
         with self._lock:
             self.requests.clear()
             self._chat_queue.clear()
+            self._classification_queue.clear()
         self.set_failure()
 
     def requests_to(self, path):
@@ -299,12 +313,16 @@ class FakeOpenAI:
     def _chat_reply(self, body):
         body = body if isinstance(body, dict) else {}
         messages = body.get("messages") or []
+        last = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+        classifying = str(last.get("content") or "").endswith(CLASSIFICATION_MARKER)
         with self._lock:
-            queued = self._chat_queue.pop(0) if self._chat_queue else None
+            queue = self._classification_queue if classifying else self._chat_queue
+            queued = queue.pop(0) if queue else None
+        if queued is None and classifying:
+            queued = ({"role": "assistant", "content": ""}, None, None)
         if queued is None:
             if not self.echo_chat:
                 return None
-            last = next((m for m in reversed(messages) if m.get("role") == "user"), {})
             queued = ({"role": "assistant", "content": str(last.get("content") or "")}, None, None)
         message, usage, finish_reason = queued
         if usage is None:

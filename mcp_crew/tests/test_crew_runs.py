@@ -182,8 +182,10 @@ class TestCrewRuns(RunCase):
         self.fake.queue_chat(self.written_call(self.tool["add"], {"a": 2, "b": 40}))
         run_queued_runs(self.Run)
         self.assertEqual(run.state, RunState.FAILED)
-        # The requester reads the failure, never the raw call as if it were the answer.
-        self.assertTrue(run.answer.startswith("The request failed"), run.answer)
+        # The requester reads the failure (in the request's language), never the raw
+        # call as if it were the answer.
+        self.assertEqual(run.language, "pt")
+        self.assertTrue(run.answer.startswith("Não foi possível responder"), run.answer)
         self.assertNotIn('"arguments"', run.answer)
         self.assertIn("wrote a call to the tool", run.error)
         self.assertIn("set the LLM's tool calling to 'text'", run.error)
@@ -237,6 +239,44 @@ class TestCrewRuns(RunCase):
         run = self.run_of(result)
         self.assertIn("default crew", json.loads(run.route_details)["reason"])
         self.assertTrue(run.queued)
+
+    def test_when_words_are_not_enough_the_llm_chooses_the_crew(self):
+        self.fake.queue_classification("data_analysis")
+        result = self.ask("Como andam os números da filial de Curitiba?")
+        self.assertEqual((result["status"], result["crew"]["name"]), ("running", "Data analysis"))
+        run = self.run_of(result)
+        details = json.loads(run.route_details)
+        self.assertTrue(
+            details["reason"].startswith("semantic step (LLM classification): closest crew"),
+            details["reason"],
+        )
+        signals = {c["name"]: c["signals"] for c in details["candidates"]}
+        self.assertEqual(signals["Data analysis"]["semantic"], 1.0)
+        # One short completion, before the crew runs; its tokens count on the run.
+        (classification,) = self.chat_requests()
+        self.assertEqual(classification["max_tokens"], 8)
+        self.assertIn("Request: Como andam os números", classification["messages"][-1]["content"])
+        self.assertGreater(run.prompt_tokens, 0)
+        self.assertGreater(run.cost, 0)
+
+    def test_routing_without_the_llm_classification(self):
+        params = self.env["ir.config_parameter"]
+        for step in ("none", "embeddings"):  # no embeddings endpoint here: no opinion
+            params.set_param("mcp_crew.routing_semantic_step", step)
+            self.fake.queue_classification("data_analysis")
+            result = self.ask("Como andam os números da filial de Curitiba?")
+            self.assertEqual(result["crew"]["name"], "General assistant", step)
+            self.assertEqual(self.chat_requests(), [], step)
+            self.assertEqual(self.run_of(result).prompt_tokens, 0)
+
+    def test_a_failing_classification_leaves_the_default_crew(self):
+        self.fake.set_failure(status=503)
+        # CrewAI logs the failed response (redacted) at ERROR level.
+        with mute_logger("root"):
+            result = self.ask("Como andam os números da filial de Curitiba?")
+        self.assertEqual(result["crew"]["name"], "General assistant")
+        self.assertEqual(result["status"], "running")
+        self.assertEqual(len(self.chat_requests()), 1)
 
     def test_a_tool_named_without_its_arguments_goes_to_the_default_crew(self):
         result = self.ask("please add two integers")

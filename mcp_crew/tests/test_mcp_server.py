@@ -1,7 +1,12 @@
 import json
+import uuid
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+
+from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
+from odoo.addons.mcp_crew.models.mcp_run_step import arguments_key
+from odoo.addons.mcp_crew.services import redaction
 
 from .common import McpCrewCase
 
@@ -122,6 +127,63 @@ class TestMcpServer(McpCrewCase):
         self.server.tool_ids.filtered(lambda t: t.name == "add").active = False
         with self.assertRaisesRegex(UserError, "switched off"):
             self.server.call_tool("add", {"a": 1, "b": 2})
+
+    def test_call_tool_records_its_finished_run_and_step_once(self):
+        self.server.action_discover()
+        secret = "tok-%s" % uuid.uuid4().hex
+        redaction.protect(secret)
+        self.server.call_tool("echo", {"text": "warm"})  # spec, tool index, read grant kept
+        arguments = {"text": "key %s" % secret}
+        # One INSERT for the run, one for its step, each in its final state.
+        with self.assertQueryCount(2):
+            result = self.server.call_tool("echo", arguments)
+        run = self.env["mcp.run"].browse(result["run_id"])
+        self.assertRecordValues(
+            run,
+            [
+                {
+                    "state": RunState.DONE,
+                    "is_success": 1,
+                    "channel": "jsonrpc",
+                    "requester_id": self.env.uid,
+                    "company_id": self.company_a.id,
+                    "route_kind": "tool",
+                    "route_name": "echo",
+                    "queued": False,
+                    "sensitive": False,
+                    "create_uid": self.env.uid,
+                    "write_uid": self.env.uid,
+                }
+            ],
+        )
+        self.assertTrue(run.create_date and run.finished_at)
+        self.assertEqual(run.message, "/tool echo %s" % arguments_key(arguments))
+        step = run.step_ids
+        self.assertRecordValues(
+            step,
+            [
+                {
+                    "sequence": 1,
+                    "kind": "tool",
+                    "name": "echo",
+                    "status": StepStatus.OK,
+                    "server_id": self.server.id,
+                    "tool_id": self.server.tool_ids.filtered(lambda t: t.name == "echo").id,
+                    "company_id": self.company_a.id,
+                    "arguments": arguments_key(arguments),
+                    "error": False,
+                }
+            ],
+        )
+        self.assertGreater(step.latency_ms, 0)
+        # What the server echoed is stored masked.
+        self.assertIn("key", step.result_summary)
+        self.assertNotIn(secret, step.result_summary + run.answer)
+        # A tool's own error: the run answers, its step records the error.
+        result = self.server.call_tool("fail", {})
+        run = self.env["mcp.run"].browse(result["run_id"])
+        self.assertEqual((run.state, run.step_ids.status), (RunState.DONE, StepStatus.ERROR))
+        self.assertIn("always fails", run.step_ids.error)
 
     def test_test_connection_notifies_name_version_and_latency(self):
         params = self.server.action_test_connection()["params"]

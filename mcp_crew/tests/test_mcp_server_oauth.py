@@ -1,8 +1,10 @@
-"""OAuth sign-in to a real OAuth-protected MCP server (the SDK's, on loopback).
+"""OAuth sign-in to real OAuth-protected MCP servers on loopback: the SDK's
+(``oauth_mcp_server.py``, both the authorization server and the MCP server)
+and ``/mcp`` of a second Odoo database served by a second Odoo.
 
-``oauth_mcp_server.py`` is both the authorization server and the MCP server;
-the tests play the administrator's browser: they follow the authorization
-server's redirect and hand its query to the callback.
+The tests play the administrator's browser: they follow the authorization
+server's redirect (signing in and consenting at the second Odoo) and hand its
+query to the callback.
 """
 
 import logging
@@ -16,11 +18,11 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
-from ..models.mcp_server_oauth import CALLBACK_PATH, METADATA_DOCUMENT_PATH
+from ..models.mcp_server_oauth import CALLBACK_PATH, CONNECT_PATH, METADATA_DOCUMENT_PATH
 from ..services import errors
 from .common import LOOPBACK, McpCrewCase, allow_this_odoo, engine_settings
+from .odoo_peer import PeerOdoo
 from .processes import ServerProcess, free_port
-from .test_mcp_oauth import read_form
 from .test_secret_logs import CapturedRecords
 
 OAUTH_SERVER = __file__.replace("test_mcp_server_oauth.py", "oauth_mcp_server.py")
@@ -41,16 +43,16 @@ def follow(url):
     return location, dict(parse_qsl(urlsplit(location).query))
 
 
-@tagged("post_install", "-at_install", "mcp_crew")
-class TestMcpServerOauth(McpCrewCase):
+class OauthServerCase(McpCrewCase):
+    """Company B's administrator and manager, and servers signing in to ``cls.base``
+    (whose sign-in page :meth:`sign_in` plays the browser at)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         # Refreshes run in a transaction of their own: a savepoint of the test's here.
         cls.registry.enter_test_mode(cls.cr)
         cls.addClassCleanup(cls.registry.leave_test_mode)
-        cls.base, cls.process = start_oauth_server()
-        cls.addClassCleanup(cls.process.kill)
         cls.company_b = cls.env["res.company"].create({"name": "OAuth Company B"})
         cls.admin_b = new_test_user(
             cls.env,
@@ -82,12 +84,46 @@ class TestMcpServerOauth(McpCrewCase):
         vals.update(values)
         return self.env["mcp.server"].create(vals)
 
+    def sign_in(self, authorization_url):
+        """The browser at the authorization server: ``(location, query)`` of the
+        redirect back."""
+        raise NotImplementedError
+
     def connect(self, server):
         action = server.action_oauth_connect()
         self.assertEqual(action["type"], "ir.actions.act_url")
-        location, params = follow(action["url"])
+        location, params = self.sign_in(action["url"])
         self.assertTrue(location.startswith(server.get_base_url() + CALLBACK_PATH))
         return self.env["mcp.server.oauth"]._complete(params)
+
+    def assert_company_b_cannot_use(self, server_a, tool, arguments):
+        """Company B's users reach neither ``server_a`` (connected in company A) nor
+        its connection; the same URL registered in company B has no token."""
+        with self.assertRaises(AccessError):
+            server_a.with_user(self.manager_b).get_tools()
+        with self.assertRaises(AccessError):
+            server_a.with_user(self.admin_b).call_tool(tool, arguments)
+        self.assertFalse(
+            self.env["mcp.server.oauth"]
+            .with_user(self.admin_b)
+            .search([("server_id", "=", server_a.id)])
+        )
+        server_b = self.create_server(name="oauth B", company_id=self.company_b.id)
+        with self.assertRaisesRegex(errors.SignInRequired, "not connected"):
+            server_b._engine_spec()
+        self.assertEqual(server_b.with_user(self.manager_b).oauth_status, "not_connected")
+
+
+@tagged("post_install", "-at_install", "mcp_crew")
+class TestMcpServerOauth(OauthServerCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.base, cls.process = start_oauth_server()
+        cls.addClassCleanup(cls.process.kill)
+
+    def sign_in(self, authorization_url):
+        return follow(authorization_url)
 
     def stats(self, base=None):
         return httpx.get((base or self.base) + "/test/stats", timeout=10).json()
@@ -263,21 +299,7 @@ class TestMcpServerOauth(McpCrewCase):
         server_a = self.create_server()
         self.connect(server_a)
         server_a.action_discover()
-        # Company B's users do not see company A's server, nor its connection.
-        with self.assertRaises(AccessError):
-            server_a.with_user(self.manager_b).get_tools()
-        with self.assertRaises(AccessError):
-            server_a.with_user(self.admin_b).call_tool("whoami", {})
-        self.assertFalse(
-            self.env["mcp.server.oauth"]
-            .with_user(self.admin_b)
-            .search([("server_id", "=", server_a.id)])
-        )
-        # The same URL registered in company B has no token of its own.
-        server_b = self.create_server(name="oauth B", company_id=self.company_b.id)
-        with self.assertRaisesRegex(errors.SignInRequired, "not connected"):
-            server_b._engine_spec()
-        self.assertEqual(server_b.with_user(self.manager_b).oauth_status, "not_connected")
+        self.assert_company_b_cannot_use(server_a, "whoami", {})
 
     def test_only_system_administrators_configure_oauth(self):
         server = self.create_server()
@@ -299,8 +321,14 @@ class TestMcpServerOauth(McpCrewCase):
             self.env["mcp.server"].with_user(manager).create(
                 {"name": "m", "url": self.base + "/mcp", "auth_type": "oauth"}
             )
+        with self.assertRaises(AccessError):
+            as_manager.write({"oauth_sign_in": "per_user"})
+        with self.assertRaises(AccessError):
+            self.env["mcp.server"].with_user(manager).create(
+                {"name": "m", "url": self.base + "/mcp", "oauth_sign_in": "per_user"}
+            )
         # Managers still edit what is theirs to edit.
-        as_manager.write({"timeout": 20, "auth_type": "oauth"})
+        as_manager.write({"timeout": 20, "auth_type": "oauth", "oauth_sign_in": "shared"})
 
     def test_moving_the_url_or_leaving_oauth_forgets_the_tokens(self):
         server = self.create_server()
@@ -387,60 +415,94 @@ class TestMcpServerOauthHttp(HttpCase):
         self.assertIn("Only system administrators connect OAuth servers.", response.text)
         self.assertEqual(self.server.oauth_status, "not_connected")
 
+    def test_a_user_connects_his_own_account_from_the_link(self):
+        """Per-user sign-in: the link of the "connect your account" error, then the
+        callback, both as the user."""
+        self.server.oauth_sign_in = "per_user"
+        user = new_test_user(
+            self.env, login="oauth_link_user", groups="mcp_crew.group_mcp_crew_user"
+        )
+        self.authenticate("oauth_link_user", "oauth_link_user")
+        response = self.url_open(CONNECT_PATH % self.server.id, allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        location, _params = follow(response.headers["location"])
+        back = self.url_open(location, allow_redirects=False)
+        self.assertIn(back.status_code, (302, 303), back.text[:500])
+        self.assertEqual(self.server.with_user(user).oauth_status, "connected")
+        self.assertEqual(self.server.oauth_status, "not_connected")  # the administrator's own
+        result = self.server.with_user(user).call_tool("whoami", {})
+        self.assertEqual(result["status"], "ok", result)
+
+
+PEER_USER = ("oauth_peer", "oauth-peer-password")
+# Per-user sign-in: a second account of the peer, in a second company of the
+# peer, so what a tool finds tells whose account it ran with.
+PEER_USER_2 = ("oauth_other_peer", "oauth-other-peer-password")
+
 
 @tagged("post_install", "-at_install", "mcp_crew")
-class TestConnectOdooMcpOverOauth(HttpCase):
-    """This Odoo's own /mcp as the remote server: its Authlib authorization
-    server (metadata, dynamic registration, consent, rotating refresh tokens,
-    revocation from its UI) against this client, over HTTP.
+class TestConnectSecondOdooOverOauth(OauthServerCase):
+    """``/mcp`` of a second Odoo database as the remote server: a database made
+    and served by a second Odoo for this class (:class:`.odoo_peer.PeerOdoo`).
+    Its Authlib authorization server (metadata, dynamic registration, its login
+    and consent page, rotating refresh tokens, revocation by the user) against
+    this database's client, over HTTP both ways."""
 
-    The issue asked for /mcp of a second database; one Odoo HTTP server per
-    test serves one database, so the same database plays both sides — the
-    protocol crosses HTTP all the same."""
-
-    def setUp(self):
-        super().setUp()
-        allow_this_odoo(self)
-        self.peer = new_test_user(
-            self.env,
-            login="oauth_peer",
-            groups="base.group_partner_manager,mcp_crew.group_mcp_crew_user",
-        )
-        self.env["res.partner"].create({"name": "Interop Partner Zeta"})
-        self.admin = self.env.ref("base.user_admin")
-        self.server = (
-            self.env["mcp.server"]
-            .with_user(self.admin)
-            .create(
-                {
-                    "name": "this odoo over oauth",
-                    "url": self.base_url() + "/mcp",
-                    "auth_type": "oauth",
-                    "timeout": 30,
-                }
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.peer = PeerOdoo(cls.env.cr.dbname + "_peer")
+        cls.addClassCleanup(cls.peer.stop)
+        cls.peer.start()
+        cls.base = cls.peer.url
+        groups = [
+            cls.peer.ref(xmlid)
+            for xmlid in (
+                "base.group_user",
+                "base.group_partner_manager",
+                "mcp_crew.group_mcp_crew_user",
             )
+        ]
+        peer_companies = [
+            cls.peer.ref("base.main_company"),
+            cls.peer.execute("res.company", "create", {"name": "Peer Company 2"}),
+        ]
+        for (login, password), company_id in zip(
+            (PEER_USER, PEER_USER_2), peer_companies, strict=True
+        ):
+            cls.peer.execute(
+                "res.users",
+                "create",
+                {
+                    "name": login,
+                    "login": login,
+                    "password": password,
+                    "groups_id": [(6, 0, groups)],
+                    "company_id": company_id,
+                    "company_ids": [(6, 0, [company_id])],
+                },
+            )
+            cls.peer.execute(
+                "res.partner",
+                "create",
+                {"name": "Per-user partner of %s" % login, "company_id": company_id},
+            )
+        cls.peer.execute("res.partner", "create", {"name": "Interop Partner Zeta"})
+        cls.user_1, cls.user_2, cls.user_3 = (
+            new_test_user(
+                cls.env,
+                login=login,
+                groups="mcp_crew.group_mcp_crew_user",
+                company_id=cls.company_a.id,
+            )
+            for login in ("oauth_user_1", "oauth_user_2", "oauth_user_3")
         )
 
-    def consent(self, authorization_url):
-        """The peer user at /mcp's consent page, allowing: the redirect's query."""
-        self.authenticate("oauth_peer", "oauth_peer")
-        page = self.opener.get(authorization_url, timeout=30)
-        self.assertEqual(page.status_code, 200, page.text[:500])
-        fields, text = read_form(page.text)
-        self.assertIn("Odoo MCP Crew", text, (page.url, text[:800], sorted(fields)))
-        answer = self.opener.post(
-            self.base_url() + "/mcp/oauth/authorize",
-            data=dict(fields, decision="allow", write="1"),
-            allow_redirects=False,
-            timeout=30,
-        )
-        self.assertIn(answer.status_code, (302, 303), answer.text[:500])
-        location = answer.headers["Location"]
-        self.assertTrue(location.startswith(self.base_url() + CALLBACK_PATH))
-        return dict(parse_qsl(urlsplit(location).query))
+    def sign_in(self, authorization_url):
+        return self.peer.consent(authorization_url, PEER_USER)
 
-    def search_partner(self):
-        return self.server.call_tool(
+    def search_partner(self, server):
+        return server.call_tool(
             "odoo_search_read",
             {
                 "model": "res.partner",
@@ -449,32 +511,203 @@ class TestConnectOdooMcpOverOauth(HttpCase):
             },
         )
 
+    def peer_tokens(self, connection):
+        """The peer's accesses granted to ``connection``'s client (ids)."""
+        return self.peer.execute(
+            "mcp.oauth.token",
+            "search",
+            [("client_id.client_id", "=", connection.client_id)],
+            context={"active_test": False},
+        )
+
     def test_connect_discover_call_refresh_revoke(self):
-        action = self.server.action_oauth_connect()
-        params = self.consent(action["url"])
-        self.assertEqual(params["iss"], self.base_url())
-        connection = self.env["mcp.server.oauth"].with_user(self.admin)._complete(params)
+        server = self.create_server()
+        connection = self.connect(server)
+        self.assertEqual(server.oauth_status, "connected")
+        self.assertEqual(server.oauth_issuer.rstrip("/"), self.peer.url)
         self.assertEqual(connection.registration, "dynamic")
         self.assertEqual(connection.token_endpoint_auth_method, "client_secret_post")
         self.assertEqual(connection.scope, "read write")
-        self.server.action_discover()
-        self.assertIn("odoo_search_read", {tool["name"] for tool in self.server.get_tools()})
-        found = self.search_partner()
+        server.action_discover()
+        self.assertEqual(server.state, "ok")
+        self.assertIn("odoo_search_read", {tool["name"] for tool in server.get_tools()})
+        found = self.search_partner(server)
         self.assertEqual(found["status"], "ok", found)
         self.assertIn("Interop Partner Zeta", found["text"])
-        # Refreshed before it expires (Odoo rotates refresh tokens).
-        old_refresh = connection.refresh_token
+        # Refreshed before it expires (the peer rotates refresh tokens).
+        old_access, old_refresh = connection.access_token, connection.refresh_token
         connection.expires_at = time.time() + 30
-        self.assertEqual(self.search_partner()["status"], "ok")
+        self.assertEqual(self.search_partner(server)["status"], "ok")
         connection.invalidate_recordset()
+        self.assertNotEqual(connection.access_token, old_access)
         self.assertNotEqual(connection.refresh_token, old_refresh)
-        # The peer revokes the access in Odoo: needs sign-in.
-        access = self.env["mcp.oauth.token"].search([("user_id", "=", self.peer.id)])
-        self.assertEqual(len(access), 2)  # the first one, rotated out, and the current
-        access.with_user(self.peer).action_revoke()
-        # What a committed revocation is: written where /mcp's requests read.
-        self.env.flush_all()
-        refused = self.search_partner()
+        self.assertEqual(len(self.peer_tokens(connection)), 2)  # rotated out, current
+        # The peer's user revokes the access in the peer Odoo: needs sign-in.
+        self.peer.execute(
+            "mcp.oauth.token", "action_revoke", self.peer_tokens(connection), user=PEER_USER
+        )
+        refused = self.search_partner(server)
         self.assertEqual(refused["status"], "error")
         self.assertIn("needs sign-in", refused["error"])
-        self.assertEqual(self.server.oauth_status, "needs_sign_in")
+        server.invalidate_recordset()
+        self.assertEqual(server.oauth_status, "needs_sign_in")
+        connection.invalidate_recordset()
+        self.assertFalse(connection.access_token)
+        # The catalog discovered before still lists the tools, marked stale.
+        self.engine.forget(server._cache_scope(), server.id)
+        tools = server.get_tools()
+        self.assertIn("odoo_search_read", {tool["name"] for tool in tools})
+        self.assertTrue(all(tool["stale"] for tool in tools))
+        # Connect again: back in service.
+        self.connect(server)
+        self.assertEqual(self.search_partner(server)["status"], "ok")
+
+    def test_wrong_issuer_is_refused(self):
+        server = self.create_server()
+        action = server.action_oauth_connect()
+        _location, params = self.sign_in(action["url"])
+        self.assertEqual(params["iss"], self.peer.url)
+        # A mix-up: the answer names another authorization server.
+        with self.assertRaisesRegex(errors.SignInFailed, "RFC 9207"):
+            self.env["mcp.server.oauth"]._complete(dict(params, iss="http://127.0.0.1:9/"))
+        connection = server._oauth_connection()
+        self.assertEqual(connection.status, "not_connected")
+        self.assertFalse(connection.access_token)
+        self.assertFalse(connection.pending_state)
+        # Refused before the code was spent: the peer granted nothing.
+        self.assertFalse(self.peer_tokens(connection))
+
+    def test_tokens_never_in_logs(self):
+        server = self.create_server()
+        with CapturedRecords() as captured:
+            connection = self.connect(server)
+            server.action_discover()
+            tokens = [connection.access_token, connection.refresh_token]
+            connection.expires_at = time.time() + 30
+            self.search_partner(server)
+            connection.invalidate_recordset()
+            tokens += [connection.access_token, connection.refresh_token]
+            self.peer.execute(
+                "mcp.oauth.token", "action_revoke", self.peer_tokens(connection), user=PEER_USER
+            )
+            self.search_partner(server)
+        secrets = [*tokens, connection.client_secret]
+        self.assertTrue(all(secrets))
+        ours, theirs = "\n".join(captured.lines()), self.peer.log()
+        self.assertIn("needs sign-in", ours)
+        self.assertIn("POST /mcp/oauth/token", theirs)
+        for secret in secrets:
+            self.assertNotIn(secret, ours)
+            self.assertNotIn(secret, theirs)
+
+    def test_company_b_cannot_use_company_a_connection(self):
+        server_a = self.create_server()
+        self.connect(server_a)
+        server_a.action_discover()
+        self.assertEqual(self.search_partner(server_a)["status"], "ok")
+        self.assert_company_b_cannot_use(
+            server_a, "odoo_search_read", {"model": "res.partner", "domain": []}
+        )
+
+    # -- per-user sign-in ---------------------------------------------------------------------
+
+    def per_user_server(self):
+        return self.create_server(name="per user", oauth_sign_in="per_user")
+
+    def connect_user(self, server, user, peer_user):
+        """``user`` connects his own account (``peer_user`` at the peer)."""
+        action = server.with_user(user).action_oauth_connect()
+        _location, params = self.peer.consent(action["url"], peer_user)
+        return self.env["mcp.server.oauth"].with_user(user)._complete(params)
+
+    def partners_seen(self, server, user):
+        found = server.with_user(user).call_tool(
+            "odoo_search_read",
+            {
+                "model": "res.partner",
+                "domain": [["name", "like", "Per-user partner of"]],
+                "fields": ["name"],
+            },
+        )
+        self.assertEqual(found["status"], "ok", found)
+        return found["text"]
+
+    def test_per_user_each_user_runs_with_his_own_account(self):
+        server = self.per_user_server()
+        first = self.connect_user(server, self.user_1, PEER_USER)
+        second = self.connect_user(server, self.user_2, PEER_USER_2)
+        self.assertEqual((first.user_id, second.user_id), (self.user_1, self.user_2))
+        self.assertNotEqual(first.access_token, second.access_token)
+        # Each call runs with the requester's account: the peer shows each his company's.
+        seen_1 = self.partners_seen(server, self.user_1)
+        self.assertIn("Per-user partner of %s" % PEER_USER[0], seen_1)
+        self.assertNotIn(PEER_USER_2[0], seen_1)
+        seen_2 = self.partners_seen(server, self.user_2)
+        self.assertIn("Per-user partner of %s" % PEER_USER_2[0], seen_2)
+        self.assertNotIn(PEER_USER[0], seen_2)
+        self.assertEqual(self.partners_seen(server, self.user_1), seen_1)
+        self.assertEqual(server.with_user(self.user_1).oauth_status, "connected")
+        # A user who has not connected is told how to: the link that connects him.
+        self.assertEqual(server.with_user(self.user_3).oauth_status, "not_connected")
+        refused = server.with_user(self.user_3).call_tool(
+            "odoo_search_read", {"model": "res.partner", "domain": []}
+        )
+        self.assertEqual(refused["status"], "error")
+        self.assertIn("needs sign-in", refused["error"])
+        link = "%s/mcp_crew/oauth/connect/%d" % (server.get_base_url(), server.id)
+        self.assertIn("connect your account at %s" % link, refused["error"])
+        # … and his missing sign-in is no failure of the server.
+        self.assertEqual(server.state, "ok")
+        self.assertFalse(server.last_error)
+        # Disconnecting is his own: the other user keeps working.
+        server.with_user(self.user_1).action_oauth_disconnect()
+        self.assertEqual(server.with_user(self.user_1).oauth_status, "not_connected")
+        self.assertIn(PEER_USER_2[0], self.partners_seen(server, self.user_2))
+
+    def test_per_user_tokens_stay_with_system_administrators(self):
+        server = self.per_user_server()
+        connection = self.connect_user(server, self.user_1, PEER_USER)
+        for user in (self.user_1, self.manager):
+            with self.assertRaises(AccessError):
+                self.env["mcp.server.oauth"].with_user(user).search([])
+            with self.assertRaises(AccessError):
+                connection.with_user(user).read(["access_token"])
+            for field in ("oauth_client_secret", "oauth_expires_at"):
+                with self.assertRaises(AccessError):
+                    server.with_user(user).read([field])
+            # Only system administrators choose how a server signs in.
+            with self.assertRaises(AccessError):
+                server.with_user(user).write({"oauth_sign_in": "shared"})
+        # A sign-in is completed only by the user who started it.
+        action = server.with_user(self.user_2).action_oauth_connect()
+        _location, params = self.peer.consent(action["url"], PEER_USER_2)
+        with self.assertRaisesRegex(errors.SignInFailed, "another user"):
+            self.env["mcp.server.oauth"].with_user(self.user_1)._complete(params)
+        with self.assertRaisesRegex(errors.SignInFailed, "another user"):
+            self.env["mcp.server.oauth"]._complete(params)
+        # The shared Connect stays the administrators'; per-user servers take no shared one.
+        shared = self.create_server(name="shared")
+        with self.assertRaises(AccessError):
+            shared.with_user(self.user_1).action_oauth_connect()
+        # Changing how it signs in forgets every user's tokens.
+        server.oauth_sign_in = "shared"
+        self.assertFalse(self.env["mcp.server.oauth"].search([("server_id", "=", server.id)]))
+
+    def test_per_user_company_b_cannot_connect_or_use_company_a_server(self):
+        server_a = self.per_user_server()
+        self.connect_user(server_a, self.user_1, PEER_USER)
+        for user in (self.manager_b, self.admin_b):
+            with self.assertRaises(AccessError):
+                server_a.with_user(user).action_oauth_connect()
+            with self.assertRaises(AccessError):
+                server_a.with_user(user).call_tool("odoo_search_read", {"model": "res.partner"})
+        # A user of both companies working in company B: his company A connection
+        # serves company A's server only.
+        self.user_1.company_ids = [(4, self.company_b.id)]
+        server_b = self.create_server(
+            name="per user B", oauth_sign_in="per_user", company_id=self.company_b.id
+        )
+        as_b = server_b.with_user(self.user_1).with_company(self.company_b)
+        self.assertEqual(as_b.oauth_status, "not_connected")
+        with self.assertRaisesRegex(errors.SignInRequired, "connect your account"):
+            as_b._engine_spec()
