@@ -40,6 +40,17 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def _addons_path():
+    """This run's addons path as odoo-bin's ``--addons-path`` accepts it: a config
+    file may list a folder holding no module (the official nightly keeps every
+    addon in ``odoo/addons``, so the Docker image's ``/opt/odoo/addons`` is empty),
+    which the command-line option refuses."""
+    paths = [path.strip() for path in config["addons_path"].split(",") if path.strip()]
+    return ",".join(
+        path for path in paths if os.path.isdir(path) and config._is_addons_path(path)
+    )
+
+
 class PeerOdoo:
     """``PeerOdoo(name).start()``: database ``name`` served at ``self.url``."""
 
@@ -52,7 +63,7 @@ class PeerOdoo:
 
     def _command(self, *args):
         """This Odoo (the test run's odoo package and options) with ``args``."""
-        options = ["--addons-path=%s" % config["addons_path"], "--data-dir=%s" % config["data_dir"]]
+        options = ["--addons-path=%s" % _addons_path(), "--data-dir=%s" % config["data_dir"]]
         if os.path.isfile(config.rcfile):
             options.insert(0, "--config=%s" % config.rcfile)
         for key in ("db_host", "db_port", "db_user"):
