@@ -396,10 +396,11 @@ class Router:
         """
         if not isinstance(message, str) or not message.strip():
             raise errors.InvalidRequest("the message is empty")
-        language, message_terms, found = analyse(message)
+        language, found = detect_language(message), entities(message)
         command = parse_tool_command(message)
         if command:
-            return self._tool_command(command, language, message_terms, found)
+            return self._tool_command(command, language, terms(message, language), found)
+        # The terms of the request as the targets spell its words (not stemmed twice).
         stemmed = _stemmed_words(self._corrected(message), language)
         message_terms = tuple(stem for stem, _word in stemmed)
         term_set = frozenset(message_terms)
@@ -650,18 +651,19 @@ class Router:
         score = sum(weight * signals[name] for name, weight in self.settings.weights)
         # Evidence count, not weighed: one stray shared word is not a match.
         signals["matched_terms"] = sum(1 for term in message_terms if term in self._counts[index])
-        if target.fallback:
-            signals["fallback"] = True
-        return Candidate(target.kind, target.ident, target.name, round(score, 4), signals)
+        return self._candidate(index, round(score, 4), signals)
 
     def _unmatched(self, index):
         """What :meth:`_score` gives a target sharing no term with the request (and
         without patterns), without computing it."""
-        target = self.targets[index]
         signals = {"bm25": 0.0, "keywords": 0.0, "examples": 0.0, "matched_terms": 0}
+        return self._candidate(index, 0.0, signals)
+
+    def _candidate(self, index, score, signals):
+        target = self.targets[index]
         if target.fallback:
             signals["fallback"] = True
-        return Candidate(target.kind, target.ident, target.name, 0.0, signals)
+        return Candidate(target.kind, target.ident, target.name, score, signals)
 
     def _qualifies(self, candidate):
         threshold = (
