@@ -61,20 +61,11 @@ class McpRunRoutingMixin(models.AbstractModel):
             client = self.env["mcp.knowledge"]._embedding_client()
             return semantic_routing.EmbeddingScorer(client)(message, crews) if client else None
 
-        def by_llm(message, crews):
-            classifier = semantic_routing.LlmClassifier(
-                functools.partial(crew_runner.complete, llm, timeout=ROUTING_CLASSIFICATION_TIMEOUT)
-            )
-            try:
-                return classifier(message, crews)
-            finally:
-                if classifier.usage:
-                    self._record_usage(classifier.usage)
-
         if step == "llm":
-            by_llm.label = semantic_routing.LlmClassifier.label
-            by_llm.judges = semantic_routing.LlmClassifier.judges
-            return by_llm
+            complete = functools.partial(
+                crew_runner.complete, llm, timeout=ROUTING_CLASSIFICATION_TIMEOUT
+            )
+            return semantic_routing.LlmClassifier(complete, on_usage=self._record_usage)
         if step == "embeddings":
             by_embeddings.label = semantic_routing.EmbeddingScorer.label
             return by_embeddings

@@ -158,17 +158,19 @@ class LlmClassifier:
     others, or ``None``.
 
     ``complete(messages)`` returns ``(reply text, usage dict)`` and raises
-    :class:`~.errors.LlmUnavailable` on failure. ``usage`` accumulates what the
-    classifications cost (the adapter records it on the run); ``last_error`` /
-    ``last_reply`` keep why the last call had no opinion.
+    :class:`~.errors.LlmUnavailable` on failure; ``on_usage(usage)``, if given,
+    hears what each classification cost (the adapter counts it on the run).
+    ``usage`` accumulates it too; ``last_error`` / ``last_reply`` keep why the
+    last call had no opinion.
     """
 
     label = "LLM classification"
     # A judgement, not a similarity: the router asks it whenever words are not clear.
     judges = True
 
-    def __init__(self, complete):
+    def __init__(self, complete, on_usage=None):
         self.complete = complete
+        self.on_usage = on_usage
         self.usage = {}
         self.last_error = None
         self.last_reply = None
@@ -184,6 +186,8 @@ class LlmClassifier:
             return None
         for key, value in (usage or {}).items():
             self.usage[key] = self.usage.get(key, 0) + value
+        if usage and self.on_usage is not None:
+            self.on_usage(usage)
         self.last_reply = reply
         index = chosen_crew(reply, crews)
         if index is None:
