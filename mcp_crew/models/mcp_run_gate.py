@@ -83,9 +83,8 @@ class McpRunGateMixin(models.AbstractModel):
         if outcome.stopped:
             state, answer, error = RunState.FAILED, None, outcome.reason
         else:
-            say = sayer(values["language"])
             state, error = RunState.DONE, None
-            answer = answers.tool_result(tool.name, outcome.text, outcome.is_error, say)
+            answer = self._tool_answer(tool, outcome, values["language"])
         run = self._open_run(
             dict(values, **self._final_values(state, values["language"], started, answer, error))
         )
@@ -188,9 +187,12 @@ class McpRunGateMixin(models.AbstractModel):
         elif outcome.stopped:
             self._set_failed(outcome.reason)
         else:
-            self._set_done(
-                answers.tool_result(tool.name, outcome.text, outcome.is_error, sayer(language)),
-            )
+            self._set_done(self._tool_answer(tool, outcome, language))
+
+    @api.model
+    def _tool_answer(self, tool, outcome, language):
+        """A run's answer to a call that ran: its result, in the request's language."""
+        return answers.tool_result(tool.name, outcome.text, outcome.is_error, sayer(language))
 
     # -- approvals ------------------------------------------------------------------
 
