@@ -472,23 +472,24 @@ class McpServer(models.Model):
             )
         return errors.SignInRequired(reason, self.name)
 
-    def _oauth_connections_by_server(self):
-        """``{server id: the connection serving the current user}`` (sudo)."""
+    def _oauth_connections_serving_user(self):
+        """``{(server id, owner): connection}`` (sudo) of the connections serving the
+        current user: the user's own (owner: his id) and the shared ones (owner:
+        False), in one search."""
         connections = (
             self.env["mcp.server.oauth"]
             .sudo()
             .search([("server_id", "in", self.ids), ("user_id", "in", [False, self.env.uid])])
         )
-        found = {(c.server_id.id, c.user_id.id): c for c in connections}
-        return {server.id: found.get((server.id, server._oauth_owner())) for server in self}
+        return {(c.server_id.id, c.user_id.id): c for c in connections}
 
     # With per-user sign-in the values are the current user's (the connections are
     # read through sudo: a sudo compute would cache them under another key).
     @api.depends_context("uid")
     def _compute_oauth_status(self):
-        by_server = self._oauth_connections_by_server()
+        found = self._oauth_connections_serving_user()
         for server in self:
-            connection = by_server.get(server.id)
+            connection = found.get((server.id, server._oauth_owner()))
             server.oauth_status = connection.status if connection else "not_connected"
             server.oauth_status_reason = connection.status_reason if connection else False
 
@@ -496,11 +497,11 @@ class McpServer(models.Model):
     def _compute_oauth_admin(self):
         # Field groups guard read(), not every path: values only for administrators.
         allowed = self.env.is_system()
-        by_server = self._oauth_connections_by_server() if allowed else {}
+        found = self._oauth_connections_serving_user() if allowed else {}
         for server in self:
-            connection = by_server.get(server.id)
+            connection = found.get((server.id, server._oauth_owner()))
             # Typed once per server: on its shared record, also with per-user sign-in.
-            typed_by = server._oauth_connection(shared=True) if allowed and server.id else None
+            typed_by = found.get((server.id, False))
             registration = (
                 dict(connection._fields["registration"].selection).get(connection.registration)
                 if connection
