@@ -75,15 +75,14 @@ class JsonCodec:
     def decode(data):
         if data[:2] == GZIP_MAGIC:
             data = gzip.decompress(data)
-        if data[:1] != STDLIB_MARK:
-            try:
-                return orjson.loads(data)
-            except orjson.JSONDecodeError:
-                # NaN or Infinity (json.dumps writes them, orjson refuses them) in
-                # an entry of a version without the mark; json.loads raises for
-                # real garbage.
-                pass
-        return json.loads(data)
+        if data[:1] == STDLIB_MARK:
+            return json.loads(data)
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            # NaN or Infinity (json.dumps writes them, orjson refuses them) in an
+            # entry of a version without the mark; json.loads raises for garbage.
+            return json.loads(data)
 
 
 def _dumps(value):
