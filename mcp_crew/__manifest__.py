@@ -13,6 +13,7 @@
         "python": [
             "mcp",
             "redis",
+            "orjson",
             "jsonschema",
             "snowballstemmer",
             "authlib",

@@ -1,8 +1,12 @@
 """The two-level cache against real Redis servers (shared and private)."""
 
+import gzip
+import json
 import logging
+import math
 import time
 
+import pytest
 import redis
 
 from mcp_crew.services.cache import JsonCodec, L1Cache, RedisL2, TieredCache
@@ -17,6 +21,33 @@ def test_codec_compresses_only_above_threshold():
     assert packed[:2] == b"\x1f\x8b" and len(packed) < 200
     assert codec.decode(codec.encode(small)) == small
     assert codec.decode(packed) == large
+
+
+def test_codec_reads_back_what_json_loads_reads():
+    codec = JsonCodec(gzip_threshold=100)
+    # orjson (the decoder) reads integers beyond 64 bits as floats and refuses
+    # NaN/Infinity: those entries are marked and read by json.loads.
+    exact = {"max": 2**64 - 1, "min": -(2**63), "ratio": 0.1, "count": 100, "big": 1e300}
+    for value, marked in (
+        (exact, False),
+        ({"max": 2**64}, True),
+        ({"min": -(2**63) - 1}, True),
+        ({"default": float("nan")}, True),
+        ({"limit": float("inf"), "pad": "z" * 200}, True),
+    ):
+        data = codec.encode(value)
+        plain = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        assert plain.startswith(b" ") is marked
+        decoded = codec.decode(data)
+        # The same text: the same values and the same types (2.0**64 == 2**64).
+        assert json.dumps(decoded) == json.dumps(value)
+
+
+def test_codec_reads_unmarked_entries_orjson_refuses():
+    # Written by a version without the mark: json.dumps writes NaN as is.
+    assert math.isnan(JsonCodec(100).decode(b'{"default":NaN}')["default"])
+    with pytest.raises(ValueError):
+        JsonCodec(100).decode(b"{broken json")
 
 
 def test_l1_expires_entries_and_stays_bounded():

@@ -167,6 +167,8 @@ def test_the_engine_counts_what_happened(engine, scope):
     spec = stdio_spec(scope)
     engine.get_catalog(spec)  # miss, miss, then a discovery
     engine.get_catalog(spec)  # l1 hit
+    engine.cache.l1.clear()
+    engine.get_catalog(spec)  # l1 miss, l2 hit
     engine.call_tool(spec, "add", {"a": 1, "b": 2})
     engine.call_tool(spec, "fail", {})
     with pytest.raises(InvalidArguments):  # refused before any call: not counted
@@ -176,8 +178,9 @@ def test_the_engine_counts_what_happened(engine, scope):
     lookups = parsed["mcp_crew_cache_requests"]
     # The second get_catalog and the three calls' tool lookups.
     assert value(lookups, level="l1", result="hit") == 4
-    assert value(lookups, level="l1", result="miss") == 1
+    assert value(lookups, level="l1", result="miss") == 2
     assert value(lookups, level="l2", result="miss") == 1
+    assert value(lookups, level="l2", result="hit") == 1
     calls = parsed["mcp_crew_tool_calls"]
     assert value(calls, tool="add", outcome="ok") == 1
     assert value(calls, tool="fail", outcome="tool_error") == 1

@@ -18,6 +18,7 @@ import re
 import threading
 import time
 
+import orjson
 import redis
 
 from .errors import RedisUnavailable
@@ -43,16 +44,28 @@ def _unavailable(err):
 
 
 GZIP_MAGIC = b"\x1f\x8b"
+# Leads the JSON that orjson would not read back exactly: JSON allows leading
+# whitespace, so every JSON reader (older workers included) still decodes it.
+STDLIB_MARK = b" "
 
 
 class JsonCodec:
-    """JSON bytes, gzip above ``gzip_threshold``; JSON never starts with 0x1f."""
+    """JSON bytes, gzip above ``gzip_threshold``; JSON never starts with 0x1f.
+
+    Decoded with orjson, twice as fast as ``json.loads`` on a catalog: every
+    catalog served from L2 is decoded. Written with ``json.dumps`` as before,
+    and marked with ``STDLIB_MARK`` when orjson would read it back otherwise
+    than ``json.loads`` (integers beyond 64 bits become floats there), so the
+    values read are always those ``json.loads`` gives.
+    """
 
     def __init__(self, gzip_threshold):
         self.gzip_threshold = gzip_threshold
 
     def encode(self, value):
-        raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        raw = _dumps(value)
+        if not _orjson_reads_back(raw):
+            raw = STDLIB_MARK + raw
         if len(raw) > self.gzip_threshold:
             # Level 5: most of level 9's ratio on JSON at a fraction of the CPU.
             return gzip.compress(raw, compresslevel=5)
@@ -62,7 +75,28 @@ class JsonCodec:
     def decode(data):
         if data[:2] == GZIP_MAGIC:
             data = gzip.decompress(data)
-        return json.loads(data)
+        if data[:1] == STDLIB_MARK:
+            return json.loads(data)
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            # NaN or Infinity (json.dumps writes them, orjson refuses them) in an
+            # entry of a version without the mark; json.loads raises for garbage.
+            return json.loads(data)
+
+
+def _dumps(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _orjson_reads_back(raw):
+    """True if orjson reads ``raw`` (from :func:`_dumps`) as ``json.loads`` does:
+    the same text again, hence the same values and types (``==`` would take
+    the float 2.0**64 for the integer 2**64)."""
+    try:
+        return _dumps(orjson.loads(raw)) == raw
+    except orjson.JSONDecodeError:
+        return False
 
 
 class L1Cache:

@@ -27,7 +27,7 @@ from .circuit import BreakerRegistry
 from .errors import ServerUnavailable, ToolNotFound
 from .loop import EngineLoop
 from .mcp_client import SessionPool, probe
-from .metrics import MetricsRecorder
+from .metrics import CACHE_METRIC, FIELD_MEMO_SIZE, MetricsRecorder
 from .validation import validate_arguments
 
 _logger = logging.getLogger(__name__)
@@ -36,6 +36,13 @@ _logger = logging.getLogger(__name__)
 # the loop itself (the coroutine's own timeout normally fires first).
 LOOP_GRACE = 2.0
 IDLE_SWEEP_INTERVAL = 60.0
+# What a catalog lookup served from each level (None: neither) counts, as the
+# (level, result) labels of mcp_crew_cache_requests_total.
+LOOKUP_RESULTS = {
+    "l1": (("l1", "hit"),),
+    "l2": (("l1", "miss"), ("l2", "hit")),
+    None: (("l1", "miss"), ("l2", "miss")),
+}
 
 
 class McpEngine:
@@ -51,6 +58,7 @@ class McpEngine:
         )
         self.cache = TieredCache(L1Cache(settings.l1_max_entries), self.l2, settings.l1_ttl)
         self.metrics = MetricsRecorder(self.l2)
+        self._lookup_counters = {}  # (scope, level) -> metrics counters (_count_lookup)
         redaction.protect(settings.metrics_token)
         redaction.protect(urlsplit(settings.redis_url or "").password)
         self.breakers = BreakerRegistry(
@@ -201,19 +209,17 @@ class McpEngine:
     # -- metrics --------------------------------------------------------------
 
     def _count_lookup(self, spec, level):
-        self.metrics.inc(
-            "mcp_crew_cache_requests_total",
-            spec.scope,
-            level="l1",
-            result="hit" if level == "l1" else "miss",
-        )
-        if level != "l1":
-            self.metrics.inc(
-                "mcp_crew_cache_requests_total",
-                spec.scope,
-                level="l2",
-                result="hit" if level == "l2" else "miss",
+        # Every catalog lookup counts: its series are looked up once per company
+        # and outcome, and added to under one lock.
+        counters = self._lookup_counters.get((spec.scope, level))
+        if counters is None:
+            if len(self._lookup_counters) >= FIELD_MEMO_SIZE:
+                self._lookup_counters.clear()
+            counters = self._lookup_counters[(spec.scope, level)] = tuple(
+                self.metrics.counter(CACHE_METRIC, spec.scope, level=name, result=result)
+                for name, result in LOOKUP_RESULTS[level]
             )
+        self.metrics.add(counters)
 
     def _observe_discovery(self, spec, started, outcome):
         self.metrics.observe(

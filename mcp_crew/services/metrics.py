@@ -93,7 +93,7 @@ SPECS = {
 }
 
 
-# Label sets whose counter field inc() remembers (beyond, it starts over).
+# Label sets whose series counter() remembers (beyond, it starts over).
 FIELD_MEMO_SIZE = 4096
 
 
@@ -121,22 +121,37 @@ class MetricsRecorder:
         self._lock = threading.Lock()
         self._pending = collections.defaultdict(float)  # (scope, field) -> delta
         self._series = collections.defaultdict(set)  # metric -> label sets seen
-        self._fields = {}  # (name, scope, *labels) -> counter field
+        self._counters = {}  # (name, scope, *labels) -> (scope, field), a key of _pending
 
     # -- recording --------------------------------------------------------------
 
     def inc(self, name, scope, value=1.0, **labels):
         """Add ``value`` to counter ``name`` of ``scope``'s company (a CacheScope)."""
-        # Every catalog lookup counts: the field of a label set is worked out
-        # once (a series, once seen, keeps its name: _series only grows).
+        self.add((self.counter(name, scope, **labels),), value)
+
+    def counter(self, name, scope, **labels):
+        """The series of counter ``name`` with ``labels`` in ``scope``, for :meth:`add`.
+
+        A hot caller may keep it: a series, once seen, keeps its name
+        (``_series`` only grows).
+        """
+        # Every catalog lookup counts: the series of a label set is worked out once.
         key = (name, scope, *labels.items())
-        field = self._fields.get(key)
-        if field is None:
-            if len(self._fields) >= FIELD_MEMO_SIZE:
-                self._fields.clear()
+        counter = self._counters.get(key)
+        if counter is None:
+            if len(self._counters) >= FIELD_MEMO_SIZE:
+                self._counters.clear()
             field = sample_name(name, self._bounded(SPECS[name], scope, labels))
-            self._fields[key] = field
-        self._add(scope, field, value)
+            counter = self._counters[key] = (scope, field)
+        return counter
+
+    def add(self, counters, value=1.0):
+        """Add ``value`` to each of ``counters`` (from :meth:`counter`), under one lock."""
+        # Never flushes: Redis stays off the request path (the engine's loop
+        # flushes every flush_interval, a scrape flushes first).
+        with self._lock:
+            for counter in counters:
+                self._pending[counter] += value
 
     def observe(self, name, scope, seconds, **labels):
         spec = SPECS[name]
@@ -166,12 +181,6 @@ class MetricsRecorder:
                 )
             seen.add(ordered)
         return ordered
-
-    def _add(self, scope, field, value):
-        # Never flushes: Redis stays off the request path (the engine's loop
-        # flushes every flush_interval, a scrape flushes first).
-        with self._lock:
-            self._pending[(scope, field)] += value
 
     # -- sharing ------------------------------------------------------------------
 
