@@ -63,6 +63,7 @@ def broken_output_handlers():
 def build_server(name, filler, page_size, list_delay, broken_output=False):
     server = Server(name, version="1.2.3", instructions="Test server for mcp_crew")
     dynamic = []
+    broken_tools = broken_output_tools() if broken_output else []
 
     def tools():
         base = [
@@ -132,9 +133,7 @@ def build_server(name, filler, page_size, list_delay, broken_output=False):
             )
             for i in range(filler)
         ]
-        if broken_output:
-            base += broken_output_tools()
-        return base + list(dynamic)
+        return base + broken_tools + list(dynamic)
 
     @server.list_tools()
     async def list_tools(request: types.ListToolsRequest) -> types.ListToolsResult:
@@ -168,9 +167,8 @@ def build_server(name, filler, page_size, list_delay, broken_output=False):
         "add": lambda arguments: {"sum": arguments["a"] + arguments["b"]},
         "delete_record": lambda arguments: text("deleted %s" % arguments["record_id"]),
         "fail": fail,
+        **(broken_output_handlers() if broken_output else {}),
     }
-    if broken_output:
-        handlers.update(broken_output_handlers())
     async_handlers = {"add_tool": add_tool, "sleep": sleep}
 
     @server.call_tool(validate_input=False)
