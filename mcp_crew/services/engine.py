@@ -187,9 +187,7 @@ class McpEngine:
         problem = None
         if not result.isError:
             problem = structured_result_problem(tool.get("output_schema"), result.structuredContent)
-        self._observe_call(
-            spec, name, started, "tool_error" if result.isError or problem else "ok"
-        )
+        self._observe_call(spec, name, started, "tool_error" if result.isError or problem else "ok")
         return _result_to_dict(result, time.perf_counter() - started, name, problem)
 
     def test_connection(self, spec):
