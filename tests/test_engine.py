@@ -218,6 +218,24 @@ def test_call_tool_returns_content_structured_content_and_tool_errors(engine, sc
     assert engine.breakers.get(spec).state == "closed"
 
 
+def test_a_result_that_breaks_its_output_schema_is_an_error_result(engine, scope):
+    spec = stdio_spec(scope, 1, "--broken-output")
+    text = engine.call_tool(spec, "sum_as_text", {})
+    assert text["is_error"] is True
+    assert text["text"] == (
+        "Tool sum_as_text answered, but its structured content does not fit its output "
+        "schema: sum 'three' is not of type 'integer'."
+    )
+    assert text["structured_content"] == {"sum": "three"}  # kept, for whoever inspects it
+    missing = engine.call_tool(spec, "sum_unstructured", {})
+    assert missing["is_error"] is True
+    assert "declares an output schema but returned no structured content" in missing["text"]
+    # The tool's fault, not the server's: the session and the circuit stay as they were.
+    assert engine.call_tool(spec, "add", {"a": 1, "b": 2})["structured_content"] == {"sum": 3}
+    assert engine.breakers.get(spec).state == "closed"
+    assert len(engine.pool) == 1
+
+
 def test_calls_reuse_one_session(engine, scope):
     spec = stdio_spec(scope, 1)
     engine.call_tool(spec, "echo", {"text": "one"})

@@ -154,7 +154,11 @@ class McpRun(models.Model):
     @api.depends("state")
     def _compute_is_success(self):
         for run in self:
-            run.is_success = 1 if run.state == RunState.DONE else 0
+            run.is_success = self._success_flag(run.state)
+
+    @api.model
+    def _success_flag(self, state):
+        return 1 if state == RunState.DONE else 0
 
     @api.depends("message")
     def _compute_display_title(self):

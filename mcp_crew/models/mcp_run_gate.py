@@ -85,11 +85,18 @@ class McpRunGateMixin(models.AbstractModel):
         else:
             state, error = RunState.DONE, None
             answer = self._tool_answer(tool, outcome, values["language"])
-        run = self._open_run(
-            dict(values, **self._final_values(state, values["language"], started, answer, error))
-        )
+        final = self._final_values(state, values["language"], started, answer, error)
+        # Stored computes given as the ORM would compute them (the run's success
+        # flag, the step's company: its run's), which spares create() computing
+        # them on a draft record: a fifth of the insert's cost.
+        run = self._open_run(dict(values, **final, is_success=self._success_flag(state)))
         with redaction.log_context(run=run.id, company=run.company_id.id):
-            run._add_step(**self._step_values(tool, arguments), **recorded)
+            run._add_step(
+                **self._step_values(tool, arguments),
+                **recorded,
+                sequence=1,
+                company_id=values["company_id"],
+            )
             run._count_finished(state)
         return run, outcome
 

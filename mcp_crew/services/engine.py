@@ -26,9 +26,9 @@ from .cache import JsonCodec, L1Cache, RedisL2, TieredCache
 from .circuit import BreakerRegistry
 from .errors import ServerUnavailable, ToolNotFound
 from .loop import EngineLoop
-from .mcp_client import SessionPool, probe
+from .mcp_client import SessionPool, probe, send_tool_call
 from .metrics import CACHE_METRIC, FIELD_MEMO_SIZE, MetricsRecorder
-from .validation import validate_arguments
+from .validation import structured_result_problem, validate_arguments
 
 _logger = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class McpEngine:
             result = self._run(
                 spec,
                 self.pool.request(
-                    spec, "tools/call %s" % name, lambda s: s.call_tool(name, arguments)
+                    spec, "tools/call %s" % name, lambda s: send_tool_call(s, name, arguments)
                 ),
             )
         except ServerUnavailable:
@@ -190,8 +190,13 @@ class McpEngine:
             self._observe_call(spec, name, started, "failed")
             raise
         breaker.record_success()
-        self._observe_call(spec, name, started, "tool_error" if result.isError else "ok")
-        return _result_to_dict(result, time.perf_counter() - started)
+        # A result that breaks the tool's own output schema is the tool's error,
+        # not the server's unavailability: the breaker counts the call a success.
+        problem = None
+        if not result.isError:
+            problem = structured_result_problem(tool.get("output_schema"), result.structuredContent)
+        self._observe_call(spec, name, started, "tool_error" if result.isError or problem else "ok")
+        return _result_to_dict(result, time.perf_counter() - started, name, problem)
 
     def test_connection(self, spec):
         """Fresh connection, initialize and ping: ``{name, version, ..., ping_ms}``."""
@@ -336,13 +341,17 @@ def _view(entry, source, error=None):
     }
 
 
-def _result_to_dict(result, elapsed):
+def _result_to_dict(result, elapsed, name, problem=None):
+    """The engine's result dict; ``problem``: why the result breaks the tool's
+    output schema, which makes it an error result that says so."""
     content = [block.model_dump(mode="json", exclude_none=True) for block in result.content]
     text = "\n".join(block["text"] for block in content if block.get("type") == "text")
+    if problem:
+        text = "Tool %s answered, but %s." % (name, problem)
     return {
         "content": content,
         "structured_content": result.structuredContent,
-        "is_error": bool(result.isError),
+        "is_error": bool(result.isError or problem),
         "text": text,
         "latency_ms": round(elapsed * 1000, 2),
     }

@@ -119,6 +119,26 @@ async def open_transport(spec, network_policy=None):
             yield read, write
 
 
+async def send_tool_call(session, name, arguments):
+    """Send ``tools/call`` and return the ``CallToolResult`` as the server sent it.
+
+    Not ``ClientSession.call_tool``: it checks structured content with
+    ``jsonschema.validate``, which checks the output schema itself again on
+    every call (a fifth of a fast call's time), and lists the server's tools on
+    a session's first call to learn that schema. The engine checks the result
+    against the catalog's output schema with a validator compiled once
+    (:func:`.validation.structured_result_problem`).
+    """
+    return await session.send_request(
+        types.ClientRequest(
+            types.CallToolRequest(
+                params=types.CallToolRequestParams(name=name, arguments=arguments)
+            )
+        ),
+        types.CallToolResult,
+    )
+
+
 class ManagedSession:
     """One connected, initialized ``ClientSession`` kept open in its own task."""
 

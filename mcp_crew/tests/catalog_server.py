@@ -6,7 +6,9 @@ or ``python catalog_server.py sse --port 8765`` (legacy SSE at /sse).
 
 Options shape what discovery sees: ``--filler N`` extra tools, ``--page-size K``
 to paginate every listing, ``--list-delay S`` to slow every listing (parallel
-discovery tests), ``--name`` for the server name.
+discovery tests), ``--name`` for the server name, ``--broken-output`` for two
+tools whose results break their own output schema (the SDK's server checks
+results it builds, not a ``CallToolResult`` a handler returns as it is).
 """
 
 import argparse
@@ -29,9 +31,39 @@ def page(items, request, page_size):
     return items[start:end], (str(end) if end < len(items) else None)
 
 
-def build_server(name, filler, page_size, list_delay):
+SUM_SCHEMA = {"type": "object", "properties": {"sum": {"type": "integer"}}, "required": ["sum"]}
+
+
+def broken_output_tools():
+    """Tools that declare :data:`SUM_SCHEMA` and answer something else."""
+    return [
+        types.Tool(
+            name=name,
+            description=description,
+            inputSchema={"type": "object", "properties": {}},
+            outputSchema=SUM_SCHEMA,
+        )
+        for name, description in (
+            ("sum_as_text", "Answers its sum as a string"),
+            ("sum_unstructured", "Answers text only"),
+        )
+    ]
+
+
+def broken_output_handlers():
+    def answer(structured):
+        return lambda _arguments: types.CallToolResult(
+            content=[types.TextContent(type="text", text="three")],
+            structuredContent=structured,
+        )
+
+    return {"sum_as_text": answer({"sum": "three"}), "sum_unstructured": answer(None)}
+
+
+def build_server(name, filler, page_size, list_delay, broken_output=False):
     server = Server(name, version="1.2.3", instructions="Test server for mcp_crew")
     dynamic = []
+    broken_tools = broken_output_tools() if broken_output else []
 
     def tools():
         base = [
@@ -54,11 +86,7 @@ def build_server(name, filler, page_size, list_delay):
                     "required": ["a", "b"],
                     "additionalProperties": False,
                 },
-                outputSchema={
-                    "type": "object",
-                    "properties": {"sum": {"type": "integer"}},
-                    "required": ["sum"],
-                },
+                outputSchema=SUM_SCHEMA,
                 annotations=types.ToolAnnotations(
                     readOnlyHint=True, idempotentHint=True, openWorldHint=False
                 ),
@@ -105,7 +133,7 @@ def build_server(name, filler, page_size, list_delay):
             )
             for i in range(filler)
         ]
-        return base + list(dynamic)
+        return base + broken_tools + list(dynamic)
 
     @server.list_tools()
     async def list_tools(request: types.ListToolsRequest) -> types.ListToolsResult:
@@ -139,6 +167,7 @@ def build_server(name, filler, page_size, list_delay):
         "add": lambda arguments: {"sum": arguments["a"] + arguments["b"]},
         "delete_record": lambda arguments: text("deleted %s" % arguments["record_id"]),
         "fail": fail,
+        **(broken_output_handlers() if broken_output else {}),
     }
     async_handlers = {"add_tool": add_tool, "sleep": sleep}
 
@@ -253,8 +282,11 @@ def main():
     parser.add_argument("--filler", type=int, default=0)
     parser.add_argument("--page-size", type=int, default=0)
     parser.add_argument("--list-delay", type=float, default=0.0)
+    parser.add_argument("--broken-output", action="store_true")
     args = parser.parse_args()
-    server = build_server(args.name, args.filler, args.page_size, args.list_delay)
+    server = build_server(
+        args.name, args.filler, args.page_size, args.list_delay, args.broken_output
+    )
     if args.transport == "stdio":
         anyio.run(run_stdio, server)
     elif args.transport == "http":

@@ -46,9 +46,7 @@ def _addons_path():
     addon in ``odoo/addons``, so the Docker image's ``/opt/odoo/addons`` is empty),
     which the command-line option refuses."""
     paths = [path.strip() for path in config["addons_path"].split(",") if path.strip()]
-    return ",".join(
-        path for path in paths if os.path.isdir(path) and config._is_addons_path(path)
-    )
+    return ",".join(path for path in paths if os.path.isdir(path) and config._is_addons_path(path))
 
 
 class PeerOdoo:
