@@ -133,8 +133,8 @@ class McpCrew(models.Model):
         )
 
     def _crew_spec(self, tools):
-        """The engine's :class:`~.services.crew_runner.CrewSpec`; ``tools`` the company's
-        usable :class:`ToolSpec` objects by ``mcp.tool`` id."""
+        """The engine's :class:`~.services.crew_runner.CrewSpec`; ``tools`` the asking
+        company's usable ``mcp.tool`` records (see :meth:`McpAgent._offered_tools`)."""
         self.ensure_one()
         agents = self.agent_ids.sorted("sequence")
         index = {agent.id: position for position, agent in enumerate(agents)}
@@ -184,13 +184,16 @@ class McpAgent(models.Model):
     backstory = fields.Text(translate=True)
     use_all_tools = fields.Boolean(
         default=False,
-        help="Use every enabled tool of the asking company's MCP servers instead of a list.",
+        help="Offer every enabled tool of the asking company's MCP servers that needs no "
+        "approval. Tools that need approval (destructive, or set to Requires Approval by "
+        "an admin) reach the agent only when listed in Tools.",
     )
     tool_ids = fields.Many2many(
         "mcp.tool",
         string="Tools",
         domain="[('server_id.active', '=', True)]",
-        help="Tools from the discovered catalog this agent may call.",
+        help="Tools from the discovered catalog this agent may call. A tool that needs "
+        "approval reaches the agent only if listed here, even with Use All Tools.",
     )
     knowledge_types = fields.Char(
         help="Knowledge types the agent reads before working, comma-separated "
@@ -221,17 +224,25 @@ class McpAgent(models.Model):
     def _knowledge_type_list(self):
         return split_items(self.knowledge_types)
 
+    def _offered_tools(self, tools):
+        """The tools of ``tools`` (the asking company's usable ``mcp.tool`` records)
+        this agent is offered: those listed in its Tools and, with *use all tools*,
+        every other one that needs no approval. Least privilege: the gate would hold
+        a destructive call, but an agent should never be handed a tool that needs
+        approval unless someone chose it for this agent."""
+        self.ensure_one()
+        listed = tools & self.tool_ids
+        if not self.use_all_tools:
+            return listed
+        return tools.filtered(lambda tool: tool in listed or not tool._needs_approval())
+
     def _agent_spec(self, tools):
         self.ensure_one()
-        if self.use_all_tools:
-            idents = tuple(tools)
-        else:
-            idents = tuple(str(tool.id) for tool in self.tool_ids if str(tool.id) in tools)
         return crew_runner.AgentSpec(
             role=self.role,
             goal=self.goal,
             backstory=self.backstory or "",
-            tools=idents,
+            tools=tuple(str(tool.id) for tool in self._offered_tools(tools)),
             allow_delegation=self.allow_delegation,
             max_iterations=self.max_iterations,
         )

@@ -48,17 +48,18 @@ class McpRunCrewMixin(models.AbstractModel):
         if llm is None:
             return self._set_failed(_("No LLM is configured."))
         tool_records = self._company_tools()
-        specs = {str(tool.id): tool._tool_spec() for tool in tool_records}
-        by_ident = {str(tool.id): tool for tool in tool_records}
         crew = self.crew_id.sudo()
-        spec = crew._crew_spec(specs)
+        spec = crew._crew_spec(tool_records)
+        # The engine and the gate know only the tools some agent is offered.
+        offered = {ident for agent in spec.agents for ident in agent.tools}
+        by_ident = {str(tool.id): tool for tool in tool_records if str(tool.id) in offered}
         knowledge = self._crew_knowledge(crew)
         gate = OdooToolGate(self, by_ident, agent_role=crew.name)
         memory = self._tool_calling_memory()
         try:
             result = crew_runner.run_crew(
                 _with_placeholders(spec),
-                specs.values(),
+                [tool._tool_spec() for tool in by_ident.values()],
                 llm,
                 {"request": self.message, "context": self._crew_context(knowledge)},
                 gate,

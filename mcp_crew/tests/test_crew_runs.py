@@ -157,6 +157,22 @@ class TestCrewRuns(RunCase):
         self.assertEqual(run_queued_runs(self.Run), 0)
         self.assertEqual(len(self.chat_requests()), calls)  # the LLM heard nothing more
 
+    def test_an_agent_cannot_call_a_tool_it_was_not_offered(self):
+        crew = self.crew.copy({"code": "all_tools"})
+        crew.agent_ids.write({"use_all_tools": True, "tool_ids": [(5,)]})
+        result = self.ask("Delete record 9", {"crew": "all_tools"})
+        run = self.run_of(result)
+        # The model asks for the destructive tool it was not given, then answers.
+        self.queue_tool_call(self.tool["delete_record"], {"record_id": 9})
+        self.fake.queue_chat({"content": "I cannot delete records."})
+        run_queued_runs(self.Run)
+        self.assertEqual((run.state, run.answer), (RunState.DONE, "I cannot delete records."))
+        offered = {tool["function"]["name"] for tool in self.chat_requests()[0]["tools"]}
+        self.assertIn(self.tool["add"]._tool_spec().function_name, offered)
+        self.assertNotIn(self.tool["delete_record"]._tool_spec().function_name, offered)
+        # Nothing reached the gate: no step, no approval request.
+        self.assertFalse(run.step_ids.filtered(lambda s: s.kind == "tool"))
+
     def test_a_failing_llm_fails_the_run_without_leaking_the_key(self):
         run = self.ask_crew("Quanto é 1 + 1?")
         self.fake.set_failure(status=401)  # the fake echoes the Authorization header

@@ -59,8 +59,7 @@ class TestCrewRecords(McpCrewCase):
         server.action_discover()
         add = server.tool_ids.filtered(lambda tool: tool.name == "add")
         self.researcher.tool_ids = add
-        tools = {str(tool.id): tool._tool_spec() for tool in server.tool_ids}
-        spec = self.crew._crew_spec(tools)
+        spec = self.crew._crew_spec(server.tool_ids)
         self.assertEqual(spec.process, "sequential")
         self.assertEqual([agent.role for agent in spec.agents], ["Researcher", "Writer"])
         self.assertEqual(spec.agents[0].tools, (str(add.id),))
@@ -68,9 +67,30 @@ class TestCrewRecords(McpCrewCase):
         self.assertTrue(spec.agents[1].allow_delegation)
         self.assertEqual([(task.agent, task.context) for task in spec.tasks], [(0, ()), (1, (0,))])
         spec.validate()
+        self.assertEqual(add._tool_spec().input_schema["required"], ["a", "b"])
+        # Only the asking company's tools count: a listed tool it does not have is left out.
+        self.assertEqual(self.crew._crew_spec(server.tool_ids - add).agents[0].tools, ())
+
+    def test_use_all_tools_offers_only_tools_that_need_no_approval(self):
+        server = self.create_stdio_server("least privilege")
+        server.action_discover()
+        tool = {tool.name: tool for tool in server.tool_ids}
+        tool["echo"].requires_approval = True  # flagged by an admin
+        self.assertTrue(tool["delete_record"].destructive_hint)  # declared by the server
+        safe = server.tool_ids - tool["delete_record"] - tool["echo"]
+        self.assertIn(tool["add"], safe)
+
+        def offered():
+            idents = self.crew._crew_spec(server.tool_ids).agents[1].tools
+            return self.env["mcp.tool"].browse([int(ident) for ident in idents])
+
         self.writer.use_all_tools = True
-        self.assertEqual(set(self.crew._crew_spec(tools).agents[1].tools), set(tools))
-        self.assertEqual(tools[str(add.id)].input_schema["required"], ["a", "b"])
+        self.assertEqual(offered(), safe)
+        # Listing a tool that needs approval is how an agent gets it.
+        self.writer.tool_ids = tool["delete_record"]
+        self.assertEqual(offered(), safe | tool["delete_record"])
+        self.writer.use_all_tools = False
+        self.assertEqual(offered(), tool["delete_record"])
 
     def test_invalid_crews_are_refused(self):
         with self.assertRaisesRegex(ValidationError, "Unknown knowledge types: recipes"):
@@ -100,7 +120,7 @@ class TestCrewRecords(McpCrewCase):
         for crew in crews:
             self.assertFalse(crew.company_id)
             self.assertTrue(crew.agent_ids and crew.task_ids and crew.example_requests)
-            crew._crew_spec({}).validate()
+            crew._crew_spec(self.env["mcp.tool"]).validate()
             self.assertTrue(crew._routing_target().keywords)
 
     def test_a_copied_crew_has_its_own_agents_and_tasks(self):
@@ -116,11 +136,11 @@ class TestCrewRecords(McpCrewCase):
         # The original is untouched.
         self.assertEqual(self.write.context_task_ids, self.find)
         self.assertEqual(len(self.crew.task_ids), 2)
-        copy._crew_spec({}).validate()
+        copy._crew_spec(self.env["mcp.tool"]).validate()
 
     def test_the_default_crew_takes_what_no_other_crew_claims(self):
         general = self.env.ref("mcp_crew.crew_general")
         self.assertTrue(general.routing_fallback)
         self.assertFalse(general.company_id)
-        general._crew_spec({}).validate()
+        general._crew_spec(self.env["mcp.tool"]).validate()
         self.assertTrue(general._routing_target(fallback=True).fallback)

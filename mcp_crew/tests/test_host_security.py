@@ -394,7 +394,7 @@ class TestHostAndSecrets(HttpCase):
             "WHERE table_name = 'mcp_register_odoo' AND column_name = 'api_key'"
         )
         self.assertFalse(self.env.cr.fetchall(), "the key has no column")
-        server = self.env["mcp.server"].browse(action["res_id"])
+        server = self.env["mcp.server"].browse(action["params"]["next"]["res_id"])
         self.assertEqual(server.sudo().param_ids.secret_value, "Bearer %s" % key)
         self.assertEqual(server.state, "ok")
 

@@ -230,7 +230,7 @@ class TestMcpEndpoint(HttpCase):
             wizard.create({"api_key": "nope"}).action_register()
         self.assertFalse(self.env["mcp.server"].search([("kind", "=", "erp")]))
         action = wizard.create({"api_key": self.keys[self.user_a]}).action_register()
-        server = self.env["mcp.server"].browse(action["res_id"])
+        server = self.env["mcp.server"].browse(action["params"]["next"]["res_id"])
         self.assertEqual(
             (server.kind, server.transport, server.state), ("erp", "streamable_http", "ok")
         )

@@ -154,7 +154,7 @@ class TestSecurityRoles(HttpCase):
         )
         wizard = self.env["mcp.register.odoo"].with_user(self.manager_a)
         action = wizard.create({"api_key": self.keys[self.manager_a]}).action_register()
-        odoo_server = self.env["mcp.server"].browse(action["res_id"])
+        odoo_server = self.env["mcp.server"].browse(action["params"]["next"]["res_id"])
         # Inside a request the test server could not answer its own /mcp: the
         # public method is called as the user, the way execute_kw calls it.
         result = odoo_server.with_user(self.user_a).call_tool(

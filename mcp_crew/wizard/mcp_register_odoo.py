@@ -1,7 +1,10 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 
 from ..controllers.mcp import API_KEY_SCOPE
+
+# The shipped "Odoo operations" crew's agent, which updates and confirms records.
+ERP_OPERATOR = "mcp_crew.agent_odoo_operations_operator"
 
 
 class McpRegisterOdoo(models.TransientModel):
@@ -12,6 +15,9 @@ class McpRegisterOdoo(models.TransientModel):
     When the wizard is saved, the key is checked and goes straight into the
     new server's secret ``Authorization`` header (``mcp.server.secret``, for
     system administrators only).
+
+    After discovery, the shipped ERP operator agent is granted the new tools
+    that need approval (:meth:`_grant_erp_operator`), and the toast names them.
     """
 
     _name = "mcp.register.odoo"
@@ -75,11 +81,40 @@ class McpRegisterOdoo(models.TransientModel):
         self.ensure_one()
         if not self.server_id:
             raise UserError(_("Enter an API key."))
-        self.server_id.action_discover()
-        return {
+        server = self.server_id
+        # The discovery's toast (why it failed, or what it found), then the server's form.
+        action = server.action_discover()
+        action["params"]["next"] = {
             "type": "ir.actions.act_window",
             "res_model": "mcp.server",
-            "res_id": self.server_id.id,
+            "res_id": server.id,
             "view_mode": "form",
             "target": "current",
         }
+        granted = server.state == "ok" and self._grant_erp_operator()
+        if granted:
+            action["params"]["message"] += " " + _(
+                "Tools that need approval, granted to the ERP operator (each call still "
+                "waits for an approver): %(tools)s.",
+                tools=", ".join(granted.mapped("name")),
+            )
+            action["params"]["sticky"] = True  # the admin reads what was granted
+        return action
+
+    def _grant_erp_operator(self):
+        """List in the ERP operator's Tools the tools just discovered that need
+        approval (``odoo_write``, ``odoo_call_method``, glue modules' confirmations);
+        returns them. "Use all tools" offers none of those (least privilege), and
+        they are discovered per company, so no data file can list them.
+
+        Listing a tool does not bypass the gate: each call still waits for an
+        approver. The agent is shared by every company, but a run is offered only
+        its own company's tools, so no other company is handed these. Written as
+        the user, with the rights that edit the agent's Tools by hand.
+        """
+        agent = self.env.ref(ERP_OPERATOR, raise_if_not_found=False)
+        tools = self.server_id.tool_ids.filtered(lambda tool: tool._needs_approval())
+        if not agent or not tools:
+            return self.env["mcp.tool"]
+        agent.write({"tool_ids": [Command.link(tool.id) for tool in tools]})
+        return tools
