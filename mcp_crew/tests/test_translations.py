@@ -38,7 +38,12 @@ class TestTranslations(TransactionCase):
                     "no longer exported": sorted(template - exported),
                 }
         self.assertIn("mcp_crew", self.addons)
-        self.assertEqual(stale, {}, "re-export the templates (odoo-bin --i18n-export)")
+        self.assertEqual(
+            stale,
+            {},
+            "run `make i18n` (re-exports the templates, merges pt_BR.po), then translate"
+            " the msgstr it leaves empty in pt_BR.po",
+        )
 
     def test_pt_br_translates_every_string_of_the_templates(self):
         # PoFileReader merges the .pot into pt_BR.po, as Odoo does when it loads
@@ -49,7 +54,11 @@ class TestTranslations(TransactionCase):
             translated = self.po_strings(addon, "pt_BR.po", translated_only=True)
             if template - translated:
                 untranslated[addon] = sorted(template - translated)
-        self.assertEqual(untranslated, {})
+        self.assertEqual(
+            untranslated,
+            {},
+            "translate these in <addon>/i18n/pt_BR.po (`make i18n` gives each an empty msgstr)",
+        )
 
     def test_translations_reach_the_user(self):
         # What installing pt_BR does (base.language.install), for mcp_crew only.
