@@ -15,7 +15,7 @@ BUILD_PACKAGES := gcc libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-d
 # Every Odoo addon of the repository: the core and its glue modules.
 ADDONS := $(patsubst %/__manifest__.py,%,$(wildcard */__manifest__.py))
 
-.PHONY: test setup services engine-test lint odoo-test bench bench-methods e2e-llm docker-smoke clean
+.PHONY: test setup services engine-test lint odoo-test i18n bench bench-methods e2e-llm docker-smoke clean
 
 test: setup services engine-test lint odoo-test
 
@@ -56,6 +56,11 @@ lint:
 # of ODOO_SOURCE, unpacked into .odoo. `make odoo-test ADDONS=mcp_crew_crm` tests one addon.
 odoo-test: setup services
 	ADDONS="$(ADDONS)" tools/odoo-test.sh
+
+# Each addon's i18n/<addon>.pot re-exported by Odoo from a scratch database, its pt_BR.po
+# merged with it (tools/i18n-export.sh): then translate the msgstr it leaves empty.
+i18n: setup services
+	ADDONS="$(ADDONS)" tools/i18n-export.sh
 
 bench: setup services
 	$(PY) bench/bench_discovery.py

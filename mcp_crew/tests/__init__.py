@@ -30,4 +30,5 @@ else:
         test_secret_logs,
         test_security_roles,
         test_settings_page,
+        test_translations,
     )

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make i18n`: re-export each addon's i18n/<addon>.pot with Odoo's exporter and merge
+# its .po files (pt_BR) with it, then list the strings left to translate.
+#
+# On a scratch database with the addons installed without demo data (dropped at the
+# end, also on failure): `odoo-bin --i18n-export` per addon, the template that
+# mcp_crew's TestTranslations compares with the code; tools/i18n_merge.py writes it
+# and the .po files in the order and wrapping Odoo writes them, keeping each file's
+# header and every translation whose msgid is still exported.
+#
+# Odoo: tools/ensure-odoo.sh (ODOO_BIN, or ODOO_SOURCE unpacked into .odoo).
+# ADDONS: the addons to export (default: every folder with a manifest).
+# ODOO_ARGS: extra odoo-bin arguments (-c odoo.conf, db options).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+odoo=$("$root/tools/ensure-odoo.sh")
+# .odoo may be a symlink shared with other checkouts, and its addons-path names Odoo's
+# folders through whichever checkout wrote it last: reach them through this one.
+addons_path=$(sed "s#[^,]*/\.odoo/#$root/.odoo/#g" "$root/.odoo/addons-path")
+addons_path=${addons_path:+$addons_path,}$root
+addons_here=${ADDONS:-$(cd "$root" && for manifest in */__manifest__.py; do dirname "$manifest"; done)}
+modules=$(echo "$addons_here" | tr ' ' '\n' | grep . | paste -sd, -)
+
+db=mcp_crew_i18n_$$
+exported=$(mktemp -d)
+cleanup() {
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    # The attachments of the install (the default data dir; a -c config's is left alone).
+    rm -rf "$exported" "${XDG_DATA_HOME:-$HOME/.local/share}/Odoo/filestore/$db"
+}
+trap cleanup EXIT
+
+run_odoo() {
+    # shellcheck disable=SC2086
+    $odoo ${ODOO_ARGS:-${PGHOST:+--db_host=$PGHOST}} --addons-path="$addons_path" -d "$db" \
+        --stop-after-init --log-level=warn "$@"
+}
+echo "=== Installing $modules without demo data on a scratch database $db"
+run_odoo -i "$modules" --without-demo=all
+for addon in $addons_here; do
+    echo "=== Exporting $addon"
+    run_odoo --i18n-export="$exported/$addon.pot" --modules="$addon"
+done
+# shellcheck disable=SC2086
+"${VENV:-$root/.venv}/bin/python" "$root/tools/i18n_merge.py" "$exported" "$root" $addons_here
