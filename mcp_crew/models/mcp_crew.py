@@ -132,9 +132,10 @@ class McpCrew(models.Model):
             ),
         )
 
-    def _crew_spec(self, tools):
+    def _crew_spec(self, tools, requested=None):
         """The engine's :class:`~.services.crew_runner.CrewSpec`; ``tools`` the asking
-        company's usable ``mcp.tool`` records (see :meth:`McpAgent._offered_tools`)."""
+        company's usable ``mcp.tool`` records, ``requested`` the tool the request named
+        (see :meth:`McpAgent._offered_tools`)."""
         self.ensure_one()
         agents = self.agent_ids.sorted("sequence")
         index = {agent.id: position for position, agent in enumerate(agents)}
@@ -143,7 +144,7 @@ class McpCrew(models.Model):
         return crew_runner.CrewSpec(
             name=self.name,
             process=self.process,
-            agents=tuple(agent._agent_spec(tools) for agent in agents),
+            agents=tuple(agent._agent_spec(tools, requested) for agent in agents),
             tasks=tuple(
                 crew_runner.TaskSpec(
                     description=task.description,
@@ -224,25 +225,28 @@ class McpAgent(models.Model):
     def _knowledge_type_list(self):
         return split_items(self.knowledge_types)
 
-    def _offered_tools(self, tools):
+    def _offered_tools(self, tools, requested=None):
         """The tools of ``tools`` (the asking company's usable ``mcp.tool`` records)
         this agent is offered: those listed in its Tools and, with *use all tools*,
-        every other one that needs no approval. Least privilege: the gate would hold
-        a destructive call, but an agent should never be handed a tool that needs
-        approval unless someone chose it for this agent."""
+        every other one that needs no approval, and ``requested`` (the tool a request
+        named, handed to the default crew). Least privilege: the gate would hold a
+        destructive call, but an agent should never be handed a tool that needs
+        approval unless someone chose it: an administrator for this agent, or the
+        requester for this run."""
         self.ensure_one()
         listed = tools & self.tool_ids
         if not self.use_all_tools:
             return listed
-        return tools.filtered(lambda tool: tool in listed or not tool._needs_approval())
+        chosen = listed | (tools & requested) if requested else listed
+        return tools.filtered(lambda tool: tool in chosen or not tool._needs_approval())
 
-    def _agent_spec(self, tools):
+    def _agent_spec(self, tools, requested=None):
         self.ensure_one()
         return crew_runner.AgentSpec(
             role=self.role,
             goal=self.goal,
             backstory=self.backstory or "",
-            tools=tuple(str(tool.id) for tool in self._offered_tools(tools)),
+            tools=tuple(str(tool.id) for tool in self._offered_tools(tools, requested)),
             allow_delegation=self.allow_delegation,
             max_iterations=self.max_iterations,
         )

@@ -112,6 +112,15 @@ class McpRun(models.Model):
     route_confidence = fields.Float(readonly=True, digits=(4, 3))
     route_details = fields.Text(readonly=True, help="The router's decision, as JSON.")
     crew_id = fields.Many2one("mcp.crew", readonly=True, index=True, ondelete="set null")
+    named_tool_id = fields.Many2one(
+        "mcp.tool",
+        "Tool named in the request",
+        readonly=True,
+        ondelete="set null",
+        help="A tool the request named without its arguments, handed to the default crew: "
+        "its agents are offered it for this run even if it needs approval (the requester "
+        "chose it; each call still waits for an approver).",
+    )
     answer = fields.Text(readonly=True)
     error = fields.Text(readonly=True)
     step_ids = fields.One2many("mcp.run.step", "run_id", "Steps", readonly=True)

@@ -138,6 +138,7 @@ class McpRunAnswersMixin(models.AbstractModel):
                     "reads them from the request" % (tool.name, ", ".join(missing), crew.name),
                 )
                 self._record_decision(handed)
+                self._set(named_tool_id=tool.id)
                 return self._answer_with_crew(handed, knowledge, llm)
             if missing:
                 # Chosen from plain words, without its arguments: ask for them.

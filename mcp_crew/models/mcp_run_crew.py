@@ -49,7 +49,7 @@ class McpRunCrewMixin(models.AbstractModel):
             return self._set_failed(_("No LLM is configured."))
         tool_records = self._company_tools()
         crew = self.crew_id.sudo()
-        spec = crew._crew_spec(tool_records)
+        spec = crew._crew_spec(tool_records, requested=self.sudo().named_tool_id)
         # The engine and the gate know only the tools some agent is offered.
         offered = {ident for agent in spec.agents for ident in agent.tools}
         by_ident = {str(tool.id): tool for tool in tool_records if str(tool.id) in offered}

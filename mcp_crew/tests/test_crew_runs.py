@@ -309,6 +309,33 @@ class TestCrewRuns(RunCase):
             self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
         self.assertIn("Tool add needs the arguments a, b", answer)
 
+    def test_a_destructive_tool_named_in_the_request_is_offered_to_the_default_crew(self):
+        """Least privilege lets a tool that needs approval reach an agent when someone
+        chose it: here the requester, by naming it. The gate still holds the call."""
+        result = self.ask("please delete a record")
+        run = self.run_of(result)
+        self.assertEqual(result["crew"]["name"], "General assistant")
+        self.assertEqual(run.named_tool_id, self.tool["delete_record"])
+        self.queue_tool_call(self.tool["delete_record"], {"record_id": 4})
+        self.fake.queue_chat({"content": "Deleting record 4 needs approval."})
+        run_queued_runs(self.Run)
+        offered = {tool["function"]["name"] for tool in self.chat_requests()[0]["tools"]}
+        self.assertIn(self.tool["delete_record"]._tool_spec().function_name, offered)
+        self.assertEqual(run.state, RunState.WAITING_APPROVAL)
+        step = run.step_ids.filtered(lambda s: s.kind == "tool")
+        self.assertEqual((step.name, step.status), ("delete_record", StepStatus.PENDING_APPROVAL))
+        # Another run of the same crew, which named no tool, is not offered it.
+        self.fake.reset()
+        other = self.run_of(self.ask("Write me a poem about the sea"))
+        self.fake.queue_chat({"content": "The sea is wide."})
+        run_queued_runs(self.Run)
+        self.assertEqual(other.state, RunState.DONE)
+        # (The first request may be the router's classification, which offers no tools.)
+        crew_request = [request for request in self.chat_requests() if "tools" in request][0]
+        offered = {tool["function"]["name"] for tool in crew_request["tools"]}
+        self.assertIn(self.tool["add"]._tool_spec().function_name, offered)
+        self.assertNotIn(self.tool["delete_record"]._tool_spec().function_name, offered)
+
     def test_without_a_default_crew_an_unmatched_request_says_no_crew_matches(self):
         self.env.ref("mcp_crew.crew_general").routing_fallback = False
         result = self.ask("Write me a poem about the sea")
