@@ -181,10 +181,7 @@ class McpRun(models.Model):
         requester on the bus (``mcp_crew/run``).
         """
         self._check_requester()
-        run = self._open_run(self._validate_ask(message, context))
-        with redaction.log_context(run=run.id, company=run.company_id.id):
-            run._start()
-        return run._result()
+        return self._ask_run(self._validate_ask(message, context))._result()
 
     @api.model
     def _check_requester(self):
