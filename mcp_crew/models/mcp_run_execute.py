@@ -116,6 +116,9 @@ class McpRun(models.Model):
         started = self.env.cr.now()  # what the run's create_date will be
         final = self._final_values(RunState.DONE, decision.language, started, answer)
         final["duration_ms"] = (time.perf_counter() - routing.started) * 1000
+        # What _compute_is_success gives a done run: given, Odoo does not build a
+        # new record to precompute it.
+        final["is_success"] = 1
         items = self.env["mcp.knowledge"].browse(used)
         run = self._open_run(
             dict(
