@@ -123,12 +123,18 @@ class McpRunAnswersMixin(models.AbstractModel):
             answer = sayer(decision.language)("llm_required")
         self._set_done(answer)
 
-    def _answer_with_tool(self, decision, knowledge, llm):
+    @api.model
+    def _routed_tool(self, decision):
+        """The tool the router chose, as the requester sees it now (empty if none)."""
         server_id, name = decision.ident.split(":", 1)
-        tool = self.env["mcp.tool"].search(
+        return self.env["mcp.tool"].search(
             [("server_id", "=", int(server_id)), ("name", "=", name)], limit=1
         )
+
+    def _answer_with_tool(self, decision, knowledge, llm):
+        tool = self._routed_tool(decision)
         if not tool:  # switched off or gone since the router was built
+            name = decision.ident.split(":", 1)[1]
             return self._set_failed(_("No tool named %(tool)s is available.", tool=name))
         arguments = decision.arguments
         if not arguments:

@@ -28,6 +28,12 @@ class Routing:
     decision: router.Decision = None
     error: str = None
     language: str = None
+    # Tokens of the LLM's routing classification, counted on the run once it exists.
+    usage: list = dataclasses.field(default_factory=list)
+
+    def record_usage(self, run):
+        for usage in self.usage:
+            run._record_usage(usage)
 
 
 class McpRun(models.Model):
@@ -44,8 +50,13 @@ class McpRun(models.Model):
         started = time.perf_counter()
         with redaction.log_context(company=values["company_id"]):
             routing = self._route_request(values["message"], values.get("crew_id"), started)
-        if routing.decision and routing.decision.kind == "knowledge":
+        kind = routing.decision.kind if routing.decision else None
+        if kind == "knowledge":
             return self._knowledge_run(values, routing)
+        if kind == "tool":
+            run = self._direct_tool_run(values, routing)
+            if run:
+                return run
         run = self._open_run(values)
         # A run finished on the way measures its duration from here (see _finish).
         run = run.with_context(mcp_crew_started={run.id: started})
@@ -80,7 +91,11 @@ class McpRun(models.Model):
                     else None
                 ),
                 llm_available=routing.llm is not None,
-                semantic=self._semantic_scorer(routing.llm) if routing.llm else None,
+                semantic=(
+                    self._semantic_scorer(routing.llm, routing.usage.append)
+                    if routing.llm
+                    else None
+                ),
             )
         except (errors.ToolNotFound, errors.InvalidRequest) as err:
             routing.error, routing.language = str(err), router.detect_language(message)
@@ -89,6 +104,7 @@ class McpRun(models.Model):
     def _answer_routed(self, routing):
         """Record ``routing`` on this new run, then answer it now or queue it."""
         self.ensure_one()
+        routing.record_usage(self)
         if routing.knowledge_step:
             self._add_step(**routing.knowledge_step)
         if routing.error:
@@ -134,6 +150,34 @@ class McpRun(models.Model):
         with redaction.log_context(run=run.id, company=run.company_id.id):
             run._add_step(**routing.knowledge_step)
             run._count_finished(RunState.DONE)
+        routing.record_usage(run)
+        return run
+
+    @api.model
+    def _direct_tool_run(self, values, routing):
+        """The run of a tool call that runs at once (its arguments given, no approval
+        needed), created finished with its step after the call, as
+        ``mcp.server.call_tool``'s; ``None`` for the others, which the tool path
+        answers on an open run (approval, arguments to ask for, a tool gone)."""
+        decision = routing.decision
+        tool = self._routed_tool(decision)
+        arguments = decision.arguments
+        if not tool or tool._needs_approval() or not (arguments or not tool._required_arguments()):
+            return None
+        started = self.env.cr.now()  # what the run's create_date will be
+        with redaction.log_context(company=values["company_id"]):
+            outcome, recorded = self._call_outcome(tool, arguments)
+        state, answer, error = self._call_final_state(tool, outcome, decision.language)
+        final = self._final_values(state, decision.language, started, answer, error)
+        final["duration_ms"] = (time.perf_counter() - routing.started) * 1000
+        final["is_success"] = int(state == RunState.DONE)  # see _knowledge_run
+        run = self._open_run(dict(values, **self._decision_values(decision), **final))
+        with redaction.log_context(run=run.id, company=run.company_id.id):
+            if routing.knowledge_step:  # a tool chosen from plain words
+                run._add_step(**routing.knowledge_step)
+            run._add_step(**self._step_values(tool, arguments), **recorded)
+            run._count_finished(state)
+        routing.record_usage(run)
         return run
 
     @api.model

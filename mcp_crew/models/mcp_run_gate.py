@@ -190,6 +190,14 @@ class McpRunGateMixin(models.AbstractModel):
             self._set_done(self._tool_answer(tool, outcome, language))
 
     @api.model
+    def _call_final_state(self, tool, outcome, language):
+        """``(state, answer, error)`` of a run whose call ran (never waiting), as
+        :meth:`_finish_tool_outcome` finishes it."""
+        if outcome.stopped:
+            return RunState.FAILED, None, outcome.reason
+        return RunState.DONE, self._tool_answer(tool, outcome, language), None
+
+    @api.model
     def _tool_answer(self, tool, outcome, language):
         """A run's answer to a call that ran: its result, in the request's language."""
         return answers.tool_result(tool.name, outcome.text, outcome.is_error, sayer(language))
