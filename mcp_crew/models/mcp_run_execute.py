@@ -132,9 +132,6 @@ class McpRun(models.Model):
         started = self.env.cr.now()  # what the run's create_date will be
         final = self._final_values(RunState.DONE, decision.language, started, answer)
         final["duration_ms"] = (time.perf_counter() - routing.started) * 1000
-        # What _compute_is_success gives a done run: given, Odoo does not build a
-        # new record to precompute it.
-        final["is_success"] = 1
         items = self.env["mcp.knowledge"].browse(used)
         run = self._open_run(
             dict(
@@ -170,7 +167,6 @@ class McpRun(models.Model):
         state, answer, error = self._call_final_state(tool, outcome, decision.language)
         final = self._final_values(state, decision.language, started, answer, error)
         final["duration_ms"] = (time.perf_counter() - routing.started) * 1000
-        final["is_success"] = int(state == RunState.DONE)  # see _knowledge_run
         run = self._open_run(dict(values, **self._decision_values(decision), **final))
         with redaction.log_context(run=run.id, company=run.company_id.id):
             if routing.knowledge_step:  # a tool chosen from plain words
