@@ -145,7 +145,7 @@ class McpRun(models.Model):
             )
         )
         with redaction.log_context(run=run.id, company=run.company_id.id):
-            run._add_step(**routing.knowledge_step)
+            run._add_steps(routing.knowledge_step)
             run._count_finished(RunState.DONE)
         routing.record_usage(run)
         return run
@@ -169,12 +169,17 @@ class McpRun(models.Model):
         final["duration_ms"] = (time.perf_counter() - routing.started) * 1000
         run = self._open_run(dict(values, **self._decision_values(decision), **final))
         with redaction.log_context(run=run.id, company=run.company_id.id):
-            if routing.knowledge_step:  # a tool chosen from plain words
-                run._add_step(**routing.knowledge_step)
-            run._add_step(**self._step_values(tool, arguments), **recorded)
+            steps = [routing.knowledge_step] if routing.knowledge_step else []  # from words
+            run._add_steps(*steps, dict(self._step_values(tool, arguments), **recorded))
             run._count_finished(state)
         routing.record_usage(run)
         return run
+
+    def _add_steps(self, *steps):
+        """Add steps of these values to this run, their company given (see
+        ``mcp.run.step.company_id``: not precomputed then)."""
+        for values in steps:
+            self._add_step(company_id=self.company_id.id, **values)
 
     @api.model
     def _forced_crew_decision(self, crew, message, llm_available):
