@@ -36,7 +36,13 @@ RESULT_COLUMNS = (
     "res_model",
     "res_id",
     "keywords",
+    "sensitive",
+    "active",
 )
+# Result columns left in the ORM cache, as a read() of them would: a run that
+# records the items it used reads these next (its knowledge_ids filter on
+# active; see _search_results).
+CACHED_COLUMNS = ("name", "knowledge_type", "sensitive", "active")
 MAX_QUERY = 1_000
 MAX_LIMIT = 100
 _NAMES = {"type": ["string", "array", "null", "boolean"], "not": {"const": True}}
@@ -254,6 +260,15 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
         (its rows are the user's readable ones) and one statement for the tags."""
         # Items without tags have no keywords (their tag names): no need to ask.
         tags = self._tag_names([r["id"] for r in ranked if r["values"]["keywords"]])
+        items = self.browse([result["id"] for result in ranked])
+        for name in CACHED_COLUMNS:
+            field = self._fields[name]
+            # Read after _readable_relation's flush: the values are the stored ones.
+            self.env.cache.insert_missing(
+                items,
+                field,
+                [field.convert_to_cache(r["values"][name], items, validate=False) for r in ranked],
+            )
         mask = must_mask(self.env)
         results = []
         for result in ranked:

@@ -66,6 +66,13 @@ ASK_MESSAGES = {
     "context.model": _lt("Unknown model %(value)s."),
     "context.res_id": _lt("The record id must be a positive integer."),
 }
+
+
+def _success(state):
+    """A run's ``is_success`` in ``state``."""
+    return 1 if state == RunState.DONE else 0
+
+
 # A run picked by a worker that died is failed after this long.
 STALE_PICK = datetime.timedelta(hours=1)
 
@@ -152,6 +159,10 @@ class McpRun(models.Model):
         # Part of the INSERT of a run created finished (mcp.server.call_tool), not
         # an UPDATE after it.
         precompute=True,
+        # Not readonly: Odoo then keeps the value _final_values gives at create
+        # instead of building a new record to precompute it. Nobody but the
+        # superuser writes runs (see ir.model.access.csv).
+        readonly=False,
         group_operator="avg",
         help="1 for a run that answered (done), 0 otherwise; averaged in the "
         "dashboards, it is the share of runs that succeeded.",
@@ -163,11 +174,7 @@ class McpRun(models.Model):
     @api.depends("state")
     def _compute_is_success(self):
         for run in self:
-            run.is_success = self._success_flag(run.state)
-
-    @api.model
-    def _success_flag(self, state):
-        return 1 if state == RunState.DONE else 0
+            run.is_success = _success(run.state)
 
     @api.depends("message")
     def _compute_display_title(self):
@@ -194,10 +201,7 @@ class McpRun(models.Model):
         requester on the bus (``mcp_crew/run``).
         """
         self._check_requester()
-        run = self._open_run(self._validate_ask(message, context))
-        with redaction.log_context(run=run.id, company=run.company_id.id):
-            run._start()
-        return run._result()
+        return self._ask_run(self._validate_ask(message, context))._result()
 
     @api.model
     def _check_requester(self):
@@ -366,6 +370,7 @@ class McpRun(models.Model):
         now = fields.Datetime.now()
         values = {
             "state": state,
+            "is_success": _success(state),
             "finished_at": now,
             "duration_ms": (now - started).total_seconds() * 1000,
             "queued": False,

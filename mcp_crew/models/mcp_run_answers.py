@@ -3,7 +3,7 @@
 import logging
 import time
 
-from odoo import _, models
+from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..services import answers, router
@@ -23,6 +23,16 @@ class McpRunAnswersMixin(models.AbstractModel):
     _description = "Run answers without an LLM"
 
     def _search_knowledge(self, query, types=None):
+        """Knowledge for this run, the search recorded as its step."""
+        results, step = self._knowledge_lookup(query, types)
+        if step:
+            self._add_step(**step)
+        return results
+
+    @api.model
+    def _knowledge_lookup(self, query, types=None):
+        """``(results, the values of the step that records the search)``; a failed
+        search finds nothing and records no step."""
         started = time.perf_counter()
         try:
             # Typos are corrected only when nothing matched: any real match
@@ -31,25 +41,27 @@ class McpRunAnswersMixin(models.AbstractModel):
                 query[:1000], types=types, limit=KNOWLEDGE_LIMIT, correct_below=1
             )
         except Exception as err:  # noqa: BLE001 - a search failure must not lose the run
-            _logger.warning("mcp_crew: knowledge search failed for run %s: %s", self.id, err)
-            return []
-        self._add_step(
-            kind="knowledge",
-            name="search_knowledge",
-            arguments={"query": query[:200], "types": types or []},
-            result_summary=", ".join("%s (%.2f)" % (r["title"], r["score"]) for r in results),
-            latency_ms=(time.perf_counter() - started) * 1000,
-            status=StepStatus.OK,
-        )
-        return results
+            # The log context names the run, when there is one yet.
+            _logger.warning("mcp_crew: knowledge search failed: %s", err)
+            return [], None
+        return results, {
+            "kind": "knowledge",
+            "name": "search_knowledge",
+            "arguments": {"query": query[:200], "types": types or []},
+            "result_summary": ", ".join("%s (%.2f)" % (r["title"], r["score"]) for r in results),
+            "latency_ms": (time.perf_counter() - started) * 1000,
+            "status": StepStatus.OK,
+        }
 
-    def _answer_from_knowledge(self, decision, knowledge, llm):
+    @api.model
+    def _knowledge_answer(self, decision, knowledge):
+        """``(answer, ids of the items it uses)`` of a request the knowledge answers."""
         # Only items close to the best one: a weak third match is noise, not an answer.
         best = knowledge[0]["score"]
         knowledge = [item for item in knowledge if item["score"] >= RELEVANT_SHARE * best]
-        self._set_done(
+        return (
             answers.knowledge(knowledge, sayer(decision.language)),
-            knowledge_ids=[(6, 0, [item["id"] for item in knowledge])],
+            [item["id"] for item in knowledge],
         )
 
     def _answer_intent(self, decision, knowledge, llm):
@@ -111,12 +123,18 @@ class McpRunAnswersMixin(models.AbstractModel):
             answer = sayer(decision.language)("llm_required")
         self._set_done(answer)
 
-    def _answer_with_tool(self, decision, knowledge, llm):
+    @api.model
+    def _routed_tool(self, decision):
+        """The tool the router chose, as the requester sees it now (empty if none)."""
         server_id, name = decision.ident.split(":", 1)
-        tool = self.env["mcp.tool"].search(
+        return self.env["mcp.tool"].search(
             [("server_id", "=", int(server_id)), ("name", "=", name)], limit=1
         )
+
+    def _answer_with_tool(self, decision, knowledge, llm):
+        tool = self._routed_tool(decision)
         if not tool:  # switched off or gone since the router was built
+            name = decision.ident.split(":", 1)[1]
             return self._set_failed(_("No tool named %(tool)s is available.", tool=name))
         arguments = decision.arguments
         if not arguments:

@@ -79,18 +79,11 @@ class McpRunGateMixin(models.AbstractModel):
         started = self.env.cr.now()  # what the run's create_date will be
         with redaction.log_context(company=values["company_id"]):
             outcome, recorded = self._call_outcome(tool, arguments)
-        # As _finish_tool_outcome, for a call that never waits.
-        if outcome.stopped:
-            state, answer, error = RunState.FAILED, None, outcome.reason
-        else:
-            state, error = RunState.DONE, None
-            answer = self._tool_answer(tool, outcome, values["language"])
+        state, answer, error = self._call_final_state(tool, outcome, values["language"])
         final = self._final_values(state, values["language"], started, answer, error)
-        # Stored computes given as the ORM would compute them (the run's success
-        # flag, the step's company: its run's), which spares create() computing
-        # them on a draft record: a fifth of the insert's cost.
-        run = self._open_run(dict(values, **final, is_success=self._success_flag(state)))
+        run = self._open_run(dict(values, **final))
         with redaction.log_context(run=run.id, company=run.company_id.id):
+            # Its company given (the run's), not computed on a draft step; first of its run.
             run._add_step(
                 **self._step_values(tool, arguments),
                 **recorded,
@@ -195,6 +188,14 @@ class McpRunGateMixin(models.AbstractModel):
             self._set_failed(outcome.reason)
         else:
             self._set_done(self._tool_answer(tool, outcome, language))
+
+    @api.model
+    def _call_final_state(self, tool, outcome, language):
+        """``(state, answer, error)`` of a run whose call ran (never waiting), as
+        :meth:`_finish_tool_outcome` finishes it."""
+        if outcome.stopped:
+            return RunState.FAILED, None, outcome.reason
+        return RunState.DONE, self._tool_answer(tool, outcome, language), None
 
     @api.model
     def _tool_answer(self, tool, outcome, language):

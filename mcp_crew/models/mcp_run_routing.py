@@ -50,9 +50,9 @@ class McpRunRoutingMixin(models.AbstractModel):
         )
         return _default_crew(crews)
 
-    def _semantic_scorer(self, llm):
+    def _semantic_scorer(self, llm, on_usage):
         """The router's semantic step, as the ``routing_semantic_step`` setting says:
-        the LLM ``llm`` classifies (its tokens count on this run), or the knowledge
+        the LLM ``llm`` classifies (``on_usage`` gets its tokens), or the knowledge
         base's embeddings endpoint scores, or nothing. Built only if the router asks
         (most requests are settled by words); any failure is "no opinion"."""
         step = get_setting(self.env, "routing_semantic_step")
@@ -65,7 +65,7 @@ class McpRunRoutingMixin(models.AbstractModel):
             complete = functools.partial(
                 crew_runner.complete, llm, timeout=ROUTING_CLASSIFICATION_TIMEOUT
             )
-            return semantic_routing.LlmClassifier(complete, on_usage=self._record_usage)
+            return semantic_routing.LlmClassifier(complete, on_usage=on_usage)
         if step == "embeddings":
             by_embeddings.label = semantic_routing.EmbeddingScorer.label
             return by_embeddings

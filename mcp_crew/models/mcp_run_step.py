@@ -39,8 +39,15 @@ class McpRunStep(models.Model):
 
     run_id = fields.Many2one("mcp.run", required=True, ondelete="cascade", index=True)
     # Precomputed: part of the INSERT, not an UPDATE after it (every ask adds steps).
+    # Not readonly (and so not a related field, whose inverse would write the run):
+    # a value given at create is kept, without a new record built to precompute it.
     company_id = fields.Many2one(
-        related="run_id.company_id", store=True, index=True, precompute=True
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        index=True,
+        precompute=True,
+        readonly=False,
     )
     requester_id = fields.Many2one(related="run_id.requester_id")
     sequence = fields.Integer(required=True)
@@ -60,6 +67,11 @@ class McpRunStep(models.Model):
     approval_deadline = fields.Datetime()
     decided_by_id = fields.Many2one("res.users", "Decided by")
     decided_at = fields.Datetime()
+
+    @api.depends("run_id.company_id")
+    def _compute_company_id(self):
+        for step in self:
+            step.company_id = step.run_id.company_id
 
     def write(self, vals):
         if not self.env.su:

@@ -9,6 +9,7 @@ survive. E-mails are the core's one pattern (:mod:`..text`); phone numbers are
 found by libphonenumber's matcher.
 """
 
+import functools
 import re
 
 import phonenumbers
@@ -29,6 +30,11 @@ _BARE_DIGITS = re.compile(r"(?<![\d])(?<![\d][.,/-])\d{11}(?:\d{3})?(?![\d])(?![
 PHONE_REGION = "BR"
 # How only phones are written: a country code, or an area code in parentheses.
 _PHONE_NOTATION = ("+", "(")
+# Masking is a pure function of the text, and its phone matcher is most of a
+# knowledge answer's Python time: the same items answer request after request.
+# Only texts up to this length are remembered, so the memo stays small.
+_MEMO_TEXT = 4096
+_MEMO_SIZE = 2048
 
 
 def _digits(text):
@@ -95,6 +101,17 @@ def mask_identifiers(text):
     """``text`` with personal identifiers masked; ``None`` and ``""`` pass through."""
     if not text:
         return text
+    if len(text) <= _MEMO_TEXT:
+        return _remembered_mask(text)
+    return _mask(text)
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE, typed=True)
+def _remembered_mask(text):
+    return _mask(text)
+
+
+def _mask(text):
     text = _CNPJ_FORMATTED.sub(lambda m: _keep_last(m.group(0), 2), text)
     text = _CPF_FORMATTED.sub(lambda m: _keep_last(m.group(0), 2), text)
     text = _CARD.sub(_mask_card, text)

@@ -364,16 +364,23 @@ def _identifier(name):
 
 
 def _rank(cr, relation, ids, lexemes, terms, limit, weights, columns=()):
-    """Score ``ids`` and return the best ``limit`` rows, with snippets and ``columns``."""
+    """Score ``ids`` and return the best ``limit`` rows, with snippets and ``columns``.
+
+    One level, no join back to the table for the best rows: PostgreSQL computes
+    the snippets (ts_headline, an expensive function) after the sort and limit
+    anyway, and a second reference to the table costs its planning.
+    """
     if any(lexemes):
         text_rank = _per_language("c", "ts_rank_cd({t}.search_vector, %s::tsquery, 32)", lexemes)
-        snippet = _Sql("ts_headline(%s, c.content, " % _CONFIG_CASE.format(t="c"))
-        snippet += _per_language("c", "%s::tsquery", lexemes)
+        snippet = _Sql("ts_headline(%s, s.content, " % _CONFIG_CASE.format(t="s"))
+        snippet += _per_language("s", "%s::tsquery", lexemes)
         snippet += ", 'MaxFragments=2, MaxWords=24, MinWords=8, StartSel=«, StopSel=»')"
     else:
         text_rank = _Sql("0")
-        snippet = _Sql("left(c.content, 240)")
+        snippet = _Sql("left(s.content, 240)")
     trigram_score = _title_similarity("c", terms) if terms else _Sql("0")
+    # What the snippet reads, and the caller's columns, once each.
+    carried = [_identifier(column) for column in dict.fromkeys(("language", "content", *columns))]
     sql = (
         _Sql("WITH scored AS (SELECT c.id, coalesce(")
         + text_rank
@@ -382,20 +389,21 @@ def _rank(cr, relation, ids, lexemes, terms, limit, weights, columns=()):
         + _Sql(
             " AS trigram_score, coalesce(c.confidence, 0) AS confidence_score, "
             "exp(-ln(2) * greatest(0, extract(epoch FROM (now() AT TIME ZONE 'UTC') "
-            "- c.write_date)) / %s) AS recency_score ",
+            "- c.write_date)) / %s) AS recency_score",
             [weights.recency_half_life_days * 86400.0],
         )
-        + _Sql(f"FROM {relation.table} c WHERE c.id = ANY(%s)), ", [ids])
+        + "".join(", c.%s" % column for column in carried)
+        + _Sql(f" FROM {relation.table} c WHERE c.id = ANY(%s)) ", [ids])
+        + "SELECT s.id, s.score, s.text_score, s.trigram_score, s.confidence_score, "
+        "s.recency_score, "
+        + snippet
+        + "".join(", s.%s" % _identifier(column) for column in columns)
         + _Sql(
-            "top AS (SELECT *, %s * text_score + %s * trigram_score + %s * confidence_score "
-            "+ %s * recency_score AS score FROM scored ORDER BY score DESC, id DESC LIMIT %s) "
-            "SELECT top.id, top.score, top.text_score, top.trigram_score, "
-            "top.confidence_score, top.recency_score, ",
+            " FROM (SELECT *, %s * text_score + %s * trigram_score + %s * confidence_score "
+            "+ %s * recency_score AS score FROM scored) AS s "
+            "ORDER BY s.score DESC, s.id DESC LIMIT %s",
             [weights.text, weights.trigram, weights.confidence, weights.recency, limit],
         )
-        + snippet
-        + "".join(", c.%s" % _identifier(column) for column in columns)
-        + f" FROM top JOIN {relation.table} c ON c.id = top.id ORDER BY top.score DESC, top.id DESC"
     )
     cr.execute(sql.text, sql.params)
     return cr.fetchall()
