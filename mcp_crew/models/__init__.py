@@ -1,7 +1,9 @@
-# The mixins mcp.knowledge and mcp.run are made of: registered before them.
+# The mixins mcp.knowledge, mcp.run and the crews (mcp_shipped) are made of:
+# registered before them.
 from . import mcp_knowledge_expiry, mcp_knowledge_search, mcp_knowledge_store  # isort: skip
 from . import mcp_run_answers, mcp_run_crew, mcp_run_gate, mcp_run_llm  # isort: skip
 from . import mcp_run_routing  # isort: skip
+from . import mcp_shipped  # isort: skip
 from . import (
     mcp_cache_stats,
     mcp_cached_state,

@@ -33,7 +33,7 @@ class McpCrew(models.Model):
     """
 
     _name = "mcp.crew"
-    _inherit = ["mcp.company.guard", "mcp.cached.state.mixin"]
+    _inherit = ["mcp.company.guard", "mcp.cached.state.mixin", "mcp.shipped.mixin"]
     _description = "Crew"
     _cached_state_fields = ROUTING_FIELDS
     _order = "sequence, name"
@@ -171,7 +171,7 @@ class McpCrew(models.Model):
 
 class McpAgent(models.Model):
     _name = "mcp.agent"
-    _inherit = ["mcp.company.guard"]
+    _inherit = ["mcp.company.guard", "mcp.shipped.mixin"]
     _company_path = "crew_id"
     _description = "Crew agent"
     _order = "crew_id, sequence, id"
@@ -254,7 +254,7 @@ class McpAgent(models.Model):
 
 class McpTask(models.Model):
     _name = "mcp.task"
-    _inherit = ["mcp.company.guard"]
+    _inherit = ["mcp.company.guard", "mcp.shipped.mixin"]
     _company_path = "crew_id"
     _description = "Crew task"
     _order = "crew_id, sequence, id"

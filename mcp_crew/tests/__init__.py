@@ -30,5 +30,6 @@ else:
         test_secret_logs,
         test_security_roles,
         test_settings_page,
+        test_shipped_records,
         test_translations,
     )
