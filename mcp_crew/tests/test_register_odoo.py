@@ -65,6 +65,7 @@ class TestRegisterOdoo(HttpCase):
 
     def test_registering_grants_the_erp_operator_the_tools_that_need_approval(self):
         self.assertFalse(self.operator.tool_ids)
+        self.assertEqual(self.operator._shipped_untouched(), self.operator)
         wizard, action = self.register(self.manager_a)
         server = wizard.server_id
         self.assertEqual(server.state, "ok")
@@ -73,6 +74,10 @@ class TestRegisterOdoo(HttpCase):
         self.assertLessEqual({"odoo_write", "odoo_call_method"}, names)
         self.assertNotIn("odoo_search_read", names)
         self.assertEqual(self.operator.tool_ids, granted)
+        # The grant is no edit of the shipped agent: it still follows releases.
+        self.env.flush_all()
+        self.operator.invalidate_recordset(["write_uid"])
+        self.assertEqual(self.operator._shipped_untouched(), self.operator)
         # The toast says what was granted and stays until read; then the server's form.
         params = action["params"]
         self.assertIn("granted to the ERP operator", params["message"])

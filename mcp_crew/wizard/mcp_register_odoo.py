@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 
 from ..controllers.mcp import API_KEY_SCOPE
@@ -109,12 +109,18 @@ class McpRegisterOdoo(models.TransientModel):
 
         Listing a tool does not bypass the gate: each call still waits for an
         approver. The agent is shared by every company, but a run is offered only
-        its own company's tools, so no other company is handed these. Written as
-        the user, with the rights that edit the agent's Tools by hand.
+        its own company's tools, so no other company is handed these. Checked with
+        the user's rights, those that edit the agent's Tools by hand, but written as
+        the superuser: the grant is the module's bookkeeping, not an edit of the
+        shipped agent, which keeps receiving each release's texts on upgrade
+        (``mcp.shipped.mixin`` counts records last written by anyone else as edited).
         """
         agent = self.env.ref(ERP_OPERATOR, raise_if_not_found=False)
         tools = self.server_id.tool_ids.filtered(lambda tool: tool._needs_approval())
         if not agent or not tools:
             return self.env["mcp.tool"]
-        agent.write({"tool_ids": [Command.link(tool.id) for tool in tools]})
+        agent.check_access_rights("write")
+        agent.check_access_rule("write")
+        as_module = agent.with_env(self.env(user=SUPERUSER_ID, su=True))
+        as_module.write({"tool_ids": [Command.link(tool.id) for tool in tools]})
         return tools
