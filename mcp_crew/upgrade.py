@@ -103,11 +103,11 @@ def _noupdate_records(element, noupdate=False):
 
 def _refresh_translations(env, module, translated):
     """The refreshed fields' translations become the module's ``.po`` terms, as
-        on a fresh install. Odoo's own pass after the post-migration scripts keeps
-        the existing translations of ``noupdate`` records (unless
-        ``overwrite_existing_translations``): they are voided here, then the terms
-        loaded, which fills only what is missing (falling back to English where
-        the ``.po`` has no term for the new text). Translations imported for these
+    on a fresh install. Odoo's own pass after the post-migration scripts keeps
+    the existing translations of ``noupdate`` records (unless
+    ``overwrite_existing_translations``): they are voided here, then the terms
+    loaded, which fills only what is missing (falling back to English where
+    the ``.po`` has no term for the new text). Translations imported for these
     records (not through the dialog, which counts as an edit) are replaced too."""
     langs = [code for code, _name in env["res.lang"].get_installed() if code != "en_US"]
     if not (langs and translated):
