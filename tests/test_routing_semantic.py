@@ -236,3 +236,32 @@ def test_a_failing_or_late_model_leaves_the_default_crew(fake):
     assert (decision.kind, decision.ident) == ("crew", "general")
     assert scorer.last_error is not None
     assert time.monotonic() - started < 3
+
+
+def test_tools_are_ordered_by_relevance_to_the_request(fake):
+    """Crews hand their agents the closest tools first (small models call the first)."""
+    client = EmbeddingClient(fake.base_url, "fake-embed", timeout=5)
+    scorer = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
+    request = "Qual fornecedor tem a melhor oferta para arruela lisa M8?"
+    fake.script_embedding(request, [1.0, 0.0, 0.0])
+    tools = {
+        "exchange_rate: How many quote one base buys": [0.0, 1.0, 0.0],
+        "freight_estimate: Road freight to a state": [0.3, 0.0, 1.0],
+        "supplier_offers: Offers of every known supplier for a product": [0.9, 0.1, 0.0],
+    }
+    for passage, vector in tools.items():
+        fake.script_embedding(passage, vector)
+    ranked = semantic_routing.by_relevance(scorer, request, list(tools), str)
+    assert [passage.split(":")[0] for passage in ranked] == [
+        "supplier_offers",
+        "freight_estimate",
+        "exchange_rate",
+    ]
+    # No opinion (the endpoint fails): the order stays as it was.
+    fake.set_failure(status=500)
+    fresh = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
+    assert semantic_routing.by_relevance(fresh, request, list(tools), str) == list(tools)
+    # A single tool needs no embedding call.
+    calls = len(fake.requests_to("/embeddings"))
+    assert semantic_routing.by_relevance(fresh, request, ["only"], str) == ["only"]
+    assert len(fake.requests_to("/embeddings")) == calls

@@ -6,7 +6,7 @@ import logging
 
 from odoo import _, models
 
-from ..services import crew_runner, errors
+from ..services import crew_runner, errors, semantic_routing
 from .mcp_run_gate import OdooToolGate
 from .mcp_run_states import StepStatus
 from .run_sentences import sayer
@@ -47,7 +47,7 @@ class McpRunCrewMixin(models.AbstractModel):
         llm = self._llm_settings()
         if llm is None:
             return self._set_failed(_("No LLM is configured."))
-        tool_records = self._company_tools()
+        tool_records = self._tools_by_relevance(self._company_tools())
         crew = self.crew_id.sudo()
         spec = crew._crew_spec(tool_records, requested=self.sudo().named_tool_id)
         # The engine and the gate know only the tools some agent is offered.
@@ -104,6 +104,21 @@ class McpRunCrewMixin(models.AbstractModel):
         for item in knowledge:
             lines.append("Knowledge: %s: %s" % (item["title"], item["content"][:500]))
         return "\n".join(lines) or "(none)"
+
+    def _tools_by_relevance(self, tools):
+        """``tools`` most relevant to the request first, by the knowledge base's
+        embeddings (see :func:`~.services.semantic_routing.by_relevance`); in
+        their own order without an embeddings endpoint."""
+        client = self.env["mcp.knowledge"]._embedding_client()
+        if not client:
+            return tools
+        ranked = semantic_routing.by_relevance(
+            semantic_routing.EmbeddingScorer(client),
+            self.message,
+            tools,
+            lambda tool: "%s: %s" % (tool.name, tool.description or ""),
+        )
+        return tools.browse([tool.id for tool in ranked])
 
     def _extract_knowledge(self):
         """Keep what the crew concluded, with this run as its source."""

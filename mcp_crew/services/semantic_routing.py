@@ -73,19 +73,40 @@ class EmbeddingScorer:
         self.last_error = None
 
     def __call__(self, message, crews):
-        texts = [crew_text(crew) for crew in crews]
+        return self.scores(message, [crew_text(crew) for crew in crews])
+
+    def scores(self, message, texts):
+        """One cosine of ``message`` to each passage of ``texts``, or ``None``."""
         keys = [(self.client.url, self.client.model, passage) for passage in texts]
         missing = [key for key in dict.fromkeys(keys) if self.cache.get(key) is None]
         try:
             vectors = self.client.embed([message] + [key[2] for key in missing])
         except EmbeddingsUnavailable as err:
             self.last_error = err
-            _logger.warning("mcp_crew: routing without its semantic step: %s", err)
+            _logger.warning("mcp_crew: no semantic scores (embeddings): %s", err)
             return None
         for key, vector in zip(missing, vectors[1:], strict=True):
             self.cache.put(key, vector)
         query = vectors[0]
         return [cosine(query, self.cache.get(key)) for key in keys]
+
+
+def by_relevance(scorer, message, items, text_of):
+    """``items`` most relevant to ``message`` first (``scorer``: an
+    :class:`EmbeddingScorer`; ``text_of(item)``: the passage that says what an
+    item is). Equal scores, and every item when the scorer has no opinion, keep
+    their order.
+
+    Crews hand their agents the tools in this order: small models tend to call
+    the first tool offered (a 1.5B model asked for the best supplier offer called
+    the exchange rate, listed first), and larger ones read a short list better.
+    """
+    items = list(items)
+    scores = scorer.scores(message, [text_of(item) for item in items]) if len(items) > 1 else None
+    if scores is None:
+        return items
+    ranked = sorted(range(len(items)), key=lambda index: -scores[index])
+    return [items[index] for index in ranked]
 
 
 CLASSIFICATION_INSTRUCTIONS = (

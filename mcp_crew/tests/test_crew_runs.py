@@ -173,6 +173,32 @@ class TestCrewRuns(RunCase):
         # Nothing reached the gate: no step, no approval request.
         self.assertFalse(run.step_ids.filtered(lambda s: s.kind == "tool"))
 
+    def test_agents_are_offered_the_tools_closest_to_the_request_first(self):
+        # The fake's embeddings are bags of words: "echo" and "text" make the echo
+        # tool the closest to this request (small models tend to call the first).
+        self.env["ir.config_parameter"].set_param(
+            "mcp_crew.embeddings_base_url", self.fake.base_url
+        )
+        crew = self.crew.copy({"code": "all_tools"})
+        crew.agent_ids.write({"use_all_tools": True, "tool_ids": [(5,)]})
+        run = self.run_of(self.ask("Echo this text back to me: hello", {"crew": "all_tools"}))
+        self.fake.queue_chat({"content": "hello"})
+        run_queued_runs(self.Run)
+        self.assertEqual(run.state, RunState.DONE)
+        offered = [tool["function"]["name"] for tool in self.chat_requests()[0]["tools"]]
+        self.assertEqual(offered[0], self.tool["echo"]._tool_spec().function_name)
+        self.assertGreater(len(offered), 1)
+        # Without an embeddings endpoint the tools keep the catalog's order.
+        self.env["ir.config_parameter"].set_param("mcp_crew.embeddings_base_url", "")
+        self.fake.reset()
+        run = self.run_of(self.ask("Echo this text back to me: hello", {"crew": "all_tools"}))
+        self.fake.queue_chat({"content": "hello"})
+        run_queued_runs(self.Run)
+        unranked = [tool["function"]["name"] for tool in self.chat_requests()[0]["tools"]]
+        self.assertEqual(sorted(unranked), sorted(offered))
+        catalog = self.Run._company_tools().filtered(lambda tool: not tool._needs_approval())
+        self.assertEqual(unranked, [tool._tool_spec().function_name for tool in catalog])
+
     def test_a_failing_llm_fails_the_run_without_leaking_the_key(self):
         run = self.ask_crew("Quanto é 1 + 1?")
         self.fake.set_failure(status=401)  # the fake echoes the Authorization header
