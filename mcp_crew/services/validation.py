@@ -37,18 +37,24 @@ def _path(error):
     return "".join(parts)
 
 
+def _first_error(schema, value):
+    """The most relevant error of ``value`` against ``schema`` (``None`` when it
+    fits, when there is no schema, or when the schema itself is broken)."""
+    if not schema:
+        return None
+    validator = _validator_for(json.dumps(schema, sort_keys=True))
+    if validator is None:
+        return None
+    return jsonschema.exceptions.best_match(validator.iter_errors(value))
+
+
 def validate_arguments(tool_name, schema, arguments):
     """Raise :class:`InvalidArguments` if ``arguments`` does not fit ``schema``."""
     if not isinstance(arguments, dict):
         raise InvalidArguments(
             tool_name, "", "expected an object, got %s" % type(arguments).__name__
         )
-    if not schema:
-        return
-    validator = _validator_for(json.dumps(schema, sort_keys=True))
-    if validator is None:
-        return
-    error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
+    error = _first_error(schema, arguments)
     if error is None:
         return
     field = _path(error)
@@ -72,10 +78,7 @@ def structured_result_problem(schema, structured):
         return None
     if structured is None:
         return "it declares an output schema but returned no structured content"
-    validator = _validator_for(json.dumps(schema, sort_keys=True))
-    if validator is None:
-        return None
-    error = jsonschema.exceptions.best_match(validator.iter_errors(structured))
+    error = _first_error(schema, structured)
     if error is None:
         return None
     field = _path(error)
