@@ -351,6 +351,12 @@ class McpRun(models.Model):
             self._notify_requester()  # progress
         return step
 
+    def _add_steps(self, *steps):
+        """Add steps of these values to this run, their company given (see
+        ``mcp.run.step.company_id``: not precomputed then)."""
+        for values in steps:
+            self._add_step(company_id=self.company_id.id, **values)
+
     def _finish(self, state, answer=None, error=None, **values):
         """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
         ``_set_<state>`` transitions below, not directly. ``values``: more fields

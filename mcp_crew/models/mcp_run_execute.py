@@ -161,25 +161,16 @@ class McpRun(models.Model):
         arguments = decision.arguments
         if not tool or tool._needs_approval() or not (arguments or not tool._required_arguments()):
             return None
-        started = self.env.cr.now()  # what the run's create_date will be
-        with redaction.log_context(company=values["company_id"]):
-            outcome, recorded = self._call_outcome(tool, arguments)
-        state, answer, error = self._call_final_state(tool, outcome, decision.language)
-        final = self._final_values(state, decision.language, started, answer, error)
-        final["duration_ms"] = (time.perf_counter() - routing.started) * 1000
-        run = self._open_run(dict(values, **self._decision_values(decision), **final))
-        with redaction.log_context(run=run.id, company=run.company_id.id):
-            steps = [routing.knowledge_step] if routing.knowledge_step else []  # from words
-            run._add_steps(*steps, dict(self._step_values(tool, arguments), **recorded))
-            run._count_finished(state)
+        run, _outcome = self._finished_call_run(
+            dict(values, **self._decision_values(decision)),
+            tool,
+            arguments,
+            decision.language,
+            steps=[routing.knowledge_step] if routing.knowledge_step else [],  # from words
+            started=routing.started,
+        )
         routing.record_usage(run)
         return run
-
-    def _add_steps(self, *steps):
-        """Add steps of these values to this run, their company given (see
-        ``mcp.run.step.company_id``: not precomputed then)."""
-        for values in steps:
-            self._add_step(company_id=self.company_id.id, **values)
 
     @api.model
     def _forced_crew_decision(self, crew, message, llm_available):

@@ -76,20 +76,25 @@ class McpRunGateMixin(models.AbstractModel):
                 outcome = run._gate_tool_call(tool, arguments)
                 run._finish_tool_outcome(tool, outcome)
             return run, outcome
-        started = self.env.cr.now()  # what the run's create_date will be
+        return self._finished_call_run(values, tool, arguments, values["language"])
+
+    @api.model
+    def _finished_call_run(self, values, tool, arguments, language, steps=(), started=None):
+        """Call ``tool`` (it needs no approval) and write its run (``values``) once,
+        finished, with ``steps`` (values of steps before the call) and the call's
+        step, rather than a run inserted, then updated when done. ``started``: the
+        ``perf_counter`` its duration counts from (default: the run's creation
+        time). Returns ``(run, outcome)``."""
+        created = self.env.cr.now()  # what the run's create_date will be
         with redaction.log_context(company=values["company_id"]):
             outcome, recorded = self._call_outcome(tool, arguments)
-        state, answer, error = self._call_final_state(tool, outcome, values["language"])
-        final = self._final_values(state, values["language"], started, answer, error)
+        state, answer, error = self._call_final_state(tool, outcome, language)
+        final = self._final_values(state, language, created, answer, error)
+        if started is not None:
+            final["duration_ms"] = (time.perf_counter() - started) * 1000
         run = self._open_run(dict(values, **final))
         with redaction.log_context(run=run.id, company=run.company_id.id):
-            # Its company given (the run's), not computed on a draft step; first of its run.
-            run._add_step(
-                **self._step_values(tool, arguments),
-                **recorded,
-                sequence=1,
-                company_id=values["company_id"],
-            )
+            run._add_steps(*steps, dict(self._step_values(tool, arguments), **recorded))
             run._count_finished(state)
         return run, outcome
 
