@@ -156,16 +156,17 @@ def test_a_specialist_must_be_clearly_closer_than_the_default_crew():
 # -- the LLM classification, over real HTTP to the scripted model -----------------
 
 
-def classifier(fake, timeout=10):
+def classifier(fake, timeout=10, on_usage=None):
     settings = crew_runner.LlmSettings(model="fake-chat", base_url=fake.base_url, timeout=timeout)
     return semantic_routing.LlmClassifier(
-        functools.partial(crew_runner.complete, settings, timeout=timeout)
+        functools.partial(crew_runner.complete, settings, timeout=timeout), on_usage=on_usage
     )
 
 
 def test_the_llm_classification_picks_the_crew_the_model_names(fake):
     fake.queue_classification("data_analysis")
-    scorer = classifier(fake)
+    usages = []
+    scorer = classifier(fake, on_usage=usages.append)
     decision = shipped().route(
         "Como andam os números da filial de Curitiba?", llm_available=True, semantic=scorer
     )
@@ -188,7 +189,8 @@ def test_the_llm_classification_picks_the_crew_the_model_names(fake):
         "role": "user",
         "content": "Request: Como andam os números da filial de Curitiba?\nTeam code:",
     }
-    assert scorer.usage["total_tokens"] > 0
+    (usage,) = usages
+    assert usage["total_tokens"] > 0
 
 
 def test_the_classification_prompt_ends_as_the_scripted_model_expects():

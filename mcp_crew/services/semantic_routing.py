@@ -78,7 +78,9 @@ class EmbeddingScorer:
     def scores(self, message, texts):
         """One cosine of ``message`` to each passage of ``texts``, or ``None``."""
         keys = [(self.client.url, self.client.model, passage) for passage in texts]
-        missing = [key for key in dict.fromkeys(keys) if self.cache.get(key) is None]
+        # Read once: the shared cache may evict a vector before this call uses it.
+        known = {key: self.cache.get(key) for key in dict.fromkeys(keys)}
+        missing = [key for key, vector in known.items() if vector is None]
         try:
             vectors = self.client.embed([message] + [key[2] for key in missing])
         except EmbeddingsUnavailable as err:
@@ -87,8 +89,9 @@ class EmbeddingScorer:
             return None
         for key, vector in zip(missing, vectors[1:], strict=True):
             self.cache.put(key, vector)
+            known[key] = vector
         query = vectors[0]
-        return [cosine(query, self.cache.get(key)) for key in keys]
+        return [cosine(query, known[key]) for key in keys]
 
 
 def by_relevance(scorer, message, items, text_of):
@@ -181,8 +184,7 @@ class LlmClassifier:
     ``complete(messages)`` returns ``(reply text, usage dict)`` and raises
     :class:`~.errors.LlmUnavailable` on failure; ``on_usage(usage)``, if given,
     hears what each classification cost (the adapter counts it on the run).
-    ``usage`` accumulates it too; ``last_error`` / ``last_reply`` keep why the
-    last call had no opinion.
+    ``last_error`` keeps why the last call had no opinion.
     """
 
     label = "LLM classification"
@@ -192,9 +194,7 @@ class LlmClassifier:
     def __init__(self, complete, on_usage=None):
         self.complete = complete
         self.on_usage = on_usage
-        self.usage = {}
         self.last_error = None
-        self.last_reply = None
 
     def __call__(self, message, crews):
         if not crews:
@@ -205,11 +205,8 @@ class LlmClassifier:
             self.last_error = err
             _logger.warning("mcp_crew: routing without its LLM classification: %s", err)
             return None
-        for key, value in (usage or {}).items():
-            self.usage[key] = self.usage.get(key, 0) + value
         if usage and self.on_usage is not None:
             self.on_usage(usage)
-        self.last_reply = reply
         index = chosen_crew(reply, crews)
         if index is None:
             _logger.info("mcp_crew: the LLM named no single crew for routing: %r", reply[:200])
