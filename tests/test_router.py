@@ -29,7 +29,7 @@ def crew_router():
 
 def test_routing_accuracy_on_the_labelled_set(crew_router):
     cases = DATA["cases"]
-    languages = {router.analyse(message)[0] for message, _kind, _ident in cases}
+    languages = {router.detect_language(message) for message, _kind, _ident in cases}
     assert {"pt", "en"} <= languages
     misses = []
     for message, kind, ident in cases:
@@ -51,12 +51,8 @@ def test_targets_sharing_no_term_are_not_scored_but_rank_as_if_they_were(crew_ro
     # with gets exactly what scoring it would have given.
     shortcut = 0
     for message, _kind, _ident in DATA["cases"]:
-        language = router.analyse(message)[0]
-        stemmed = router._stemmed_words(crew_router._corrected(message), language)
-        terms = frozenset(stem for stem, _position in stemmed)
-        words_of = {}
-        for stem, position in stemmed:
-            words_of.setdefault(stem, set()).add(position)
+        stems, words_of = crew_router._message_terms(message, router.detect_language(message))
+        terms = frozenset(stems)
         for index in range(len(crew_router.targets)):
             scored = crew_router._score(index, message, terms, words_of)
             if index not in crew_router._patterned and not any(

@@ -226,12 +226,6 @@ def detect_language(message):
     return text.detect_language(message, default="simple", markers=_REQUEST_MARKERS)
 
 
-def analyse(message):
-    """Language, routing terms (stems) and entities of ``message``."""
-    detected = detect_language(message)
-    return detected, terms(message, detected), entities(message)
-
-
 def terms(message, language="simple"):
     """Content-word stems; a message of unknown language gets both stemmers' stems."""
     return tuple(stem for stem, _word in _stemmed_words(message, language))
@@ -336,13 +330,12 @@ class Router:
         self._patterns = [
             [re.compile(pattern, re.I) for pattern in target.patterns] for target in self.targets
         ]
-        # Term → the targets that can score on it (their text, keywords or
-        # examples have it): a request is scored against those and the
-        # patterned ones; every other target scores zero on every signal.
+        # Term → the targets that can score on it: a request is scored against
+        # those and the patterned ones; every other target scores zero on every
+        # signal. A target's document holds its keywords' and examples' stems too.
         self._targets_by_term = collections.defaultdict(set)
         for index, counts in enumerate(self._counts):
-            phrases = (*self._keywords[index], *self._examples[index])
-            for term in set(counts).union(*(v for variants in phrases for v in variants)):
+            for term in counts:
                 self._targets_by_term[term].add(index)
         self._patterned = {index for index, patterns in enumerate(self._patterns) if patterns}
         count = len(documents) or 1
@@ -368,6 +361,17 @@ class Router:
             (target.name, target.description, " ".join(target.keywords), " ".join(target.examples))
         )
         return list(terms(body.replace("_", " ")))
+
+    def _message_terms(self, message, language):
+        """The request's stems as the targets spell its words (typos spelt back,
+        each word stemmed once), and the words each stem stands for: a request of
+        unknown language has two stems per word, and a keyword must not count
+        one word twice."""
+        stemmed = _stemmed_words(self._corrected(message), language)
+        words_of = collections.defaultdict(set)
+        for stem, position in stemmed:
+            words_of[stem].add(position)
+        return tuple(stem for stem, _word in stemmed), words_of
 
     @staticmethod
     def _phrases(phrases):
@@ -400,15 +404,8 @@ class Router:
         command = parse_tool_command(message)
         if command:
             return self._tool_command(command, language, terms(message, language), found)
-        # The terms of the request as the targets spell its words (not stemmed twice).
-        stemmed = _stemmed_words(self._corrected(message), language)
-        message_terms = tuple(stem for stem, _word in stemmed)
+        message_terms, words_of = self._message_terms(message, language)
         term_set = frozenset(message_terms)
-        # Which words each stem stands for: a request of unknown language has two
-        # stems per word, and a keyword must not count one word twice.
-        words_of = collections.defaultdict(set)
-        for stem, position in stemmed:
-            words_of[stem].add(position)
         scored = self._patterned.union(*(self._targets_by_term.get(term, ()) for term in term_set))
         candidates = sorted(
             (
