@@ -4,7 +4,8 @@ from odoo import api, models
 class McpCachedStateMixin(models.AbstractModel):
     """Records the hot methods' cached state is built from (catalog, tool
     lookups, the router): creating or deleting one, or changing one of its
-    ``_cached_state_fields``, drops that state (``mcp.server._invalidate_cached_state``)."""
+    ``_cached_state_fields`` (or its translation), drops that state
+    (``mcp.server._invalidate_cached_state``)."""
 
     _name = "mcp.cached.state.mixin"
     _description = "Records cached state is built from"
@@ -19,6 +20,13 @@ class McpCachedStateMixin(models.AbstractModel):
     def write(self, vals):
         result = super().write(vals)
         if self._cached_state_fields & set(vals):
+            self.env["mcp.server"]._invalidate_cached_state()
+        return result
+
+    def _update_field_translations(self, field_name, translations, digest=None):
+        # The translation dialog updates the column in SQL, without write().
+        result = super()._update_field_translations(field_name, translations, digest)
+        if field_name in self._cached_state_fields:
             self.env["mcp.server"]._invalidate_cached_state()
         return result
 

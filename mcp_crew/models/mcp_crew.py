@@ -76,13 +76,7 @@ class McpCrew(models.Model):
     ]
 
     # -- the router is cached (mcp.run._router): every change it reads drops it ----
-    # (creating, deleting, writing ROUTING_FIELDS: mcp.cached.state.mixin)
-
-    def _update_field_translations(self, field_name, translations, digest=None):
-        result = super()._update_field_translations(field_name, translations, digest)
-        if field_name in ROUTING_FIELDS:
-            self.env["mcp.server"]._invalidate_cached_state()
-        return result
+    # (creating, deleting, writing or translating ROUTING_FIELDS: mcp.cached.state.mixin)
 
     def _compute_run_count(self):
         counts = {
