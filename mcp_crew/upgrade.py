@@ -41,7 +41,8 @@ _logger = logging.getLogger(__name__)
 def refresh_shipped_records(env, module, filename):
     """Rewrite the untouched ``noupdate`` records of ``module``'s data file
     ``filename`` (e.g. ``data/mcp_crew_data.xml``) with its values, their
-    translations with the module's current ``.po`` terms; keep the edited ones,
+    translations voided for the module's ``.po`` terms, which Odoo loads after
+    the post-migration scripts; keep the edited ones,
     one INFO line each. Only records of models inheriting ``mcp.shipped.mixin``
     are considered. Returns ``(refreshed, kept)``, lists of xmlids."""
     # As module data loading: the refreshed records stay untouched (write_uid 1).
@@ -79,7 +80,7 @@ def refresh_shipped_records(env, module, filename):
             for field in node.iterfind("field")
             if getattr(record._fields.get(field.get("name")), "translate", None) is True
         ]
-    _refresh_translations(env, module, translated)
+    _void_translations(env, translated)
     _logger.info(
         "%s: %d shipped records of %s refreshed, %d edited ones kept",
         module,
@@ -101,17 +102,13 @@ def _noupdate_records(element, noupdate=False):
             yield child
 
 
-def _refresh_translations(env, module, translated):
-    """The refreshed fields' translations become the module's ``.po`` terms, as
-    on a fresh install. Odoo's own pass after the post-migration scripts keeps
-    the existing translations of ``noupdate`` records (unless
-    ``overwrite_existing_translations``): they are voided here, then the terms
-    loaded, which fills only what is missing (falling back to English where
-    the ``.po`` has no term for the new text). Translations imported for these
-    records (not through the dialog, which counts as an edit) are replaced too."""
+def _void_translations(env, translated):
+    """Void the refreshed fields' translations, so that they become the module's
+    ``.po`` terms, as on a fresh install: Odoo loads the terms right after the
+    post-migration scripts, filling only what is missing (falling back to
+    English where the ``.po`` has no term for the new text). Translations
+    imported for these records (not through the dialog, which counts as an
+    edit) are replaced too."""
     langs = [code for code, _name in env["res.lang"].get_installed() if code != "en_US"]
-    if not (langs and translated):
-        return
-    for record, name in translated:
+    for record, name in translated if langs else ():
         record.update_field_translations(name, dict.fromkeys(langs, False))
-    env["ir.module.module"].search([("name", "=", module)])._update_translations(langs)

@@ -161,6 +161,10 @@ class TestShippedRecords(McpCrewCase):
         )
 
         self.refresh()
+        # What Odoo does after the post-migration scripts.
+        self.env["ir.module.module"].search([("name", "=", "mcp_crew")])._update_translations(
+            "pt_BR"
+        )
 
         self.assertEqual(crew.description, en_description)
         self.assertEqual(crew.with_context(lang="pt_BR").description, pt_description)
