@@ -344,6 +344,8 @@ class McpRun(models.Model):
         """Append a step; numbered in order, never edited afterwards."""
         self.ensure_one()
         values.setdefault("sequence", len(self.sudo().step_ids) + 1)
+        # Its run's: given, not computed on a draft step (see mcp.run.step.company_id).
+        values.setdefault("company_id", self.company_id.id)
         if "arguments" in values and not isinstance(values["arguments"], str):
             values["arguments"] = arguments_key(values["arguments"])
         step = self.env["mcp.run.step"].sudo().create(dict(values, run_id=self.id))
@@ -351,34 +353,27 @@ class McpRun(models.Model):
             self._notify_requester()  # progress
         return step
 
-    def _add_steps(self, *steps):
-        """Add steps of these values to this run, their company given (see
-        ``mcp.run.step.company_id``: not precomputed then)."""
-        for values in steps:
-            self._add_step(company_id=self.company_id.id, **values)
-
-    def _finish(self, state, answer=None, error=None, **values):
+    def _finish(self, state, answer=None, error=None):
         """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
-        ``_set_<state>`` transitions below, not directly. ``values``: more fields
-        written with it, in the same write."""
-        started = self.create_date or fields.Datetime.now()
-        values.update(self._final_values(state, self.language, started, answer, error))
+        ``_set_<state>`` transitions below, not directly."""
         measured_from = self.env.context.get("mcp_crew_started", {}).get(self.id)
         if measured_from is not None:  # stored datetimes have whole seconds (see _start)
-            values["duration_ms"] = (time.perf_counter() - measured_from) * 1000
-        self._set(**values)
+            duration_ms = (time.perf_counter() - measured_from) * 1000
+        else:
+            now = fields.Datetime.now()
+            duration_ms = (now - (self.create_date or now)).total_seconds() * 1000
+        self._set(**self._final_values(state, self.language, duration_ms, answer, error))
         self._notify_requester()
         self._count_finished(state)
 
     @api.model
-    def _final_values(self, state, language, started, answer=None, error=None):
-        """The values of a run that stops in ``state`` now, begun at ``started``."""
-        now = fields.Datetime.now()
+    def _final_values(self, state, language, duration_ms, answer=None, error=None):
+        """The values of a run that stops in ``state`` now, after ``duration_ms``."""
         values = {
             "state": state,
             "is_success": _success(state),
-            "finished_at": now,
-            "duration_ms": (now - started).total_seconds() * 1000,
+            "finished_at": fields.Datetime.now(),
+            "duration_ms": duration_ms,
             "queued": False,
         }
         if answer is not None:
@@ -399,8 +394,8 @@ class McpRun(models.Model):
 
     # -- state transitions: the only writers of ``state`` ------------------------
 
-    def _set_done(self, answer=None, **values):
-        self._finish(RunState.DONE, answer=answer, **values)
+    def _set_done(self, answer=None):
+        self._finish(RunState.DONE, answer=answer)
 
     def _set_failed(self, error):
         self._finish(RunState.FAILED, error=error)

@@ -129,9 +129,8 @@ class McpRun(models.Model):
         """The run of a request the knowledge answers, created done (see _ask_run)."""
         decision = routing.decision
         answer, used = self._knowledge_answer(decision, routing.knowledge)
-        started = self.env.cr.now()  # what the run's create_date will be
-        final = self._final_values(RunState.DONE, decision.language, started, answer)
-        final["duration_ms"] = (time.perf_counter() - routing.started) * 1000
+        duration_ms = (time.perf_counter() - routing.started) * 1000
+        final = self._final_values(RunState.DONE, decision.language, duration_ms, answer)
         items = self.env["mcp.knowledge"].browse(used)
         run = self._open_run(
             dict(
@@ -145,7 +144,7 @@ class McpRun(models.Model):
             )
         )
         with redaction.log_context(run=run.id, company=run.company_id.id):
-            run._add_steps(routing.knowledge_step)
+            run._add_step(**routing.knowledge_step)
             run._count_finished(RunState.DONE)
         routing.record_usage(run)
         return run
@@ -166,8 +165,8 @@ class McpRun(models.Model):
             tool,
             arguments,
             decision.language,
+            routing.started,
             steps=[routing.knowledge_step] if routing.knowledge_step else [],  # from words
-            started=routing.started,
         )
         routing.record_usage(run)
         return run

@@ -58,6 +58,7 @@ class McpRunGateMixin(models.AbstractModel):
 
         Returns ``(run, outcome)`` (see :meth:`_gate_tool_call`).
         """
+        started = time.perf_counter()
         self._check_requester()
         message = "/tool %s %s" % (tool.name, arguments_key(arguments))
         values = {
@@ -76,25 +77,24 @@ class McpRunGateMixin(models.AbstractModel):
                 outcome = run._gate_tool_call(tool, arguments)
                 run._finish_tool_outcome(tool, outcome)
             return run, outcome
-        return self._finished_call_run(values, tool, arguments, values["language"])
+        return self._finished_call_run(values, tool, arguments, values["language"], started)
 
     @api.model
-    def _finished_call_run(self, values, tool, arguments, language, steps=(), started=None):
+    def _finished_call_run(self, values, tool, arguments, language, started, steps=()):
         """Call ``tool`` (it needs no approval) and write its run (``values``) once,
         finished, with ``steps`` (values of steps before the call) and the call's
         step, rather than a run inserted, then updated when done. ``started``: the
-        ``perf_counter`` its duration counts from (default: the run's creation
-        time). Returns ``(run, outcome)``."""
-        created = self.env.cr.now()  # what the run's create_date will be
+        ``perf_counter`` its duration counts from. Returns ``(run, outcome)``."""
         with redaction.log_context(company=values["company_id"]):
             outcome, recorded = self._call_outcome(tool, arguments)
         state, answer, error = self._call_final_state(tool, outcome, language)
-        final = self._final_values(state, language, created, answer, error)
-        if started is not None:
-            final["duration_ms"] = (time.perf_counter() - started) * 1000
-        run = self._open_run(dict(values, **final))
+        duration_ms = (time.perf_counter() - started) * 1000
+        run = self._open_run(
+            dict(values, **self._final_values(state, language, duration_ms, answer, error))
+        )
         with redaction.log_context(run=run.id, company=run.company_id.id):
-            run._add_steps(*steps, dict(self._step_values(tool, arguments), **recorded))
+            for step in (*steps, dict(self._step_values(tool, arguments), **recorded)):
+                run._add_step(**step)
             run._count_finished(state)
         return run, outcome
 

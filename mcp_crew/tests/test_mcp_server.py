@@ -157,6 +157,8 @@ class TestMcpServer(McpCrewCase):
             ],
         )
         self.assertTrue(run.create_date and run.finished_at)
+        # Measured from the call, not from datetimes of different precisions.
+        self.assertGreater(run.duration_ms, 0)
         self.assertEqual(run.message, "/tool echo %s" % arguments_key(arguments))
         step = run.step_ids
         self.assertRecordValues(
