@@ -13,10 +13,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${VENV:-$root/.venv}
-state=$root/.odoo
 default_source=https://nightly.odoo.com/16.0/nightly/tgz/odoo_16.0.latest.tar.gz
 source=${ODOO_SOURCE:-$default_source}
-mkdir -p "$state"
+mkdir -p "$root/.odoo"
+# Its physical path: a .odoo linked from other checkouts then writes an addons-path
+# that holds from any of them.
+state=$(cd "$root/.odoo" && pwd -P)
 
 if [ -n "${ODOO_BIN:-}" ]; then
     echo "${ODOO_ADDONS_PATH:-}" > "$state/addons-path"

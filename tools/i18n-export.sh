@@ -14,9 +14,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 odoo=$("$root/tools/ensure-odoo.sh")
-# .odoo may be a symlink shared with other checkouts, and its addons-path names Odoo's
-# folders through whichever checkout wrote it last: reach them through this one.
-addons_path=$(sed "s#[^,]*/\.odoo/#$root/.odoo/#g" "$root/.odoo/addons-path")
+addons_path=$(cat "$root/.odoo/addons-path")
 addons_path=${addons_path:+$addons_path,}$root
 addons_here=${ADDONS:-$(cd "$root" && for manifest in */__manifest__.py; do dirname "$manifest"; done)}
 modules=$(echo "$addons_here" | tr ' ' '\n' | grep . | paste -sd, -)
@@ -37,6 +35,8 @@ run_odoo() {
 }
 echo "=== Installing $modules without demo data on a scratch database $db"
 run_odoo -i "$modules" --without-demo=all
+# One export per addon: exported together (a .tgz), a term two addons share (the
+# name of a model both extend) lands in one template only.
 for addon in $addons_here; do
     echo "=== Exporting $addon"
     run_odoo --i18n-export="$exported/$addon.pot" --modules="$addon"
