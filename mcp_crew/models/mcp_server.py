@@ -525,12 +525,8 @@ class McpServer(models.Model):
         }
 
     def _engine_spec_or_user_error(self):
-        # Mapped only when raised: every catalog lookup passes here.
-        try:
+        with engine_errors():
             return self._engine_spec()
-        except errors.McpCrewError as err:
-            with engine_errors():
-                raise err from err.__cause__
 
     def _engine_spec(self):
         self.ensure_one()
