@@ -27,7 +27,7 @@ from .circuit import BreakerRegistry
 from .errors import ServerUnavailable, ToolNotFound
 from .loop import EngineLoop
 from .mcp_client import SessionPool, probe, send_tool_call
-from .metrics import CACHE_METRIC, MetricsRecorder
+from .metrics import CACHE_METRIC, FIELD_MEMO_SIZE, MetricsRecorder
 from .validation import structured_result_problem, validate_arguments
 
 _logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class McpEngine:
         )
         self.cache = TieredCache(L1Cache(settings.l1_max_entries), self.l2, settings.l1_ttl)
         self.metrics = MetricsRecorder(self.l2)
+        self._lookup_counters = {}  # (scope, level) -> metrics counters (_count_lookup)
         redaction.protect(settings.metrics_token)
         redaction.protect(urlsplit(settings.redis_url or "").password)
         self.breakers = BreakerRegistry(
@@ -213,14 +214,19 @@ class McpEngine:
     # -- metrics --------------------------------------------------------------
 
     def _count_lookup(self, spec, level):
-        # Every catalog lookup counts: its series (remembered by the recorder)
-        # are added to under one lock.
-        self.metrics.add(
-            tuple(
+        # Every catalog lookup counts: its series are looked up once per company
+        # and outcome, and added to under one lock. Kept here, over the recorder's
+        # own memo of series by labels: building that key costs 1.7 µs of a warm
+        # get_tools() served in 14 (bench_methods, measured both ways).
+        counters = self._lookup_counters.get((spec.scope, level))
+        if counters is None:
+            if len(self._lookup_counters) >= FIELD_MEMO_SIZE:
+                self._lookup_counters.clear()
+            counters = self._lookup_counters[(spec.scope, level)] = tuple(
                 self.metrics.counter(CACHE_METRIC, spec.scope, level=name, result=result)
                 for name, result in LOOKUP_RESULTS[level]
             )
-        )
+        self.metrics.add(counters)
 
     def _observe_discovery(self, spec, started, outcome):
         self.metrics.observe(
