@@ -214,3 +214,58 @@ def test_a_decision_is_built_with_keywords_only():
         kind="crew", ident="7", name="Sales", confidence=1.0, language="en", reason="chosen"
     )
     assert decision.as_dict()["terms"] == () and decision.arguments == {}
+
+
+def builtin_intents():
+    return [
+        router.Target("intent", name, name, description, patterns=patterns)
+        for name, description, patterns in router.BUILTIN_INTENTS
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("tem alguma ferramenta disponível pra consultar estoque?", "list_tools"),
+        ("vc tem ferramenta disponivel pra ver frete?", "list_tools"),
+        ("o servidor de fornecedores está ativo?", "server_status"),
+        ("Is the ERP server running?", "server_status"),
+    ],
+)
+def test_intents_know_the_singular_and_the_words_of_a_server_that_runs(message, intent):
+    decision = router.Router(builtin_intents()).route(message, llm_available=True)
+    assert (decision.kind, decision.ident) == ("intent", intent)
+    assert decision.reason == "pattern of intent %s" % intent
+
+
+def test_codes_are_not_spelt_as_another_code():
+    """Typo correction is for words: the order S00450 is not a typo of S00350."""
+    crew = router.Target(
+        "crew", "service", "Customer service", examples=("Qual o status da entrega S00350?",)
+    )
+    terms = router.Router([crew]).route("Onde está a entraga S00450?").terms
+    assert "entreg" in terms and "s00450" in terms and "s00350" not in terms
+
+
+def test_a_word_of_unknown_language_is_one_piece_of_evidence():
+    """Stemmed both ways, "dólares" is "dol" and "dolare": one word the crew shares,
+    which does not make it claim the request."""
+    crew = router.Target("crew", "fx", "Exchange desk", "Cotações em dólares")
+    decision = router.Router([crew]).route("Converta 100 dólares", llm_available=True)
+    assert decision.language == "simple"
+    assert decision.candidates[0].signals["matched_terms"] == 1
+    assert decision.kind == "llm_required"
+
+
+def test_the_informal_spellings_of_chat_are_filler(crew_router):
+    assert router.terms("vc tá com o pedido pra entregar?", "pt") == ("ped", "entreg")
+    assert router.terms("They did not get his invoice", "en") == ("invoic",)
+    # So a question in chat Portuguese is covered by the knowledge item it is about.
+    decision = crew_router.route(
+        "Até que horas eu posso pedir coleta pra transportadora?",
+        knowledge_score=0.75,
+        knowledge_text="Coleta pela transportadora\nPedidos de coleta feitos até as 14h "
+        "saem no mesmo dia.",
+        llm_available=True,
+    )
+    assert decision.kind == "knowledge"

@@ -51,13 +51,17 @@ _STEMMERS = {
     "pt": snowballstemmer.stemmer("portuguese"),
     "en": snowballstemmer.stemmer("english"),
 }
-# Words that carry no routing signal in a request, beyond the usual stop words.
+# Words that carry no routing signal in a request, beyond the usual stop words,
+# with the informal spellings of chat ("vc", "pra", "tá": "você", "para", "está").
 _REQUEST_FILLER = frozenset(
     (
-        "por favor favor quero queria preciso gostaria pode poderia podes me mim voce "
-        "voces eu nos nosso nossa meu minha fazer faz faca tem ter sobre isso esse essa "
-        "please want need would like could can you your i me my we our us do make "
-        "tell show give get let lets just also some any all foram sera seria estava"
+        "por favor favor quero queria preciso gostaria pode poderia podes posso podemos "
+        "consegue consigo me mim voce voces vc vcs eu nos nosso nossa meu minha fazer faz "
+        "faca tem ter sobre isso esse essa foram sera seria estava ta pra pras pro pros "
+        "pq oq tb tbm ate "
+        "please want need would like could can you your i me my we our us do does did "
+        "make tell show give get let lets just also some any all he him his she her they "
+        "them their without"
     ).split()
 )
 _STOPWORDS = frozenset().union(*text.STOPWORDS.values()) | _REQUEST_FILLER
@@ -113,7 +117,7 @@ BUILTIN_INTENTS = (
             r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?ferramentas\b",
             r"^\s*(which|what)\s+tools\b",
             r"^\s*(list|listar|liste|mostre|show)\s+(me\s+)?(the\s+|as\s+)?(tools|ferramentas)\b",
-            r"\bferramentas\s+(dispon[íi]veis|que\s+(voc[êe]|tenho|temos))\b",
+            r"\bferramentas?\s+(dispon[íi]ve(is|l)|que\s+(voc[êe]|vc|tenho|temos))\b",
             r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools)\b",
             r"\btools\s+(are\s+)?available\b",
         ),
@@ -127,7 +131,8 @@ BUILTIN_INTENTS = (
             r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
             r"\b(server|servers|servidor|servidores)\b.{0,40}\b(down|up|offline|online|"
             r"working|fora\s+do\s+ar|no\s+ar|ca[íi]u|ca[íi]ram|funcionando|respondendo|"
-            r"responding|reachable|unreachable|acess[íi]vel|inacess[íi]vel)\b",
+            r"responding|reachable|unreachable|acess[íi]vel|inacess[íi]vel|ativos?|"
+            r"inativos?|active|inactive|running|rodando)\b",
             r"\b(is|are)\s+(the\s+)?\w+\s+(server|servers)\s+(down|up|offline|online)\b",
         ),
     ),
@@ -280,6 +285,20 @@ def _one_edit_apart(left, right):
                 return left[index + 1 :] == right[index + 1 :]
             return left[index:] == right[index + 1 :]
     return True  # ``right`` is ``left`` with one more letter at the end
+
+
+def _distinct_words(stems, words_of):
+    """How many of the request's words ``stems`` stand for: a request of unknown
+    language has two stems per word ("dólares": "dolar" and "dolare"), which are
+    one piece of evidence, not two; a stem repeated in the request counts once."""
+    groups = []
+    for stem in stems:
+        positions = set(words_of[stem])
+        for group in [group for group in groups if group & positions]:
+            positions |= group
+            groups.remove(group)
+        groups.append(positions)
+    return len(groups)
 
 
 def parse_tool_command(message):
@@ -481,12 +500,18 @@ class Router:
         would not reduce like "especificações"), and a word the targets do not know
         replaced by a known word one typo away ("fornecdor", "parafuzo"). Whole
         words, not stems, and short ones are never corrected: too many look alike
-        ("compra", to buy, must not become "compar", to compare)."""
+        ("compra", to buy, must not become "compar", to compare). Nor are codes
+        (words with a digit): the order S00450 is not a typo of an example's S00350."""
         spelt = []
         for word in text.tokens(message):
             folded = text.strip_accents(word)
             known = self._known_words.get(folded)
-            if known is None and len(folded) >= _MIN_CORRECTED_LENGTH and folded not in _STOPWORDS:
+            if (
+                known is None
+                and len(folded) >= _MIN_CORRECTED_LENGTH
+                and folded not in _STOPWORDS
+                and not any(char.isdigit() for char in folded)
+            ):
                 close = next((k for k in self._known_words if _one_edit_apart(folded, k)), None)
                 known = self._known_words[close] if close else None
             spelt.append(known or word)
@@ -647,7 +672,9 @@ class Router:
         }
         score = sum(weight * signals[name] for name, weight in self.settings.weights)
         # Evidence count, not weighed: one stray shared word is not a match.
-        signals["matched_terms"] = sum(1 for term in message_terms if term in self._counts[index])
+        signals["matched_terms"] = _distinct_words(
+            [term for term in message_terms if term in self._counts[index]], words_of
+        )
         return self._candidate(index, round(score, 4), signals)
 
     def _unmatched(self, index):
