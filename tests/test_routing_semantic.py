@@ -91,6 +91,53 @@ def test_a_request_for_work_goes_to_a_crew_when_an_llm_is_there():
     assert (with_llm.kind, with_llm.ident) == ("crew", "product_research")
 
 
+def test_a_work_verb_inside_a_question_asks_for_a_fact():
+    """ "What must a supplier send us?" asks what the knowledge base knows; "send
+    them..." or "can you compare...?" asks the assistant to act."""
+    item = (
+        "Supplier registration - required documents\nNew suppliers must send their "
+        "CNPJ card, bank details on company letterhead and a valid CND."
+    )
+    crew_router = shipped()
+    fact = crew_router.route(
+        "Which documents does a new supplier have to send us to get registered?",
+        knowledge_score=0.8,
+        knowledge_text=item,
+        llm_available=True,
+    )
+    assert fact.kind == "knowledge"
+    for work in (
+        "Send the new supplier the list of documents to get registered",
+        "Can you compare the documents a new supplier has to send us?",
+        "Which documents does a new supplier send us? Summarise them for the buyers.",
+    ):
+        decision = crew_router.route(
+            work, knowledge_score=0.8, knowledge_text=item, llm_available=True
+        )
+        assert decision.kind != "knowledge", work
+
+
+def test_an_item_in_the_other_language_covers_the_request():
+    """Stems of both languages, and cognates ("support"/"suporte",
+    "salesperson"/"salespeople"), count as the item speaking of the request's terms."""
+    crew_router = shipped()
+    decision = crew_router.route(
+        "Who do I call for IT support after hours?",
+        knowledge_score=0.72,
+        knowledge_text="Suporte de TI fora do horário\nAfter 6 pm and on weekends, "
+        "call the on-call IT technician at extension 300.",
+        llm_available=True,
+    )
+    assert decision.kind == "knowledge", decision.reason
+    # A cognate is not a code: another model of the same thing still does not answer.
+    other = crew_router.route(
+        "Who supports the BH-300 pump after hours?",
+        knowledge_score=0.9,
+        knowledge_text="Suporte da bomba BH-200\nThe BH-200 pump is supported by Paulo.",
+    )
+    assert other.kind != "knowledge"
+
+
 def test_typos_and_missing_accents_are_spelt_back():
     crew_router = shipped()
     typo = crew_router.route("tem algum fornecdor de parafuzo inox?", llm_available=True)
@@ -107,7 +154,7 @@ def test_intents_are_recognised_in_users_words():
     assert crew_router.route("What tools are available?").ident == "list_tools"
 
 
-def test_the_embedding_scorer_embeds_each_crew_once(fake):
+def test_the_embedding_scorer_embeds_each_passage_once(fake):
     client = EmbeddingClient(fake.base_url, "fake-embed", timeout=5)
     scorer = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
     crews = routing_set.shipped_crews()
@@ -115,8 +162,40 @@ def test_the_embedding_scorer_embeds_each_crew_once(fake):
     second = scorer("Which LED panel is the best value?", crews)
     assert len(first) == len(second) == len(crews)
     inputs = [request["json"]["input"] for request in fake.requests_to("/embeddings")]
-    assert len(inputs[0]) == 1 + len(crews)
+    passages = [semantic_routing.crew_passages(crew) for crew in crews]
+    assert len(inputs[0]) == 1 + sum(len(group) for group in passages)
+    assert all(
+        len(group) == 1 + len(crew.examples) for group, crew in zip(passages, crews, strict=True)
+    )
     assert inputs[1] == ["Which LED panel is the best value?"]
+
+
+def test_a_crew_is_as_close_as_its_nearest_examples(fake):
+    """Nearest neighbours: one example very close to the request says more than a
+    crew text that is about the subject on average; one stray example is not enough."""
+    client = EmbeddingClient(fake.base_url, "fake-embed", timeout=5)
+    scorer = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
+    request = "O rolamento 6205 aguenta 3000 rpm?"
+    fake.script_embedding(request, [1.0, 0.0, 0.0])
+    near = router.Target(
+        "crew", "near", "Near", "About bearings", examples=("Which bearing fits?", "Rpm limit?")
+    )
+    stray = router.Target(
+        "crew", "stray", "Stray", "About invoices", examples=("Bearing?", "Invoice X", "Invoice Y")
+    )
+    vectors = {
+        "Near: About bearings": [0.2, 1.0, 0.0],
+        "Which bearing fits?": [0.9, 0.3, 0.0],
+        "Rpm limit?": [0.8, 0.4, 0.0],
+        "Stray: About invoices": [0.0, 1.0, 0.0],
+        "Bearing?": [1.0, 0.0, 0.0],
+        "Invoice X": [0.0, 0.0, 1.0],
+        "Invoice Y": [0.0, 0.1, 1.0],
+    }
+    for passage, vector in vectors.items():
+        fake.script_embedding(passage, vector)
+    near_score, stray_score = scorer(request, [near, stray])
+    assert near_score > stray_score
 
 
 def test_the_embedding_scorer_has_no_opinion_when_the_endpoint_fails(fake):

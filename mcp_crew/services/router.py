@@ -58,10 +58,10 @@ _REQUEST_FILLER = frozenset(
         "por favor favor quero queria preciso gostaria pode poderia podes posso podemos "
         "consegue consigo me mim voce voces vc vcs eu nos nosso nossa meu minha fazer faz "
         "faca tem ter sobre isso esse essa foram sera seria estava ta pra pras pro pros "
-        "pq oq tb tbm ate "
+        "pq oq tb tbm ate mesmo mesma gente ja ai hj "
         "please want need would like could can you your i me my we our us do does did "
         "make tell show give get let lets just also some any all he him his she her they "
-        "them their without"
+        "them their without much many very"
     ).split()
 )
 _STOPWORDS = frozenset().union(*text.STOPWORDS.values()) | _REQUEST_FILLER
@@ -75,14 +75,26 @@ _QUESTION_START = re.compile(
 )
 # Verbs that ask for work to be done (not only for a fact): a crew's job when an
 # LLM is there, even if the knowledge base knows something about the subject.
-_WORK_REQUEST = re.compile(
-    r"\b(compar\w*|calcul\w*|analis\w*|analy[sz]\w*|simul\w*|estim\w*|"
+_WORK_VERB = (
+    r"(compar\w*|calcul\w*|analis\w*|analy[sz]\w*|simul\w*|estim\w*|"
     r"converta|converter|convert|mude|mudar|change|altere|alterar|atualiz\w*|update|"
     r"crie|criar|create|gere|gerar|generate|envie|enviar|send|cancel\w*|"
     r"recomend\w*|recommend\w*|sugir\w*|suggest\w*|prepar\w*|escrev\w*|write|"
-    r"redij\w*|draft|planej\w*|plan|resum\w*|summari[sz]e)\b",
+    r"redij\w*|draft|planej\w*|plan|resum\w*|summari[sz]e|show|list|mostr\w*|list[ea])\b"
+)
+# Asked of the assistant: the verb opens a sentence, perhaps after courtesy ("Compare
+# os preços.", "can you compare...?", "pode criar..."). Inside a question it is a
+# fact being asked ("Which documents must a new supplier send us?").
+_WORK_REQUEST = re.compile(
+    r"(?:^|[.!?;:\n]|\b(?:and|e)\b)\s*"
+    r"(?:(?:please|pls|por favor|pfv|can|could|would|will|you|vc|voce|você|pode|poderia|"
+    r"consegue|me|mim|pra|para|i need you to|preciso que|quero que)\s+)*" + _WORK_VERB,
     re.I,
 )
+# Cognate stems of the other language ("support"/"suporte", "salesperson"/
+# "salespeople") are the same subject: this long a shared start, or one letter apart.
+_COGNATE_PREFIX = 6
+_MIN_COGNATE_LENGTH = 5
 # Words of one language only that short requests are made of ("Quanto é 2 + 40?",
 # "Confirme o pedido S00101", "Thanks a lot!"), beyond the function words:
 # greetings, courtesy, question words and the nouns of everyday requests.
@@ -271,6 +283,23 @@ def _entity_value(name, match):
     if name == "quantity":  # "3 unidades": number and unit
         return " ".join(match.groups())
     return match.group(1) if match.groups() else match.group(0)
+
+
+def _spoken_of(term, item_terms):
+    """Whether ``item_terms`` (stems) hold ``term`` or a cognate of it."""
+    if term in item_terms:
+        return True
+    if len(term) < _MIN_COGNATE_LENGTH:
+        return False
+    return any(
+        len(other) >= _MIN_COGNATE_LENGTH
+        and (
+            term[:_COGNATE_PREFIX] == other[:_COGNATE_PREFIX]
+            and len(term) >= _COGNATE_PREFIX
+            or _one_edit_apart(term, other)
+        )
+        for other in item_terms
+    )
 
 
 def _one_edit_apart(left, right):
@@ -558,8 +587,10 @@ class Router:
                 return 0.0
         if not message_terms:
             return 1.0
-        item_terms = set(terms(knowledge_text, language))
-        return len(message_terms & item_terms) / len(message_terms)
+        # Both languages' stems: an item may be written in the other language.
+        item_terms = frozenset(terms(knowledge_text))
+        covered = [term for term in message_terms if _spoken_of(term, item_terms)]
+        return len(covered) / len(message_terms)
 
     def _knowledge_answers(self, message, score, coverage, qualified, llm_available):
         if score < self.settings.knowledge_threshold:

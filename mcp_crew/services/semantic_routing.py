@@ -4,10 +4,11 @@ Two scorers, both ``scorer(message, crew_targets)`` → one score per crew, or
 ``None`` for "no opinion" (the router then keeps its lexical choice or the
 default crew):
 
-* :class:`EmbeddingScorer`: cosine of the request to each crew's text (name,
-  description and example requests) with the knowledge base's embeddings
-  endpoint. A crew is embedded once per text and kept in a bounded
-  process-wide cache, so a request costs one embedding call for the message.
+* :class:`EmbeddingScorer`: how close the request is to each crew's nearest
+  passages (its name and description, each of its example requests), by the
+  knowledge base's embeddings endpoint. A passage is embedded once and kept in
+  a bounded process-wide cache, so a request costs one embedding call for the
+  message.
 * :class:`LlmClassifier`: a short classification by the crews' own LLM — the
   crews listed with their descriptions, their example requests shown answered,
   the model answers with one crew's code.
@@ -29,9 +30,13 @@ _logger = logging.getLogger(__name__)
 _CACHE_SIZE = 512
 
 
-def crew_text(target):
-    """What a crew is about, as one passage to embed."""
-    return "\n".join(filter(None, (target.name, target.description, *target.examples)))
+def crew_passages(target):
+    """What a crew is about, as passages to embed one by one: its name and
+    description, and each example request on its own. A request is compared
+    with requests like it: one passage of all the examples blurs them (measured
+    on the labelled set, below in :class:`EmbeddingScorer`)."""
+    about = ": ".join(filter(None, (target.name, " ".join(target.description.split()))))
+    return [about, *target.examples] if about else list(target.examples)
 
 
 class _VectorCache:
@@ -66,6 +71,7 @@ class EmbeddingScorer:
     """
 
     label = "embeddings"
+    NEAREST = 2
 
     def __init__(self, client, cache=_CREW_VECTORS):
         self.client = client
@@ -73,7 +79,18 @@ class EmbeddingScorer:
         self.last_error = None
 
     def __call__(self, message, crews):
-        return self.scores(message, [crew_text(crew) for crew in crews])
+        """Each crew's score: the mean of its ``NEAREST`` passages closest to the
+        request (nearest neighbours; one stray example is not a match)."""
+        passages = [crew_passages(crew) for crew in crews]
+        scores = self.scores(message, [passage for group in passages for passage in group])
+        if scores is None:
+            return None
+        by_crew, start = [], 0
+        for group in passages:
+            nearest = sorted(scores[start : start + len(group)], reverse=True)[: self.NEAREST]
+            by_crew.append(sum(nearest) / len(nearest) if nearest else 0.0)
+            start += len(group)
+        return by_crew
 
     def scores(self, message, texts):
         """One cosine of ``message`` to each passage of ``texts``, or ``None``."""
