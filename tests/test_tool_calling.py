@@ -200,14 +200,64 @@ def test_tasks_ask_for_the_answer_in_the_request_language(fake):
         {"request": "oi"},
         crew_runner.ToolGate(),
         memory=tool_calling.ToolCallingMemory(),
-        answer_language="Portuguese",
+        answer_language="pt",
     )
     messages = chat_requests(fake)[0]["messages"]
     prompt = "\n".join(m["content"] for m in messages)
-    assert "A short answer Write it in Portuguese." in prompt
+    assert "A short answer Write it in Portuguese (português do Brasil)." in prompt
     # The agent's system prompt says it too: small models heed it most.
     system = next(m["content"] for m in messages if m["role"] == "system")
-    assert "Always answer in Portuguese." in system
+    assert "Always answer in Portuguese (português do Brasil)." in system
+    assert len(chat_requests(fake)) == 1  # answered in Portuguese: nothing to rewrite
+
+
+ENGLISH_ANSWER = (
+    "An electronic invoice is the digital tax document that replaces the paper one; "
+    "it is signed and sent to the tax authority before the goods leave."
+)
+PORTUGUESE_ANSWER = (
+    "A nota fiscal eletrônica é o documento fiscal digital que substitui o de papel; "
+    "ela é assinada e enviada ao fisco antes de a mercadoria sair."
+)
+
+
+def test_an_answer_in_another_language_is_rewritten_in_the_requests(fake):
+    """Seen with Qwen2.5-Coder 1.5B: asked in Portuguese, told to answer in
+    Portuguese, it answered in English after reading a tool's result."""
+    fake.queue_chat({"content": ENGLISH_ANSWER})
+    fake.queue_chat({"content": PORTUGUESE_ANSWER})
+    result = crew_runner.run_crew(
+        one_agent_crew(tools=()),
+        [],
+        llm(fake, tool_calling="native"),
+        {"request": "Explique o que é uma nota fiscal eletrônica."},
+        crew_runner.ToolGate(),
+        memory=tool_calling.ToolCallingMemory(),
+        answer_language="pt",
+    )
+    assert result.answer == PORTUGUESE_ANSWER
+    assert result.rewritten_in == "pt"
+    crew_request, rewrite = chat_requests(fake)
+    assert "Portuguese" in rewrite["messages"][0]["content"]
+    assert rewrite["messages"][1]["content"] == ENGLISH_ANSWER
+    # Both completions are counted on the run.
+    assert result.usage["requests"] == 2
+
+
+def test_a_failed_rewrite_keeps_the_crews_answer(fake):
+    fake.queue_chat({"content": ENGLISH_ANSWER})  # nothing queued for the rewrite
+    result = crew_runner.run_crew(
+        one_agent_crew(tools=()),
+        [],
+        llm(fake, tool_calling="native", timeout=5),
+        {"request": "Explique o que é uma nota fiscal eletrônica."},
+        crew_runner.ToolGate(),
+        memory=tool_calling.ToolCallingMemory(),
+        answer_language="pt",
+    )
+    assert result.answer == ENGLISH_ANSWER
+    assert result.rewritten_in == ""
+    assert len(chat_requests(fake)) >= 2  # the rewrite was asked, and failed
 
 
 def test_a_tool_result_handed_back_as_the_answer_is_not_one(fake, engine, scope):

@@ -14,9 +14,6 @@ from .run_sentences import sayer
 _logger = logging.getLogger(__name__)
 
 EXTRACTED_CONFIDENCE = 0.6
-# The language crews answer in, by the router's code of the request's language
-# (named for the model, which reads the prompts in English).
-ANSWER_LANGUAGES = {"pt": "Portuguese (português do Brasil)", "en": "English"}
 
 
 class McpRunCrewMixin(models.AbstractModel):
@@ -64,7 +61,7 @@ class McpRunCrewMixin(models.AbstractModel):
                 {"request": self.message, "context": self._crew_context(knowledge)},
                 gate,
                 memory=memory,
-                answer_language=ANSWER_LANGUAGES.get(self.language, ""),
+                answer_language=self.language,
             )
         except errors.LlmAnswerUnusable as err:
             self._record_usage(err.usage)
@@ -73,6 +70,12 @@ class McpRunCrewMixin(models.AbstractModel):
             return self._set_failed(str(err))
         if result.learnt_tool_calling:
             self._remember_tool_calling(memory)
+        if result.rewritten_in:
+            _logger.info(
+                "mcp_crew: run %s: the crew answered in another language; rewritten in %s",
+                self.id,
+                result.rewritten_in,
+            )
         self._record_usage(result.usage)
         if gate.paused_reason:
             self._set_waiting_approval(result.answer)

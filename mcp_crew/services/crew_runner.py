@@ -24,7 +24,7 @@ import re
 import threading
 import warnings
 
-from . import redaction, tool_calling
+from . import redaction, text, tool_calling
 from .errors import LlmAnswerUnusable, LlmUnavailable, McpCrewError
 
 _logger = logging.getLogger(__name__)
@@ -127,6 +127,8 @@ class CrewResult:
     # The tool format the answer was obtained with, and whether auto mode learnt it now.
     tool_calling: str = tool_calling.NATIVE
     learnt_tool_calling: bool = False
+    # Whether the answer came in another language and was rewritten in the request's.
+    rewritten_in: str = ""
 
 
 class ToolGate:
@@ -183,6 +185,17 @@ def crewai():
     return _crewai
 
 
+# The languages crews answer in, by the router's code of the request's language
+# (named for the model, which reads the prompts in English).
+LANGUAGE_NAMES = {"pt": "Portuguese (português do Brasil)", "en": "English"}
+# The longest rewritten answer, when the LLM settings set no maximum.
+_REWRITE_TOKENS = 1024
+REWRITE_INSTRUCTIONS = (
+    "Rewrite the user's text in %s. Keep its meaning, every number, name and code "
+    "exactly. Reply with the rewritten text only."
+)
+
+
 def run_crew(
     spec, tools, llm_settings, inputs, gate, memory=tool_calling.MEMORY, answer_language=""
 ):
@@ -195,11 +208,13 @@ def run_crew(
     written as text, empty, scaffolding). In ``auto`` tool calling, a model that
     writes a call to an offered tool as text before any tool ran is asked again
     in the text format, and ``memory`` keeps that choice for the model.
-    ``answer_language`` (a language's name, e.g. "Portuguese") is the language
-    every task must answer in: the request's, whatever the crew's texts are in.
+    ``answer_language`` (a code of :data:`LANGUAGE_NAMES`, e.g. ``pt``) is the
+    language every task must answer in: the request's, whatever the crew's texts
+    are in. A final answer written in the other one anyway (small models drift
+    into English after reading a tool's result) is rewritten in it.
     """
     spec.validate()
-    spec = _answering_in(spec, answer_language)
+    spec = _answering_in(spec, LANGUAGE_NAMES.get(answer_language, ""))
     llm_settings.validate()
     redaction.protect(llm_settings.api_key)
     tools = list(tools)
@@ -234,7 +249,37 @@ def run_crew(
             kind=problem.kind,
             usage=result.usage,
         )
-    return dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
+    result = dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
+    return _in_language(result, answer_language, llm_settings)
+
+
+def _in_language(result, language, llm_settings):
+    """``result`` with its answer in ``language`` (a code of
+    :data:`LANGUAGE_NAMES`): rewritten by one completion when its words say it
+    is in another. A failed rewrite keeps the answer as it was (it is still the
+    crew's answer), logged."""
+    name = LANGUAGE_NAMES.get(language)
+    if not name or text.detect_language(result.answer, default=language) == language:
+        return result
+    messages = [
+        {"role": "system", "content": REWRITE_INSTRUCTIONS % name},
+        {"role": "user", "content": result.answer},
+    ]
+    try:
+        rewritten, usage = complete(
+            llm_settings, messages, max_tokens=llm_settings.max_tokens or _REWRITE_TOKENS
+        )
+    except LlmUnavailable as err:
+        _logger.warning("mcp_crew: the answer stays in another language than asked: %s", err)
+        return result
+    if not rewritten:
+        return result
+    return dataclasses.replace(
+        result,
+        answer=rewritten,
+        usage=_add_usage(result.usage, usage),
+        rewritten_in=language,
+    )
 
 
 def complete(llm_settings, messages, max_tokens=8, timeout=None):
