@@ -9,7 +9,7 @@ import pytest
 from conftest import stdio_spec
 from mcp_crew.services import crew_runner, tool_calling
 from mcp_crew.services.errors import LlmAnswerUnusable, McpCrewError
-from test_crew_runner import ADD, ECHO, EngineGate, llm, one_agent_crew
+from test_crew_runner import ADD, ECHO, EngineGate, llm, one_agent_crew, tool_call
 
 # What Qwen2.5-Coder under llama.cpp answers when offered OpenAI tools.
 WRITTEN_CALL = '```json\n{"name": "%s", "arguments": {"a": 2, "b": 40}}\n```' % ADD.function_name
@@ -285,3 +285,131 @@ def test_an_answer_quoting_a_result_in_prose_is_one():
     assert tool_calling.unusable_answer("The sum is 42.", (), ['{"sum": 42}']) is None
     problem = tool_calling.unusable_answer('{"sum":42}', (), ['{"sum": 42}'])
     assert problem.kind == "tool_result"
+
+
+def demo_tool(name):
+    return crew_runner.ToolSpec("7:%s" % name, name, name, {"type": "object"})
+
+
+def test_the_tools_a_request_names_are_found_by_their_names():
+    tools = [demo_tool(name) for name in ("supplier_offers", "exchange_rate", "freight_estimate")]
+    named = crew_runner.named_tools(
+        "How much is the cheapest offer for arruela lisa M8 in US dollars? "
+        "Use the supplier offers and the exchange rate.",
+        tools,
+    )
+    assert [tool.name for tool in named] == ["supplier_offers", "exchange_rate"]
+    assert [
+        t.name for t in crew_runner.named_tools("Use exchange_rate, then freight_estimate", tools)
+    ] == [
+        "exchange_rate",
+        "freight_estimate",
+    ]
+    # Words of a name apart, or inside other words, name nothing.
+    assert crew_runner.named_tools("The exchange was rated well by our supplier", tools) == []
+    assert crew_runner.named_tools("Qual o frete para MG?", tools) == []
+    # A one-word name is an everyday word unless marked as a tool's.
+    add = [ADD]
+    assert crew_runner.named_tools("Add a new customer called Globex", add) == []
+    for marked in ("Use the add tool for 2 and 40", "usa a ferramenta add", "call `add`"):
+        assert crew_runner.named_tools(marked, add) == add, marked
+
+
+def test_a_task_tells_its_agent_to_call_the_tools_the_request_names(fake):
+    fake.queue_chat({"content": "42"})
+    crew_runner.run_crew(
+        one_agent_crew(tools=("1:echo", "1:add")),
+        [ECHO, ADD],
+        llm(fake, tool_calling="native"),
+        {"request": "Use the add tool to sum 2 and 40"},
+        crew_runner.ToolGate(),
+        memory=tool_calling.ToolCallingMemory(),
+    )
+    prompt = "\n".join(m["content"] or "" for m in chat_requests(fake)[0]["messages"])
+    assert "The request names these tools: %s. Call each of them" % ADD.function_name in prompt
+    assert ECHO.function_name not in prompt.split("The request names these tools:")[1]
+
+
+def test_a_tool_the_agent_is_not_offered_is_not_asked_for(fake):
+    fake.queue_chat({"content": "ok"})
+    crew_runner.run_crew(
+        one_agent_crew(tools=("1:echo",)),
+        [ECHO],
+        llm(fake, tool_calling="native"),
+        {"request": "Use the add tool to sum 2 and 40"},
+        crew_runner.ToolGate(),
+        memory=tool_calling.ToolCallingMemory(),
+    )
+    prompt = "\n".join(m["content"] or "" for m in chat_requests(fake)[0]["messages"])
+    assert "The request names these tools" not in prompt
+
+
+NAMING_BOTH = "Use the add tool on 2 and 40, then the echo tool on the sum"
+
+
+def test_a_named_tool_left_uncalled_gets_one_more_pass(fake, engine, scope):
+    """Seen with Qwen2.5-Coder 1.5B: asked to use the supplier offers and the
+    exchange rate, it called one and answered."""
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat(tool_call(ADD, {"a": 2, "b": 40}))
+    fake.queue_chat({"content": "The sum is 42."})
+    fake.queue_chat(tool_call(ECHO, {"text": "42"}))
+    fake.queue_chat({"content": "The sum is 42, and the echo tool says 42."})
+    result = crew_runner.run_crew(
+        one_agent_crew(),
+        [ECHO, ADD],
+        llm(fake, tool_calling="native"),
+        {"request": NAMING_BOTH},
+        gate,
+        memory=tool_calling.ToolCallingMemory(),
+    )
+    assert result.answer == "The sum is 42, and the echo tool says 42."
+    assert gate.steps == [("add", {"a": 2, "b": 40}, "ok"), ("echo", {"text": "42"}, "ok")]
+    assert result.usage["requests"] == 4  # both passes are counted
+    second_pass = "\n".join(m["content"] or "" for m in chat_requests(fake)[2]["messages"])
+    assert "Still to do: call %s" % ECHO.function_name in second_pass
+    assert "Draft answer: The sum is 42." in second_pass
+    assert '%s({"a": 2, "b": 40}) returned' % ADD.function_name in second_pass
+
+
+def test_no_second_pass_when_every_named_tool_ran(fake, engine, scope):
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat(tool_call(ADD, {"a": 2, "b": 40}))
+    fake.queue_chat({"content": "The sum is 42."})
+    result = crew_runner.run_crew(
+        one_agent_crew(),
+        [ECHO, ADD],
+        llm(fake, tool_calling="native"),
+        {"request": "Use the add tool on 2 and 40"},
+        gate,
+        memory=tool_calling.ToolCallingMemory(),
+    )
+    assert result.answer == "The sum is 42."
+    assert len(chat_requests(fake)) == 2
+
+
+@pytest.mark.parametrize(
+    "second_reply, requests",
+    [
+        ({"content": WRITTEN_CALL}, 3),  # no answer: a call written as text
+        ({"content": ""}, 2),  # the pass fails (CrewAI reports no usage for it)
+    ],
+)
+def test_a_second_pass_without_a_usable_answer_keeps_the_first(
+    fake, engine, scope, second_reply, requests
+):
+    gate = EngineGate(engine, stdio_spec(scope))
+    fake.queue_chat(tool_call(ADD, {"a": 2, "b": 40}))
+    fake.queue_chat({"content": "The sum is 42."})
+    fake.queue_chat(second_reply)
+    result = crew_runner.run_crew(
+        one_agent_crew(),
+        [ECHO, ADD],
+        llm(fake, tool_calling="native"),
+        {"request": NAMING_BOTH},
+        gate,
+        memory=tool_calling.ToolCallingMemory(),
+    )
+    assert result.answer == "The sum is 42."
+    assert gate.steps == [("add", {"a": 2, "b": 40}, "ok")]
+    assert result.usage["requests"] == requests

@@ -144,6 +144,7 @@ class ToolGate:
         self.paused_reason = None
         self.calls = 0
         self.results = []  # what the tools answered, to tell an answer from a copy of one
+        self.done = []  # (tool, arguments, result) of each call that ran, in order
 
     def call(self, tool, arguments):
         with self._lock:
@@ -156,6 +157,7 @@ class ToolGate:
                 # The agent reads the failure and may try something else.
                 return "Tool %s failed: %s" % (tool.name, err)
             self.results.append(result)
+            self.done.append((tool, arguments, result))
             return result
 
     def execute(self, tool, arguments):
@@ -188,6 +190,8 @@ def crewai():
 # The languages crews answer in, by the router's code of the request's language
 # (named for the model, which reads the prompts in English).
 LANGUAGE_NAMES = {"pt": "Portuguese (português do Brasil)", "en": "English"}
+# A one-word tool name marked as one: "the add tool", "ferramenta add", `add`.
+_ONE_WORD_TOOL = r"(?:\b(?:tool|ferramenta)\s+|[`'\"])%(name)s\b|\b%(name)s(?:\s+tool\b|[`'\"])"
 # The longest rewritten answer, when the LLM settings set no maximum.
 _REWRITE_TOKENS = 1024
 REWRITE_INSTRUCTIONS = (
@@ -215,6 +219,8 @@ def run_crew(
     """
     spec.validate()
     spec = _answering_in(spec, LANGUAGE_NAMES.get(answer_language, ""))
+    named = named_tools(inputs.get("request", ""), tools)
+    spec = _calling_named(spec, named)
     llm_settings.validate()
     redaction.protect(llm_settings.api_key)
     tools = list(tools)
@@ -250,7 +256,50 @@ def run_crew(
             usage=result.usage,
         )
     result = dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
+    result = _with_named_tools_called(result, spec, tools, llm_settings, inputs, gate, mode, named)
     return _in_language(result, answer_language, llm_settings)
+
+
+def _with_named_tools_called(result, spec, tools, llm_settings, inputs, gate, mode, named):
+    """``result``, or, when the crew answered without calling a tool the request
+    named (small models stop after one), the answer of one more pass told what
+    is done and which tools are left. A pass that fails or gives no usable
+    answer leaves ``result`` as it was: it is still the crew's answer."""
+    called = {tool.ident for tool, _arguments, _result in gate.done}
+    left = [tool for tool in named if tool.ident not in called]
+    if not left or gate.paused_reason:
+        return result
+    done = "; ".join(
+        "%s(%s) returned %s" % (tool.function_name, json.dumps(arguments), answer[:1000])
+        for tool, arguments, answer in gate.done
+    )
+    note = (
+        "Done so far: %s. Draft answer: %s\nStill to do: call %s, then give the whole answer."
+        % (
+            done or "nothing",
+            result.answer[:1000],
+            ", ".join(tool.function_name for tool in left),
+        )
+    )
+    again = dataclasses.replace(
+        spec,
+        tasks=tuple(
+            dataclasses.replace(task, description="%s\n\n%s" % (task.description, note))
+            for task in spec.tasks
+        ),
+    )
+    try:
+        second = _kickoff(again, tools, llm_settings, inputs, gate, mode)
+    except McpCrewError as err:
+        _logger.warning("mcp_crew: the pass for the tools the request named failed: %s", err)
+        return result
+    usage = _add_usage(result.usage, second.usage)
+    offered = {tool.function_name for tool in tools} | {tool.name for tool in tools}
+    if tool_calling.unusable_answer(second.answer, offered, gate.results):
+        return dataclasses.replace(result, usage=usage)
+    return dataclasses.replace(
+        second, usage=usage, tool_calling=mode, learnt_tool_calling=result.learnt_tool_calling
+    )
 
 
 def _in_language(result, language, llm_settings):
@@ -326,6 +375,49 @@ def _answering_in(spec, language):
         for task in spec.tasks
     )
     return dataclasses.replace(spec, agents=agents, tasks=tasks)
+
+
+def named_tools(request, tools):
+    """The ``tools`` (:class:`ToolSpec`) that ``request`` names, in their order.
+
+    A name of several words (``supplier_offers``) is named by its words, its
+    underscores read as spaces or not, a plural ``s`` allowed ("use the supplier
+    offers and the exchange rate"). A one-word name is an everyday word ("add a
+    contact"): it counts only marked as a tool's ("the add tool", "a ferramenta
+    add", "`add`").
+    """
+    words = " %s " % " ".join(text.words(request))
+    folded = text.strip_accents(request).lower()
+    named = []
+    for tool in tools:
+        parts = text.words(tool.name)
+        if len(parts) > 1:
+            found = re.search(r" %ss? " % re.escape(" ".join(parts)), words)
+        else:
+            found = parts and re.search(_ONE_WORD_TOOL % {"name": re.escape(parts[0])}, folded)
+        if found:
+            named.append(tool)
+    return named
+
+
+def _calling_named(spec, tools):
+    """``spec`` whose tasks tell their agent to call each tool of ``tools`` it is
+    offered: a request that says which tools to use means it (small models stop
+    after the first tool, or answer without one)."""
+    if not tools:
+        return spec
+    tasks = []
+    for task in spec.tasks:
+        offered = set(spec.agents[task.agent].tools)
+        names = [tool.function_name for tool in tools if tool.ident in offered]
+        if names:
+            task = dataclasses.replace(
+                task,
+                description="%s\n\nThe request names these tools: %s. Call each of them "
+                "and use what they return." % (task.description, ", ".join(names)),
+            )
+        tasks.append(task)
+    return dataclasses.replace(spec, tasks=tuple(tasks))
 
 
 def _remedy(problem, mode):
