@@ -345,25 +345,32 @@ def test_a_tool_the_agent_is_not_offered_is_not_asked_for(fake):
 
 
 NAMING_BOTH = "Use the add tool on 2 and 40, then the echo tool on the sum"
+ADDED = (tool_call(ADD, {"a": 2, "b": 40}), {"content": "The sum is 42."})
+
+
+def run_scripted(fake, engine, scope, request, replies):
+    """A one-agent crew (echo, add) on ``request``, the model's ``replies`` scripted:
+    ``(result, gate)``."""
+    gate = EngineGate(engine, stdio_spec(scope))
+    for reply in replies:
+        fake.queue_chat(reply)
+    result = crew_runner.run_crew(
+        one_agent_crew(),
+        [ECHO, ADD],
+        llm(fake, tool_calling="native"),
+        {"request": request},
+        gate,
+        memory=tool_calling.ToolCallingMemory(),
+    )
+    return result, gate
 
 
 def test_a_named_tool_left_uncalled_gets_one_more_pass(fake, engine, scope):
     """Seen with Qwen2.5-Coder 1.5B: asked to use the supplier offers and the
     exchange rate, it called one and answered."""
-    gate = EngineGate(engine, stdio_spec(scope))
-    fake.queue_chat(tool_call(ADD, {"a": 2, "b": 40}))
-    fake.queue_chat({"content": "The sum is 42."})
-    fake.queue_chat(tool_call(ECHO, {"text": "42"}))
-    fake.queue_chat({"content": "The sum is 42, and the echo tool says 42."})
-    result = crew_runner.run_crew(
-        one_agent_crew(),
-        [ECHO, ADD],
-        llm(fake, tool_calling="native"),
-        {"request": NAMING_BOTH},
-        gate,
-        memory=tool_calling.ToolCallingMemory(),
-    )
-    assert result.answer == "The sum is 42, and the echo tool says 42."
+    second = (tool_call(ECHO, {"text": "42"}), {"content": "42, and the echo tool says 42."})
+    result, gate = run_scripted(fake, engine, scope, NAMING_BOTH, ADDED + second)
+    assert result.answer == "42, and the echo tool says 42."
     assert gate.steps == [("add", {"a": 2, "b": 40}, "ok"), ("echo", {"text": "42"}, "ok")]
     assert result.usage["requests"] == 4  # both passes are counted
     second_pass = "\n".join(m["content"] or "" for m in chat_requests(fake)[2]["messages"])
@@ -373,17 +380,7 @@ def test_a_named_tool_left_uncalled_gets_one_more_pass(fake, engine, scope):
 
 
 def test_no_second_pass_when_every_named_tool_ran(fake, engine, scope):
-    gate = EngineGate(engine, stdio_spec(scope))
-    fake.queue_chat(tool_call(ADD, {"a": 2, "b": 40}))
-    fake.queue_chat({"content": "The sum is 42."})
-    result = crew_runner.run_crew(
-        one_agent_crew(),
-        [ECHO, ADD],
-        llm(fake, tool_calling="native"),
-        {"request": "Use the add tool on 2 and 40"},
-        gate,
-        memory=tool_calling.ToolCallingMemory(),
-    )
+    result, _gate = run_scripted(fake, engine, scope, "Use the add tool on 2 and 40", ADDED)
     assert result.answer == "The sum is 42."
     assert len(chat_requests(fake)) == 2
 
@@ -398,18 +395,7 @@ def test_no_second_pass_when_every_named_tool_ran(fake, engine, scope):
 def test_a_second_pass_without_a_usable_answer_keeps_the_first(
     fake, engine, scope, second_reply, requests
 ):
-    gate = EngineGate(engine, stdio_spec(scope))
-    fake.queue_chat(tool_call(ADD, {"a": 2, "b": 40}))
-    fake.queue_chat({"content": "The sum is 42."})
-    fake.queue_chat(second_reply)
-    result = crew_runner.run_crew(
-        one_agent_crew(),
-        [ECHO, ADD],
-        llm(fake, tool_calling="native"),
-        {"request": NAMING_BOTH},
-        gate,
-        memory=tool_calling.ToolCallingMemory(),
-    )
+    result, gate = run_scripted(fake, engine, scope, NAMING_BOTH, ADDED + (second_reply,))
     assert result.answer == "The sum is 42."
     assert gate.steps == [("add", {"a": 2, "b": 40}, "ok")]
     assert result.usage["requests"] == requests
