@@ -12,6 +12,7 @@ import time
 from odoo import api, models
 
 from ..services import errors, redaction, router
+from .mcp_run_crew import EXTRACTED_CONFIDENCE
 from .mcp_run_states import RunState
 
 
@@ -34,6 +35,14 @@ class Routing:
     def record_usage(self, run):
         for usage in self.usage:
             run._record_usage(usage)
+
+    @property
+    def answerable(self):
+        """The found items a knowledge answer may quote: not what a crew concluded
+        (filed at ``EXTRACTED_CONFIDENCE``: a small model's conclusion may be
+        wrong), until someone confirms it by raising its confidence. Crews still
+        read them as context."""
+        return [item for item in self.knowledge if item["confidence"] > EXTRACTED_CONFIDENCE]
 
 
 class McpRun(models.Model):
@@ -80,7 +89,7 @@ class McpRun(models.Model):
             crew = self.env["mcp.crew"].browse(crew_id)
             routing.decision = self._forced_crew_decision(crew, message, routing.llm is not None)
             return routing
-        knowledge = routing.knowledge
+        knowledge = routing.answerable
         try:
             routing.decision = self._router().route(
                 message,
@@ -128,7 +137,7 @@ class McpRun(models.Model):
     def _knowledge_run(self, values, routing):
         """The run of a request the knowledge answers, created done (see _ask_run)."""
         decision = routing.decision
-        answer, used = self._knowledge_answer(decision, routing.knowledge)
+        answer, used = self._knowledge_answer(decision, routing.answerable)
         duration_ms = (time.perf_counter() - routing.started) * 1000
         final = self._final_values(RunState.DONE, decision.language, duration_ms, answer)
         items = self.env["mcp.knowledge"].browse(used)

@@ -89,6 +89,28 @@ class TestAskWithoutLlm(RunCase):
         # The answer is in the response; the bus is for what happens elsewhere.
         self.assertFalse([m for m in self.bus_messages(self.user) if m["type"] == "mcp_crew/run"])
 
+    def test_what_a_crew_concluded_is_no_knowledge_answer_until_confirmed(self):
+        """Seen with a 1.5B model: its wrong conclusion (the dearer supplier), filed
+        as knowledge, answered the same question again, without a crew."""
+        filed = self.env["mcp.knowledge"].store(
+            {
+                "title": "Qual fornecedor vende o rolamento ZX-4471 mais barato?",
+                "content": "O rolamento ZX-4471 mais barato é o da Fixadores Paulista.",
+                "knowledge_type": "conversation_summary",
+                "confidence": 0.6,  # as a crew run files its answer
+                "source": {"kind": "run", "label": "Product research"},
+            }
+        )
+        question = "Qual fornecedor vende o rolamento ZX-4471 mais barato?"
+        result = self.ask(question)
+        self.assertNotEqual(result["route"]["kind"], "knowledge", result)
+        self.assertEqual(result["steps"][0]["kind"], "knowledge")  # it was found
+        self.assertIn("ZX-4471", result["steps"][0]["result"])
+        self.env["mcp.knowledge"].browse(filed["id"]).write({"confidence": 0.9})  # confirmed
+        confirmed = self.ask(question)
+        self.assertEqual(confirmed["route"]["kind"], "knowledge", confirmed)
+        self.assertIn(filed["id"], [k["id"] for k in confirmed["knowledge_used"]])
+
     def test_tool_command_calls_the_real_server_and_records_a_step(self):
         result = self.ask('/tool add {"a": 2, "b": 40}')
         self.assertEqual(result["status"], RunState.DONE, result)
