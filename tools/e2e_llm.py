@@ -53,6 +53,8 @@ CASES = (
         "name": "a Portuguese request is answered in Portuguese",
         "message": "Explique em poucas palavras o que é uma nota fiscal eletrônica.",
         "language": "pt",
+        # On the subject: an answer in Portuguese about something else is no answer.
+        "cites": ("nota fiscal", "Nota fiscal", "NF-e"),
     },
 )
 KNOWLEDGE = (
