@@ -3,7 +3,7 @@
     "summary": "Multi-agent AI hub on the Model Context Protocol: MCP server registry and "
     "discovery, a shared knowledge base, crews answering natural-language requests in a "
     "chat, and Odoo itself as an MCP server",
-    "version": "16.0.1.5.0",
+    "version": "16.0.1.6.0",
     "category": "Productivity",
     "website": "https://github.com/mcp-crew/mcp_crew",
     "author": "mcp_crew",
