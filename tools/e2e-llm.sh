@@ -12,11 +12,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-odoo=$(tools/ensure-odoo.sh)
+# shellcheck source=tools/odoo-addons.sh
+source "$root/tools/odoo-addons.sh"
 python=${odoo%% *}
 odoo_bin=${odoo##* }
-addons_path="$(cat .odoo/addons-path),$root"
-addons_path=${addons_path#,}
 
 if [ -z "${E2E_LLM_BASE_URL:-}" ]; then
     local_llm=${LOCAL_LLM:-$root/../shared/tools/local-llm.sh}

@@ -13,11 +13,8 @@
 # ODOO_ARGS: extra odoo-bin arguments (-c odoo.conf, db options).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-odoo=$("$root/tools/ensure-odoo.sh")
-addons_path=$(cat "$root/.odoo/addons-path")
-addons_path=${addons_path:+$addons_path,}$root
-addons_here=${ADDONS:-$(cd "$root" && for manifest in */__manifest__.py; do dirname "$manifest"; done)}
-modules=$(echo "$addons_here" | tr ' ' '\n' | grep . | paste -sd, -)
+# shellcheck source=tools/odoo-addons.sh
+source "$root/tools/odoo-addons.sh"
 
 db=mcp_crew_i18n_$$
 exported=$(mktemp -d)

@@ -10,11 +10,8 @@
 # ODOO_ARGS: extra odoo-bin arguments (-c odoo.conf, db options).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-odoo=$("$root/tools/ensure-odoo.sh")
-addons_path=$(cat "$root/.odoo/addons-path")
-addons_path=${addons_path:+$addons_path,}$root
-addons_here=${ADDONS:-$(cd "$root" && for manifest in */__manifest__.py; do dirname "$manifest"; done)}
-modules=$(echo "$addons_here" | tr ' ' '\n' | grep . | paste -sd, -)
+# shellcheck source=tools/odoo-addons.sh
+source "$root/tools/odoo-addons.sh"
 tags=${ODOO_TEST_TAGS:-$(echo "$modules" | sed 's/[^,]*/\/&/g')}
 # The HTTP tests' port: a free one unless given, so that runs side by side never collide.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
