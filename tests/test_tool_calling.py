@@ -191,17 +191,22 @@ def test_memory_keeps_the_configured_mode_unless_auto():
     assert memory.mode_for("http://h/v1", "other", "auto") == "native"
 
 
-def test_tasks_ask_for_the_answer_in_the_request_language(fake):
-    fake.queue_chat({"content": "Olá!"})
-    crew_runner.run_crew(
+def in_portuguese(fake, request, **settings):
+    """A one-agent crew without tools asked ``request``, to answer in Portuguese."""
+    return crew_runner.run_crew(
         one_agent_crew(tools=()),
         [],
-        llm(fake, tool_calling="native"),
-        {"request": "oi"},
+        llm(fake, tool_calling="native", **settings),
+        {"request": request},
         crew_runner.ToolGate(),
         memory=tool_calling.ToolCallingMemory(),
         answer_language="pt",
     )
+
+
+def test_tasks_ask_for_the_answer_in_the_request_language(fake):
+    fake.queue_chat({"content": "Olá!"})
+    in_portuguese(fake, "oi")
     messages = chat_requests(fake)[0]["messages"]
     prompt = "\n".join(m["content"] for m in messages)
     assert "A short answer Write it in Portuguese (português do Brasil)." in prompt
@@ -226,15 +231,7 @@ def test_an_answer_in_another_language_is_rewritten_in_the_requests(fake):
     Portuguese, it answered in English after reading a tool's result."""
     fake.queue_chat({"content": ENGLISH_ANSWER})
     fake.queue_chat({"content": PORTUGUESE_ANSWER})
-    result = crew_runner.run_crew(
-        one_agent_crew(tools=()),
-        [],
-        llm(fake, tool_calling="native"),
-        {"request": "Explique o que é uma nota fiscal eletrônica."},
-        crew_runner.ToolGate(),
-        memory=tool_calling.ToolCallingMemory(),
-        answer_language="pt",
-    )
+    result = in_portuguese(fake, "Explique o que é uma nota fiscal eletrônica.")
     assert result.answer == PORTUGUESE_ANSWER
     assert result.rewritten_in == "pt"
     crew_request, rewrite = chat_requests(fake)
@@ -246,15 +243,7 @@ def test_an_answer_in_another_language_is_rewritten_in_the_requests(fake):
 
 def test_a_failed_rewrite_keeps_the_crews_answer(fake):
     fake.queue_chat({"content": ENGLISH_ANSWER})  # nothing queued for the rewrite
-    result = crew_runner.run_crew(
-        one_agent_crew(tools=()),
-        [],
-        llm(fake, tool_calling="native", timeout=5),
-        {"request": "Explique o que é uma nota fiscal eletrônica."},
-        crew_runner.ToolGate(),
-        memory=tool_calling.ToolCallingMemory(),
-        answer_language="pt",
-    )
+    result = in_portuguese(fake, "Explique o que é uma nota fiscal eletrônica.", timeout=5)
     assert result.answer == ENGLISH_ANSWER
     assert result.rewritten_in == ""
     assert len(chat_requests(fake)) >= 2  # the rewrite was asked, and failed
