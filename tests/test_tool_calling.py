@@ -388,3 +388,20 @@ def test_a_second_pass_without_a_usable_answer_keeps_the_first(
     assert result.answer == "The sum is 42."
     assert gate.steps == [("add", {"a": 2, "b": 40}, "ok")]
     assert result.usage["requests"] == requests
+
+
+def test_a_call_repeated_in_a_run_gets_its_first_result(fake, engine, scope):
+    """The second pass is told what ran; a model that calls it again anyway must
+    not run it twice (it could be a write)."""
+    second = (
+        tool_call(ADD, {"a": 2, "b": 40}),
+        tool_call(ECHO, {"text": "42"}, call_id="call_2"),
+        {"content": "42, echoed."},
+    )
+    result, gate = run_scripted(fake, engine, scope, NAMING_BOTH, ADDED + second)
+    assert result.answer == "42, echoed."
+    assert gate.steps == [("add", {"a": 2, "b": 40}, "ok"), ("echo", {"text": "42"}, "ok")]
+    assert gate.calls == 3
+    # The repeated call read the first one's result.
+    repeated = next(m for m in chat_requests(fake)[3]["messages"] if m["role"] == "tool")
+    assert json.loads(repeated["content"]) == {"sum": 42}

@@ -136,27 +136,42 @@ class ToolGate:
 
     Subclasses implement :meth:`execute`, returning the text the agent reads.
     Once :meth:`pause` is called (an approval is pending) every further call is
-    refused with a message that tells the agent to stop.
+    refused with a message that tells the agent to stop. A call repeated with
+    the same arguments in one run (an agent asking again, or a second pass told
+    what ran) gets the first one's result: a write must not run twice.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self.paused_reason = None
         self.calls = 0
-        self.results = []  # what the tools answered, to tell an answer from a copy of one
         self.done = []  # (tool, arguments, result) of each call that ran, in order
+
+    @property
+    def results(self):
+        """What the tools answered, to tell an answer from a copy of one."""
+        return [result for _tool, _arguments, result in self.done]
 
     def call(self, tool, arguments):
         with self._lock:
             self.calls += 1
             if self.paused_reason:
                 return "Not run: %s. Stop now and report that." % self.paused_reason
+            earlier = next(
+                (
+                    result
+                    for done, done_arguments, result in self.done
+                    if done.ident == tool.ident and done_arguments == arguments
+                ),
+                None,
+            )
+            if earlier is not None:
+                return earlier
             try:
                 result = self.execute(tool, arguments)
             except McpCrewError as err:
                 # The agent reads the failure and may try something else.
                 return "Tool %s failed: %s" % (tool.name, err)
-            self.results.append(result)
             self.done.append((tool, arguments, result))
             return result
 
@@ -218,12 +233,12 @@ def run_crew(
     into English after reading a tool's result) is rewritten in it.
     """
     spec.validate()
+    tools = list(tools)
     spec = _answering_in(spec, LANGUAGE_NAMES.get(answer_language, ""))
     named = named_tools(inputs.get("request", ""), tools)
     spec = _calling_named(spec, named)
     llm_settings.validate()
     redaction.protect(llm_settings.api_key)
-    tools = list(tools)
     offered = {tool.function_name for tool in tools} | {tool.name for tool in tools}
     mode = memory.mode_for(llm_settings.base_url, llm_settings.model, llm_settings.tool_calling)
     result = _kickoff(spec, tools, llm_settings, inputs, gate, mode)
@@ -256,15 +271,24 @@ def run_crew(
             usage=result.usage,
         )
     result = dataclasses.replace(result, tool_calling=mode, learnt_tool_calling=learnt)
-    result = _with_named_tools_called(result, spec, tools, llm_settings, inputs, gate, mode, named)
+    result = _with_named_tools_called(
+        result,
+        spec,
+        named,
+        gate,
+        offered,
+        lambda again: _kickoff(again, tools, llm_settings, inputs, gate, mode),
+    )
     return _in_language(result, answer_language, llm_settings)
 
 
-def _with_named_tools_called(result, spec, tools, llm_settings, inputs, gate, mode, named):
+def _with_named_tools_called(result, spec, named, gate, offered, kickoff):
     """``result``, or, when the crew answered without calling a tool the request
-    named (small models stop after one), the answer of one more pass told what
-    is done and which tools are left. A pass that fails or gives no usable
-    answer leaves ``result`` as it was: it is still the crew's answer."""
+    named (small models stop after one), the answer of one more pass
+    (``kickoff(spec)``) told what is done and which tools are left; a call it
+    repeats gets its first result (see :class:`ToolGate`). A pass that fails or
+    gives no usable answer leaves ``result`` as it was: it is still the crew's
+    answer."""
     called = {tool.ident for tool, _arguments, _result in gate.done}
     left = [tool for tool in named if tool.ident not in called]
     if not left or gate.paused_reason:
@@ -281,24 +305,19 @@ def _with_named_tools_called(result, spec, tools, llm_settings, inputs, gate, mo
             ", ".join(tool.function_name for tool in left),
         )
     )
-    again = dataclasses.replace(
-        spec,
-        tasks=tuple(
-            dataclasses.replace(task, description="%s\n\n%s" % (task.description, note))
-            for task in spec.tasks
-        ),
-    )
     try:
-        second = _kickoff(again, tools, llm_settings, inputs, gate, mode)
+        second = kickoff(_with_task_notes(spec, lambda task: note))
     except McpCrewError as err:
         _logger.warning("mcp_crew: the pass for the tools the request named failed: %s", err)
         return result
     usage = _add_usage(result.usage, second.usage)
-    offered = {tool.function_name for tool in tools} | {tool.name for tool in tools}
     if tool_calling.unusable_answer(second.answer, offered, gate.results):
         return dataclasses.replace(result, usage=usage)
     return dataclasses.replace(
-        second, usage=usage, tool_calling=mode, learnt_tool_calling=result.learnt_tool_calling
+        second,
+        usage=usage,
+        tool_calling=result.tool_calling,
+        learnt_tool_calling=result.learnt_tool_calling,
     )
 
 
@@ -386,13 +405,13 @@ def named_tools(request, tools):
     contact"): it counts only marked as a tool's ("the add tool", "a ferramenta
     add", "`add`").
     """
-    words = " %s " % " ".join(text.words(request))
+    words = " %s " % text.normalize_text(request)
     folded = text.strip_accents(request).lower()
     named = []
     for tool in tools:
         parts = text.words(tool.name)
         if len(parts) > 1:
-            found = re.search(r" %ss? " % re.escape(" ".join(parts)), words)
+            found = re.search(r" %ss? " % re.escape(text.normalize_text(tool.name)), words)
         else:
             found = parts and re.search(_ONE_WORD_TOOL % {"name": re.escape(parts[0])}, folded)
         if found:
@@ -404,18 +423,26 @@ def _calling_named(spec, tools):
     """``spec`` whose tasks tell their agent to call each tool of ``tools`` it is
     offered: a request that says which tools to use means it (small models stop
     after the first tool, or answer without one)."""
-    if not tools:
-        return spec
-    tasks = []
-    for task in spec.tasks:
+
+    def note(task):
         offered = set(spec.agents[task.agent].tools)
         names = [tool.function_name for tool in tools if tool.ident in offered]
-        if names:
-            task = dataclasses.replace(
-                task,
-                description="%s\n\nThe request names these tools: %s. Call each of them "
-                "and use what they return." % (task.description, ", ".join(names)),
-            )
+        if not names:
+            return ""
+        return "The request names these tools: %s. Call each of them and use what they return." % (
+            ", ".join(names)
+        )
+
+    return _with_task_notes(spec, note) if tools else spec
+
+
+def _with_task_notes(spec, note_of):
+    """``spec`` whose tasks' descriptions end with ``note_of(task)`` (none if empty)."""
+    tasks = []
+    for task in spec.tasks:
+        note = note_of(task)
+        if note:
+            task = dataclasses.replace(task, description="%s\n\n%s" % (task.description, note))
         tasks.append(task)
     return dataclasses.replace(spec, tasks=tuple(tasks))
 
