@@ -6,6 +6,7 @@ import pathlib
 import pytest
 
 from mcp_crew.services import errors, router
+from mcp_crew.tests.routing_set import builtin_intents
 
 DATA = json.loads(
     (pathlib.Path(__file__).parent.parent / "mcp_crew" / "tests" / "routing_cases.json").read_text()
@@ -214,13 +215,6 @@ def test_a_decision_is_built_with_keywords_only():
         kind="crew", ident="7", name="Sales", confidence=1.0, language="en", reason="chosen"
     )
     assert decision.as_dict()["terms"] == () and decision.arguments == {}
-
-
-def builtin_intents():
-    return [
-        router.Target("intent", name, name, description, patterns=patterns)
-        for name, description, patterns in router.BUILTIN_INTENTS
-    ]
 
 
 @pytest.mark.parametrize(

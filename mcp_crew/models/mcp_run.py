@@ -357,7 +357,7 @@ class McpRun(models.Model):
         """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the
         ``_set_<state>`` transitions below, not directly."""
         measured_from = self.env.context.get("mcp_crew_started", {}).get(self.id)
-        if measured_from is not None:  # stored datetimes have whole seconds (see _start)
+        if measured_from is not None:  # stored datetimes have whole seconds (see _ask_run)
             duration_ms = (time.perf_counter() - measured_from) * 1000
         else:
             now = fields.Datetime.now()

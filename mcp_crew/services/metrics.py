@@ -135,7 +135,8 @@ class MetricsRecorder:
         A hot caller may keep it: a series, once seen, keeps its name
         (``_series`` only grows).
         """
-        # Every catalog lookup counts: the series of a label set is worked out once.
+        # The series of a label set is worked out once (the engine's catalog lookups
+        # keep their own series: see Engine._count_lookup).
         key = (name, scope, *labels.items())
         counter = self._counters.get(key)
         if counter is None:

@@ -472,7 +472,7 @@ class Router:
         claimants = [c for c in candidates if not self._is_fallback(c)]
         best = claimants[0] if claimants else None
         qualified = bool(best and self._qualifies(best))
-        coverage = self._knowledge_coverage(message, language, term_set, knowledge_text)
+        coverage = self._knowledge_coverage(message, term_set, knowledge_text)
         if self._knowledge_answers(message, knowledge_score, coverage, qualified, llm_available):
             reason = "the knowledge base has a strong match (%.2f)" % knowledge_score
             if coverage is not None:
@@ -576,7 +576,7 @@ class Router:
         crews = [c for c in claimants[:2] if c.kind == "crew" and self._qualifies(c)]
         return len(crews) == 2 and crews[0].score - crews[1].score < self.settings.crew_margin
 
-    def _knowledge_coverage(self, message, language, message_terms, knowledge_text):
+    def _knowledge_coverage(self, message, message_terms, knowledge_text):
         """Share of the request's key terms the best knowledge item speaks of;
         0 when the item lacks one of the request's codes; ``None`` when unknown."""
         if knowledge_text is None:
