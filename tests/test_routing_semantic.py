@@ -168,6 +168,9 @@ def test_the_embedding_scorer_embeds_each_passage_once(fake):
         len(group) == 1 + len(crew.examples) for group, crew in zip(passages, crews, strict=True)
     )
     assert inputs[1] == ["Which LED panel is the best value?"]
+    # The same request again (a crew run ranking its tools after routing): no call.
+    assert scorer("Which LED panel is the best value?", crews) == second
+    assert len(fake.requests_to("/embeddings")) == 2
 
 
 def test_a_crew_is_as_close_as_its_nearest_examples(fake):

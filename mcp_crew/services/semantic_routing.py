@@ -16,18 +16,22 @@ default crew):
   price of one small completion, and only when words were not enough.
 """
 
+import array
 import collections
 import logging
+import math
+import operator
 import re
 import threading
 
 from . import text
 from .errors import EmbeddingsUnavailable, LlmUnavailable
-from .knowledge.embeddings import cosine
 
 _logger = logging.getLogger(__name__)
 
-_CACHE_SIZE = 512
+# Vectors kept per process: each crew's description and example requests (about 20
+# per shipped crew), the tools' texts and recent requests; 384 doubles are 3 KB.
+_CACHE_SIZE = 2048
 
 
 def crew_passages(target):
@@ -63,6 +67,12 @@ class _VectorCache:
 _CREW_VECTORS = _VectorCache()
 
 
+def _unit(vector):
+    """``vector`` scaled to length 1 (as compact doubles): cosines become dot products."""
+    norm = math.sqrt(sum(x * x for x in vector))
+    return array.array("d", (x / norm for x in vector) if norm else vector)
+
+
 class EmbeddingScorer:
     """``scorer(message, crew_targets)`` → one cosine per crew, or ``None``.
 
@@ -93,22 +103,27 @@ class EmbeddingScorer:
         return by_crew
 
     def scores(self, message, texts):
-        """One cosine of ``message`` to each passage of ``texts``, or ``None``."""
-        keys = [(self.client.url, self.client.model, passage) for passage in texts]
+        """One cosine of ``message`` to each passage of ``texts``, or ``None``.
+
+        Vectors are cached unit-length, so a cosine is one dot product; the
+        message's too: a crew run ranks its tools against the request routing
+        just embedded."""
+        query_key, *keys = [(self.client.url, self.client.model, t) for t in (message, *texts)]
         # Read once: the shared cache may evict a vector before this call uses it.
-        known = {key: self.cache.get(key) for key in dict.fromkeys(keys)}
+        known = {key: self.cache.get(key) for key in dict.fromkeys((query_key, *keys))}
         missing = [key for key, vector in known.items() if vector is None]
-        try:
-            vectors = self.client.embed([message] + [key[2] for key in missing])
-        except EmbeddingsUnavailable as err:
-            self.last_error = err
-            _logger.warning("mcp_crew: no semantic scores (embeddings): %s", err)
-            return None
-        for key, vector in zip(missing, vectors[1:], strict=True):
-            self.cache.put(key, vector)
-            known[key] = vector
-        query = vectors[0]
-        return [cosine(query, known[key]) for key in keys]
+        if missing:
+            try:
+                vectors = self.client.embed([key[2] for key in missing])
+            except EmbeddingsUnavailable as err:
+                self.last_error = err
+                _logger.warning("mcp_crew: no semantic scores (embeddings): %s", err)
+                return None
+            for key, vector in zip(missing, vectors, strict=True):
+                known[key] = _unit(vector)
+                self.cache.put(key, known[key])
+        query = known[query_key]
+        return [sum(map(operator.mul, query, known[key])) for key in keys]
 
 
 def by_relevance(scorer, message, items, text_of):
