@@ -103,6 +103,20 @@ class TestRegisterOdoo(HttpCase):
         with self.assertRaises(AccessError):
             self.env["mcp.register.odoo"].with_user(self.user_a).create({"api_key": "x"})
 
+    def test_registering_keeps_an_edited_erp_operator_edited(self):
+        """An admin's edit of the shipped agent survives the grant: the next upgrade
+        must not take it for untouched and overwrite it."""
+        self.operator.with_user(self.manager_a).write({"backstory": "Our own operator."})
+        self.env.flush_all()
+        self.operator.invalidate_recordset(["write_uid"])
+        self.assertFalse(self.operator._shipped_untouched())
+        self.register(self.manager_a)
+        self.assertTrue(self.operator.tool_ids)
+        self.env.flush_all()
+        self.operator.invalidate_recordset(["write_uid"])
+        self.assertEqual(self.operator.write_uid, self.manager_a)
+        self.assertFalse(self.operator._shipped_untouched())
+
     def offered_and_run(self, user, message):
         """``user``'s run of the Odoo operations crew: (function names the LLM
         was offered, the run); the LLM's scripted replies are queued first."""

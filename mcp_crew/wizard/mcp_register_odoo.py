@@ -110,10 +110,12 @@ class McpRegisterOdoo(models.TransientModel):
         Listing a tool does not bypass the gate: each call still waits for an
         approver. The agent is shared by every company, but a run is offered only
         its own company's tools, so no other company is handed these. Checked with
-        the user's rights, those that edit the agent's Tools by hand, but written as
-        the superuser: the grant is the module's bookkeeping, not an edit of the
-        shipped agent, which keeps receiving each release's texts on upgrade
-        (``mcp.shipped.mixin`` counts records last written by anyone else as edited).
+        the user's rights, those that edit the agent's Tools by hand, but written
+        in the name of whoever last wrote the agent: the grant is the module's
+        bookkeeping, not an edit. An untouched shipped agent (last written by the
+        superuser) keeps receiving each release's texts on upgrade, and one an
+        admin edited stays edited (``mcp.shipped.mixin`` tells them apart by
+        ``write_uid``).
         """
         agent = self.env.ref(ERP_OPERATOR, raise_if_not_found=False)
         tools = self.server_id.tool_ids.filtered(lambda tool: tool._needs_approval())
@@ -121,6 +123,6 @@ class McpRegisterOdoo(models.TransientModel):
             return self.env["mcp.tool"]
         agent.check_access_rights("write")
         agent.check_access_rule("write")
-        as_module = agent.with_env(self.env(user=SUPERUSER_ID, su=True))
-        as_module.write({"tool_ids": [Command.link(tool.id) for tool in tools]})
+        as_last_writer = agent.with_user(agent.write_uid.id or SUPERUSER_ID).sudo()
+        as_last_writer.write({"tool_ids": [Command.link(tool.id) for tool in tools]})
         return tools
