@@ -44,12 +44,20 @@ class McpRunCrewMixin(models.AbstractModel):
         llm = self._llm_settings()
         if llm is None:
             return self._set_failed(_("No LLM is configured."))
-        tool_records = self._tools_by_relevance(self._company_tools())
-        crew = self.crew_id.sudo()
-        spec = crew._crew_spec(tool_records, requested=self.sudo().named_tool_id)
-        # The engine and the gate know only the tools some agent is offered.
-        offered = {ident for agent in spec.agents for ident in agent.tools}
-        by_ident = {str(tool.id): tool for tool in tool_records if str(tool.id) in offered}
+        crew, requested = self.crew_id.sudo(), self.sudo().named_tool_id
+        company_tools = self._company_tools()
+        offered = {
+            ident
+            for agent in crew._crew_spec(company_tools, requested=requested).agents
+            for ident in agent.tools
+        }
+        # The engine and the gate know only the tools some agent is offered, and
+        # only those are ranked (embedded): each agent keeps its own.
+        tool_records = self._tools_by_relevance(
+            company_tools.filtered(lambda tool: str(tool.id) in offered)
+        )
+        spec = crew._crew_spec(tool_records, requested=requested)
+        by_ident = {str(tool.id): tool for tool in tool_records}
         knowledge = self._crew_knowledge(crew)
         gate = OdooToolGate(self, by_ident, agent_role=crew.name)
         memory = self._tool_calling_memory()
