@@ -173,7 +173,6 @@ class McpRun(models.Model):
             dict(values, **self._decision_values(decision)),
             tool,
             arguments,
-            decision.language,
             routing.started,
             steps=[routing.knowledge_step] if routing.knowledge_step else [],  # from words
         )

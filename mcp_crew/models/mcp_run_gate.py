@@ -77,16 +77,17 @@ class McpRunGateMixin(models.AbstractModel):
                 outcome = run._gate_tool_call(tool, arguments)
                 run._finish_tool_outcome(tool, outcome)
             return run, outcome
-        return self._finished_call_run(values, tool, arguments, values["language"], started)
+        return self._finished_call_run(values, tool, arguments, started)
 
     @api.model
-    def _finished_call_run(self, values, tool, arguments, language, started, steps=()):
+    def _finished_call_run(self, values, tool, arguments, started, steps=()):
         """Call ``tool`` (it needs no approval) and write its run (``values``) once,
         finished, with ``steps`` (values of steps before the call) and the call's
         step, rather than a run inserted, then updated when done. ``started``: the
         ``perf_counter`` its duration counts from. Returns ``(run, outcome)``."""
         with redaction.log_context(company=values["company_id"]):
             outcome, recorded = self._call_outcome(tool, arguments)
+        language = values["language"]
         state, answer, error = self._call_final_state(tool, outcome, language)
         duration_ms = (time.perf_counter() - started) * 1000
         run = self._open_run(
