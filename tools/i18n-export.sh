@@ -25,11 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-run_odoo() {
-    # shellcheck disable=SC2086
-    $odoo ${ODOO_ARGS:-${PGHOST:+--db_host=$PGHOST}} --addons-path="$addons_path" -d "$db" \
-        --stop-after-init --log-level=warn "$@"
-}
+run_odoo() { odoo_on "$db" --stop-after-init --log-level=warn "$@"; }
 echo "=== Installing $modules without demo data on a scratch database $db"
 run_odoo -i "$modules" --without-demo=all
 # One export per addon: exported together (a .tgz), a term two addons share (the

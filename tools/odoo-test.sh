@@ -41,10 +41,8 @@ for mode in ${ODOO_DEMO_MODES:-demo nodemo}; do
     port=${ODOO_TEST_PORT:-$(free_port)}
     echo "=== Odoo tests ($mode): $modules on a fresh database $db, HTTP port $port"
     start=$(date +%s)
-    # shellcheck disable=SC2086
-    $odoo ${ODOO_ARGS:-${PGHOST:+--db_host=$PGHOST}} --addons-path="$addons_path" -d "$db" \
-        -i "$modules" "${demo_option[@]}" --test-enable --test-tags "$tags" --stop-after-init \
-        --http-port "$port" --log-level=test 2>&1 | tee "$logs/$mode.log"
+    odoo_on "$db" -i "$modules" "${demo_option[@]}" --test-enable --test-tags "$tags" \
+        --stop-after-init --http-port "$port" --log-level=test 2>&1 | tee "$logs/$mode.log"
     result=$(grep -o "odoo.tests.result: .*" "$logs/$mode.log" | tail -n1 || true)
     summary+=("Odoo tests ($mode, $(( $(date +%s) - start )) s): ${result#odoo.tests.result: }")
     if ! grep -Eq "odoo.tests.result: 0 failed, 0 error\(s\) of [1-9]" "$logs/$mode.log"; then
