@@ -11,6 +11,7 @@ from ..runtime import get_engine
 from ..services import redaction
 from ..services.spec import CacheScope
 from ..services.validation import compile_schema
+from . import sql_rows
 from .arguments import check_arguments
 from .functional_settings import get_setting
 from .mcp_knowledge_search import mask_rows
@@ -217,6 +218,65 @@ class McpRun(models.Model):
         return self.sudo().create(values).with_env(self.env).with_context(mcp_crew_inline=True)
 
     @api.model
+    def _insert_finished(self, values, steps=(), knowledge_ids=()):
+        """A run of the caller that is finished before it is written (a knowledge
+        answer, a direct tool call), with ``steps`` (their values, numbered in
+        order) and the ``knowledge_ids`` it used: one INSERT statement for all of
+        them rather than a create() each (see :mod:`.sql_rows`; this is most of
+        what ``call_tool`` and a knowledge ``ask`` cost beyond their own work).
+        Returned in the cache, as :meth:`_open_run` returns a run."""
+        runs, all_steps = self.sudo(), self.env["mcp.run.step"].sudo()
+        values = sql_rows.complete_values(runs, runs._redact_values(dict(values)))
+        steps = [
+            sql_rows.complete_values(
+                all_steps,
+                all_steps._redact_values(
+                    self._new_step_values(step, index + 1, values["company_id"])
+                ),
+            )
+            for index, step in enumerate(steps)
+        ]
+        knowledge_ids = list(dict.fromkeys(knowledge_ids))
+        names = sorted(values)
+        row, parameters = sql_rows.row_sql(runs, names, values)
+        query = 'WITH run AS (INSERT INTO "%s" (%s) VALUES (%s) RETURNING id)' % (
+            self._table,
+            sql_rows.columns_sql(names),
+            row,
+        )
+        step_names = sorted(set().union(*steps))
+        selects = []
+        for step in steps:
+            row, step_parameters = sql_rows.row_sql(all_steps, step_names, step)
+            selects.append("SELECT run.id, %s FROM run" % row)
+            parameters += step_parameters
+        if steps:
+            query += ', steps AS (INSERT INTO "%s" ("run_id", %s) %s RETURNING id)' % (
+                all_steps._table,
+                sql_rows.columns_sql(step_names),
+                " UNION ALL ".join(selects),
+            )
+        if knowledge_ids:
+            link = self._fields["knowledge_ids"]
+            query += (
+                ', links AS (INSERT INTO "%s" ("%s", "%s") SELECT run.id, unnest(%%s::int4[]) '
+                "FROM run)" % (link.relation, link.column1, link.column2)
+            )
+            parameters.append(knowledge_ids)
+        query += " SELECT (SELECT id FROM run), ARRAY(%s)" % (
+            "SELECT id FROM steps ORDER BY id" if steps else "SELECT NULL::int4 WHERE false"
+        )
+        self.env.cr.execute(query, parameters)
+        run_id, step_ids = self.env.cr.fetchone()
+        run = runs.browse(run_id)
+        x2many = {"step_ids": [step_ids], "knowledge_ids": [knowledge_ids]}
+        sql_rows.cache_created(run, [values], x2many)
+        sql_rows.cache_created(
+            all_steps.browse(step_ids), [dict(step, run_id=run_id) for step in steps]
+        )
+        return run.with_env(self.env).with_context(mcp_crew_inline=True)
+
+    @api.model
     def _validate_ask(self, message, context):
         check_arguments(ASK_VALIDATOR, {"message": message, "context": context}, ASK_MESSAGES)
         message = message.strip()
@@ -343,15 +403,23 @@ class McpRun(models.Model):
     def _add_step(self, **values):
         """Append a step; numbered in order, never edited afterwards."""
         self.ensure_one()
-        values.setdefault("sequence", len(self.sudo().step_ids) + 1)
-        # Its run's: given, not computed on a draft step (see mcp.run.step.company_id).
-        values.setdefault("company_id", self.company_id.id)
-        if "arguments" in values and not isinstance(values["arguments"], str):
-            values["arguments"] = arguments_key(values["arguments"])
+        values = self._new_step_values(values, len(self.sudo().step_ids) + 1, self.company_id.id)
         step = self.env["mcp.run.step"].sudo().create(dict(values, run_id=self.id))
         if self.env.context.get("mcp_crew_background"):
             self._notify_requester()  # progress
         return step
+
+    @api.model
+    def _new_step_values(self, values, sequence, company_id):
+        """The values of a new step (``values``) numbered ``sequence`` in a run of
+        ``company_id``, with its arguments as text."""
+        values = dict(values)
+        values.setdefault("sequence", sequence)
+        # Its run's: given, not computed on a draft step (see mcp.run.step.company_id).
+        values.setdefault("company_id", company_id)
+        if "arguments" in values and not isinstance(values["arguments"], str):
+            values["arguments"] = arguments_key(values["arguments"])
+        return values
 
     def _finish(self, state, answer=None, error=None):
         """Stop the run in ``state`` (one of :attr:`RunState.FINAL`): through the

@@ -135,26 +135,25 @@ class McpRun(models.Model):
 
     @api.model
     def _knowledge_run(self, values, routing):
-        """The run of a request the knowledge answers, created done (see _ask_run)."""
+        """The run of a request the knowledge answers, written done (see _ask_run)."""
         decision = routing.decision
         answer, used = self._knowledge_answer(decision, routing.answerable)
         duration_ms = (time.perf_counter() - routing.started) * 1000
         final = self._final_values(RunState.DONE, decision.language, duration_ms, answer)
         items = self.env["mcp.knowledge"].browse(used)
-        run = self._open_run(
+        run = self._insert_finished(
             dict(
                 values,
                 **self._decision_values(decision),
                 **final,
-                knowledge_ids=[(6, 0, used)],
                 # As _set has it: a run that used sensitive knowledge is sensitive.
                 # The search left the items' flags in the cache (no query).
                 sensitive=any(items.sudo().mapped("sensitive")),
-            )
+            ),
+            steps=[routing.knowledge_step],
+            knowledge_ids=used,
         )
-        with redaction.log_context(run=run.id, company=run.company_id.id):
-            run._add_step(**routing.knowledge_step)
-            run._count_finished(RunState.DONE)
+        run._count_finished(RunState.DONE)
         routing.record_usage(run)
         return run
 

@@ -83,20 +83,19 @@ class McpRunGateMixin(models.AbstractModel):
     def _finished_call_run(self, values, tool, arguments, started, steps=()):
         """Call ``tool`` (it needs no approval) and write its run (``values``) once,
         finished, with ``steps`` (values of steps before the call) and the call's
-        step, rather than a run inserted, then updated when done. ``started``: the
-        ``perf_counter`` its duration counts from. Returns ``(run, outcome)``."""
+        step (:meth:`_insert_finished`), rather than a run inserted, then updated
+        when done. ``started``: the ``perf_counter`` its duration counts from.
+        Returns ``(run, outcome)``."""
         with redaction.log_context(company=values["company_id"]):
             outcome, recorded = self._call_outcome(tool, arguments)
         language = values["language"]
         state, answer, error = self._call_final_state(tool, outcome, language)
         duration_ms = (time.perf_counter() - started) * 1000
-        run = self._open_run(
-            dict(values, **self._final_values(state, language, duration_ms, answer, error))
+        run = self._insert_finished(
+            dict(values, **self._final_values(state, language, duration_ms, answer, error)),
+            steps=[*steps, dict(self._step_values(tool, arguments), **recorded)],
         )
-        with redaction.log_context(run=run.id, company=run.company_id.id):
-            for step in (*steps, dict(self._step_values(tool, arguments), **recorded)):
-                run._add_step(**step)
-            run._count_finished(state)
+        run._count_finished(state)
         return run, outcome
 
     def _gate_tool_call(self, tool, arguments, agent_role=""):

@@ -24,6 +24,7 @@ else:
         test_metrics_endpoint,
         test_multi_company,
         test_register_odoo,
+        test_run_insert,
         test_run_multi_company,
         test_run_sentences,
         test_runs,
