@@ -73,6 +73,13 @@ class McpCrew(models.Model):
 
     _sql_constraints = [
         ("code_company_unique", "unique(code, company_id)", "A crew code is unique per company."),
+        # unique() lets NULLs repeat: a shared crew's code is taken once too. A
+        # company's own crew may take it (ask() then picks the company's).
+        (
+            "shared_code_unique",
+            "EXCLUDE (code WITH =) WHERE (company_id IS NULL)",
+            "Another shared crew already has this code.",
+        ),
     ]
 
     # -- the router is cached (mcp.run._router): every change it reads drops it ----

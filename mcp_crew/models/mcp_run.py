@@ -323,12 +323,15 @@ class McpRun(models.Model):
 
     @api.model
     def _find_crew(self, crew):
+        """The crew ``crew`` (an id or a code) of the caller's company or shared;
+        one the caller may not read is unknown, as one that does not exist."""
         Crew = self.env["mcp.crew"]
         if isinstance(crew, int) and not isinstance(crew, bool):
-            found = Crew.browse(crew).exists()
-            found = found.filtered_domain(self._crew_domain())
-        else:  # a code (the schema allows nothing else)
-            found = Crew.search(self._crew_domain() + [("code", "=", crew)], limit=1)
+            found = Crew.search(self._crew_domain() + [("id", "=", crew)])
+        else:  # a code (the schema allows nothing else): the company's own crew, or
+            # the shared one (at most one of each, see mcp.crew's code constraints)
+            found = Crew.search(self._crew_domain() + [("code", "=", crew)])
+            found = found.filtered("company_id")[:1] or found[:1]
         if not found:
             raise ValidationError(_("Unknown crew %(crew)s.", crew=crew))
         return found

@@ -1,8 +1,11 @@
 """Crews, agents, tasks, runs and steps with two companies and two users."""
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
 
@@ -98,6 +101,19 @@ class TestRunMultiCompany(RunCase):
         answer = self.Run.with_user(self.user_b).ask("which tools are available?")["answer"]
         self.assertIn("catalog b:", answer)
         self.assertNotIn("catalog:", answer)
+
+    def test_a_crew_code_picks_the_company_crew_before_the_shared_one(self):
+        shared = self.env.ref("mcp_crew.crew_product_research")
+        own = self.crew_a.copy({"code": shared.code, "name": "Own product research"})
+        as_a = self.ask("Compare suppliers", {"crew": shared.code})
+        as_b = self.ask("Compare suppliers", {"crew": shared.code}, user=self.user_b)
+        self.assertEqual(self.run_of(as_a).crew_id, own)
+        self.assertEqual(self.run_of(as_b).crew_id, shared)
+        # A shared code is taken once; another company may take it too.
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+            shared.copy({"code": shared.code})
+        crew_b = self.crew_a.copy({"code": shared.code, "company_id": self.company_b.id})
+        self.assertEqual(crew_b.company_id, self.company_b)
 
     def test_users_see_only_their_own_runs_approvers_all_of_their_company(self):
         run_user = self.Run.browse(self.ask('/tool add {"a": 5, "b": 5}')["run_id"])
