@@ -3,7 +3,7 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models, tools
+from odoo import SUPERUSER_ID, Command, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.registry import Registry
 
@@ -19,6 +19,8 @@ from .notifications import notification
 
 _logger = logging.getLogger(__name__)
 
+# The shipped "Odoo operations" crew's agent, which updates and confirms records.
+ERP_OPERATOR = "mcp_crew.agent_odoo_operations_operator"
 KINDS = [
     ("database", "Database"),
     ("cache", "Cache"),
@@ -586,12 +588,14 @@ class McpServer(models.Model):
         return CacheScope(self.env.cr.dbname, self.company_id.id)
 
     def _apply_discovery(self, view):
-        """Persist a freshly discovered catalog and mark the server OK."""
+        """Persist a freshly discovered catalog and mark the server OK; an ERP
+        server's new tools that need approval are granted to the ERP operator."""
         self.ensure_one()
         server = self.sudo()
         catalog = view["catalog"]
         counts = {"created": 0, "updated": 0, "archived": 0}
         if server.catalog_hash != catalog["hash"]:
+            known = server.with_context(active_test=False).tool_ids
             for model, items in (
                 ("mcp.tool", catalog["tools"]),
                 ("mcp.resource", catalog["resources"]),
@@ -600,6 +604,8 @@ class McpServer(models.Model):
                 synced = self.env[model].sudo()._sync_catalog(server, items)
                 for key, value in synced.items():
                     counts[key] += value
+            if server.kind == "erp":
+                server._grant_erp_operator(server.tool_ids - known)
         info = catalog["server"]
         server.write(
             {
@@ -614,6 +620,38 @@ class McpServer(models.Model):
             }
         )
         return counts
+
+    def _grant_erp_operator(self, candidates):
+        """List in the shipped ERP operator's Tools those of ``candidates`` that need
+        approval (``odoo_write``, ``odoo_call_method``, glue modules'
+        confirmations); returns them, listed already or not. "Use all tools"
+        offers none of those (least privilege), and they are discovered per
+        company, so no data file can list them. Discovery grants an ERP server's
+        new ones only: a tool an admin took off the agent stays off.
+
+        Listing a tool does not bypass the gate: each call still waits for an
+        approver. The agent is shared by every company, but a run is offered only
+        its own company's tools, so no other company is handed these. Written in
+        the name of whoever last wrote the agent: the grant is the module's
+        bookkeeping, not an edit. An untouched shipped agent (last written by the
+        superuser) keeps receiving each release's texts on upgrade, and one an
+        admin edited stays edited (``mcp.shipped.mixin`` tells them apart by
+        ``write_uid``).
+        """
+        agent = self.env.ref(ERP_OPERATOR, raise_if_not_found=False)
+        granted = candidates.filtered(lambda tool: tool._needs_approval())
+        if not agent or not granted:
+            return self.env["mcp.tool"]
+        new = granted - agent.sudo().tool_ids
+        if new:
+            as_last_writer = agent.with_user(agent.write_uid.id or SUPERUSER_ID).sudo()
+            as_last_writer.write({"tool_ids": [Command.link(tool.id) for tool in new]})
+            _logger.info(
+                "MCP server %s: the ERP operator is granted %s",
+                self.name,
+                ", ".join(new.mapped("name")),
+            )
+        return granted
 
     def _record_failure(self, message, degraded=None):
         """Show the failure on the server; degraded while a catalog is still served."""

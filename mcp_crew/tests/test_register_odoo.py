@@ -11,7 +11,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
 
 from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
-from odoo.addons.mcp_crew.wizard.mcp_register_odoo import ERP_OPERATOR
+from odoo.addons.mcp_crew.models.mcp_server import ERP_OPERATOR
 
 from .common import allow_this_odoo, mcp_api_key, run_queued_runs, setup_two_companies
 from .fake_openai import FakeOpenAI
@@ -116,6 +116,39 @@ class TestRegisterOdoo(HttpCase):
         self.operator.invalidate_recordset(["write_uid"])
         self.assertEqual(self.operator.write_uid, self.manager_a)
         self.assertFalse(self.operator._shipped_untouched())
+
+    def test_rediscovery_grants_new_tools_and_leaves_a_removed_one_off(self):
+        """Tools an ERP server gains later (a glue module installed) reach the
+        operator as at registration; a tool an admin took off it stays off."""
+        wizard, _action = self.register(self.manager_a)
+        server = wizard.server_id.sudo()
+        removed = server.tool_ids.filtered(lambda tool: tool.name == "odoo_call_method")
+        self.operator.with_user(self.manager_a).write({"tool_ids": [(3, removed.id)]})
+        # odoo_write as a tool this server did not have before: forgotten, then found.
+        server.tool_ids.filtered(lambda tool: tool.name == "odoo_write").unlink()
+        server.catalog_hash = False  # the catalog "changed": discovery syncs it
+        self.assertNotIn("odoo_write", self.operator.tool_ids.mapped("name"))
+        server.with_user(self.manager_a).action_discover()
+        names = self.operator.tool_ids.mapped("name")
+        self.assertIn("odoo_write", names)
+        self.assertNotIn("odoo_call_method", names)
+        self.assertEqual(self.operator.tool_ids, self.needing_approval(server) - removed)
+        # Another kind of server's tools are never granted.
+        other = self.env["mcp.server"].create(
+            {"name": "Not ERP", "kind": "other", "transport": "streamable_http", "url": server.url}
+        )
+        self.env["mcp.server.param"].create(
+            {
+                "server_id": other.id,
+                "param_type": "header",
+                "name": "Authorization",
+                "is_secret": True,
+                "secret_value": "Bearer %s" % self.keys[self.manager_a],
+            }
+        )
+        other.action_discover()
+        self.assertTrue(self.needing_approval(other))
+        self.assertFalse(self.operator.tool_ids & other.tool_ids)
 
     def offered_and_run(self, user, message):
         """``user``'s run of the Odoo operations crew: (function names the LLM

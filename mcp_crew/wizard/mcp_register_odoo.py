@@ -1,10 +1,8 @@
-from odoo import SUPERUSER_ID, Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 
 from ..controllers.mcp import API_KEY_SCOPE
-
-# The shipped "Odoo operations" crew's agent, which updates and confirms records.
-ERP_OPERATOR = "mcp_crew.agent_odoo_operations_operator"
+from ..models.mcp_server import ERP_OPERATOR
 
 
 class McpRegisterOdoo(models.TransientModel):
@@ -102,27 +100,12 @@ class McpRegisterOdoo(models.TransientModel):
         return action
 
     def _grant_erp_operator(self):
-        """List in the ERP operator's Tools the tools just discovered that need
-        approval (``odoo_write``, ``odoo_call_method``, glue modules' confirmations);
-        returns them. "Use all tools" offers none of those (least privilege), and
-        they are discovered per company, so no data file can list them.
-
-        Listing a tool does not bypass the gate: each call still waits for an
-        approver. The agent is shared by every company, but a run is offered only
-        its own company's tools, so no other company is handed these. Checked with
-        the user's rights, those that edit the agent's Tools by hand, but written
-        in the name of whoever last wrote the agent: the grant is the module's
-        bookkeeping, not an edit. An untouched shipped agent (last written by the
-        superuser) keeps receiving each release's texts on upgrade, and one an
-        admin edited stays edited (``mcp.shipped.mixin`` tells them apart by
-        ``write_uid``).
-        """
+        """Grant the ERP operator every tool of the new server that needs approval
+        (discovery granted those it found new, see ``mcp.server._grant_erp_operator``);
+        returns them, for the toast. Checked with the user's rights, those that edit
+        the agent's Tools by hand."""
         agent = self.env.ref(ERP_OPERATOR, raise_if_not_found=False)
-        tools = self.server_id.tool_ids.filtered(lambda tool: tool._needs_approval())
-        if not agent or not tools:
-            return self.env["mcp.tool"]
-        agent.check_access_rights("write")
-        agent.check_access_rule("write")
-        as_last_writer = agent.with_user(agent.write_uid.id or SUPERUSER_ID).sudo()
-        as_last_writer.write({"tool_ids": [Command.link(tool.id) for tool in tools]})
-        return tools
+        if agent:
+            agent.check_access_rights("write")
+            agent.check_access_rule("write")
+        return self.server_id._grant_erp_operator(self.server_id.tool_ids)
