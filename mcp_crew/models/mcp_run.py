@@ -237,37 +237,9 @@ class McpRun(models.Model):
             for index, step in enumerate(steps)
         ]
         knowledge_ids = list(dict.fromkeys(knowledge_ids))
-        names = sorted(values)
-        row, parameters = sql_rows.row_sql(runs, names, values)
-        query = 'WITH run AS (INSERT INTO "%s" (%s) VALUES (%s) RETURNING id)' % (
-            self._table,
-            sql_rows.columns_sql(names),
-            row,
+        run_id, step_ids = sql_rows.insert_with_children(
+            runs, values, all_steps, "run_id", steps, {"knowledge_ids": knowledge_ids}
         )
-        step_names = sorted(set().union(*steps))
-        selects = []
-        for step in steps:
-            row, step_parameters = sql_rows.row_sql(all_steps, step_names, step)
-            selects.append("SELECT run.id, %s FROM run" % row)
-            parameters += step_parameters
-        if steps:
-            query += ', steps AS (INSERT INTO "%s" ("run_id", %s) %s RETURNING id)' % (
-                all_steps._table,
-                sql_rows.columns_sql(step_names),
-                " UNION ALL ".join(selects),
-            )
-        if knowledge_ids:
-            link = self._fields["knowledge_ids"]
-            query += (
-                ', links AS (INSERT INTO "%s" ("%s", "%s") SELECT run.id, unnest(%%s::int4[]) '
-                "FROM run)" % (link.relation, link.column1, link.column2)
-            )
-            parameters.append(knowledge_ids)
-        query += " SELECT (SELECT id FROM run), ARRAY(%s)" % (
-            "SELECT id FROM steps ORDER BY id" if steps else "SELECT NULL::int4 WHERE false"
-        )
-        self.env.cr.execute(query, parameters)
-        run_id, step_ids = self.env.cr.fetchone()
         run = runs.browse(run_id)
         x2many = {"step_ids": [step_ids], "knowledge_ids": [knowledge_ids]}
         sql_rows.cache_created(run, [values], x2many)

@@ -101,3 +101,46 @@ def cache_created(records, values_list, x2many=None):
             cache.set(record, field, field.convert_to_cache(values.get(name), record))
         for field in layout.with_inverses:
             field._update_inverses(record, cache.get(record, field))
+
+
+def insert_with_children(model, values, children, parent_field, children_values, links):
+    """Insert a row of ``model`` (``values``), rows of ``children`` (each of
+    ``children_values``, their many2one ``parent_field`` pointing at it) and its
+    many2many ``links`` (``{field name: ids}``), in one statement: values
+    completed and checked by :func:`complete_values` first. Returns ``(id,
+    the children's ids in order)``."""
+    names = sorted(values)
+    row, parameters = row_sql(model, names, values)
+    query = 'WITH parent AS (INSERT INTO "%s" (%s) VALUES (%s) RETURNING id)' % (
+        model._table,
+        columns_sql(names),
+        row,
+    )
+    if children_values:
+        child_names = sorted(set().union(*children_values))
+        selects = []
+        for child in children_values:
+            row, child_parameters = row_sql(children, child_names, child)
+            selects.append("SELECT parent.id, %s FROM parent" % row)
+            parameters += child_parameters
+        query += ', children AS (INSERT INTO "%s" ("%s", %s) %s RETURNING id)' % (
+            children._table,
+            parent_field,
+            columns_sql(child_names),
+            " UNION ALL ".join(selects),
+        )
+    for name, ids in links.items():
+        if ids:
+            link = model._fields[name]
+            query += (
+                ', "link_%s" AS (INSERT INTO "%s" ("%s", "%s") '
+                "SELECT parent.id, unnest(%%s::int4[]) FROM parent)"
+                % (name, link.relation, link.column1, link.column2)
+            )
+            parameters.append(list(ids))
+    children_ids = (
+        "SELECT id FROM children ORDER BY id" if children_values else "SELECT 1 WHERE false"
+    )
+    query += " SELECT (SELECT id FROM parent), ARRAY(%s)" % children_ids
+    model.env.cr.execute(query, parameters)
+    return model.env.cr.fetchone()
