@@ -224,7 +224,8 @@ class McpRun(models.Model):
         order) and the ``knowledge_ids`` it used: one INSERT statement for all of
         them rather than a create() each (see :mod:`.sql_rows`; this is most of
         what ``call_tool`` and a knowledge ``ask`` cost beyond their own work).
-        Returned in the cache, as :meth:`_open_run` returns a run."""
+        Counted in the metrics as finished; returned in the cache, as
+        :meth:`_open_run` returns a run."""
         runs, all_steps = self.sudo(), self.env["mcp.run.step"].sudo()
         values = sql_rows.complete_values(runs, runs._redact_values(dict(values)))
         steps = [
@@ -246,6 +247,7 @@ class McpRun(models.Model):
         sql_rows.cache_created(
             all_steps.browse(step_ids), [dict(step, run_id=run_id) for step in steps]
         )
+        run._count_finished(values["state"])
         return run.with_env(self.env).with_context(mcp_crew_inline=True)
 
     @api.model

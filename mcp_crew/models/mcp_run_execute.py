@@ -153,7 +153,6 @@ class McpRun(models.Model):
             steps=[routing.knowledge_step],
             knowledge_ids=used,
         )
-        run._count_finished(RunState.DONE)
         routing.record_usage(run)
         return run
 

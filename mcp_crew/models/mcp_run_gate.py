@@ -95,7 +95,6 @@ class McpRunGateMixin(models.AbstractModel):
             dict(values, **self._final_values(state, language, duration_ms, answer, error)),
             steps=[*steps, dict(self._step_values(tool, arguments), **recorded)],
         )
-        run._count_finished(state)
         return run, outcome
 
     def _gate_tool_call(self, tool, arguments, agent_role=""):
