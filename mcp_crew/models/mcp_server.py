@@ -595,7 +595,8 @@ class McpServer(models.Model):
         catalog = view["catalog"]
         counts = {"created": 0, "updated": 0, "archived": 0}
         if server.catalog_hash != catalog["hash"]:
-            known = server.with_context(active_test=False).tool_ids
+            erp = server.kind == "erp"
+            known = server.with_context(active_test=False).tool_ids if erp else None
             for model, items in (
                 ("mcp.tool", catalog["tools"]),
                 ("mcp.resource", catalog["resources"]),
@@ -604,7 +605,7 @@ class McpServer(models.Model):
                 synced = self.env[model].sudo()._sync_catalog(server, items)
                 for key, value in synced.items():
                     counts[key] += value
-            if server.kind == "erp":
+            if erp:
                 server._grant_erp_operator(server.tool_ids - known)
         info = catalog["server"]
         server.write(
