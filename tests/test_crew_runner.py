@@ -1,6 +1,7 @@
 """Crews run by CrewAI against the loopback OpenAI-compatible server, with
 their tool calls going through the gate to a real MCP server."""
 
+import dataclasses
 import json
 import logging
 import socket
@@ -245,3 +246,27 @@ def test_the_api_key_never_reaches_a_log_line(fake, caplog):
     assert "401" in logged  # CrewAI did log the failed response...
     assert SECRET not in logged  # ...without the key.
     assert "approximate input token count" not in logged
+
+
+class _CountingGate(crew_runner.ToolGate):
+    def __init__(self):
+        super().__init__()
+        self.executed = []
+
+    def execute(self, tool, arguments):
+        self.executed.append(tool.name)
+        return "result %d" % len(self.executed)
+
+
+def test_a_repeated_call_runs_once_unless_the_tool_only_reads():
+    """A write asked for twice in a run runs once (the second call reads the first
+    result); a read-only tool asked again reads again, as a write may have come
+    in between."""
+    read = dataclasses.replace(ECHO, read_only=True)
+    gate = _CountingGate()
+    assert gate.call(ADD, {"a": 1, "b": 2}) == "result 1"
+    assert gate.call(read, {"text": "stock"}) == "result 2"
+    assert gate.call(ADD, {"a": 1, "b": 2}) == "result 1"
+    assert gate.call(read, {"text": "stock"}) == "result 3"
+    assert gate.executed == ["add", "echo", "echo"]
+    assert gate.calls == 4

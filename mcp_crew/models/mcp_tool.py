@@ -105,4 +105,5 @@ class McpTool(models.Model):
             name=self.name,
             description=self.description or self.title or self.name,
             input_schema=self._schema(),
+            read_only=self.read_only_hint,
         )

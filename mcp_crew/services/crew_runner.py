@@ -71,6 +71,9 @@ class ToolSpec:
     name: str
     description: str
     input_schema: dict
+    # The server says the tool changes nothing (MCP readOnlyHint): asking again
+    # reads again (see ToolGate.call).
+    read_only: bool = False
 
     @property
     def function_name(self):
@@ -138,7 +141,8 @@ class ToolGate:
     Once :meth:`pause` is called (an approval is pending) every further call is
     refused with a message that tells the agent to stop. A call repeated with
     the same arguments in one run (an agent asking again, or a second pass told
-    what ran) gets the first one's result: a write must not run twice.
+    what ran) gets the first one's result, as a write must not run twice; a
+    read-only tool's runs again, as what it reads may have changed since.
     """
 
     def __init__(self):
@@ -157,14 +161,7 @@ class ToolGate:
             self.calls += 1
             if self.paused_reason:
                 return "Not run: %s. Stop now and report that." % self.paused_reason
-            earlier = next(
-                (
-                    result
-                    for done, done_arguments, result in self.done
-                    if done.ident == tool.ident and done_arguments == arguments
-                ),
-                None,
-            )
+            earlier = None if tool.read_only else self._earlier_result(tool, arguments)
             if earlier is not None:
                 return earlier
             try:
@@ -174,6 +171,17 @@ class ToolGate:
                 return "Tool %s failed: %s" % (tool.name, err)
             self.done.append((tool, arguments, result))
             return result
+
+    def _earlier_result(self, tool, arguments):
+        """What the same call answered earlier in this run (``None`` if it did not run)."""
+        return next(
+            (
+                result
+                for done, done_arguments, result in self.done
+                if done.ident == tool.ident and done_arguments == arguments
+            ),
+            None,
+        )
 
     def execute(self, tool, arguments):
         raise NotImplementedError
