@@ -419,7 +419,7 @@ def named_tools(request, tools):
     for tool in tools:
         parts = text.words(tool.name)
         if len(parts) > 1:
-            found = re.search(r" %ss? " % re.escape(text.normalize_text(tool.name)), words)
+            found = re.search(r" %ss? " % re.escape(" ".join(parts)), words)
         else:
             found = parts and re.search(_ONE_WORD_TOOL % {"name": re.escape(parts[0])}, folded)
         if found:
