@@ -39,6 +39,7 @@ Every decision carries the ranked candidates and the signals behind each score.
 import collections
 import dataclasses
 import functools
+import heapq
 import json
 import math
 import re
@@ -302,6 +303,13 @@ def _spoken_of(term, item_terms):
     )
 
 
+def _rank(indexed):
+    """Sort key of an ``(index, candidate)``: best score first, then by kind and
+    name, then in the targets' order."""
+    index, candidate = indexed
+    return (-candidate.score, candidate.kind, candidate.name, index)
+
+
 def _one_edit_apart(left, right):
     """Whether one insertion, deletion or substitution turns ``left`` into ``right``."""
     if abs(len(left) - len(right)) > 1 or left == right:
@@ -402,6 +410,18 @@ class Router:
             for part in (target.name, target.description, *target.keywords, *target.examples):
                 for word in text.tokens(part.replace("_", " ")):
                     self._known_words.setdefault(text.strip_accents(word), word)
+        # The same words by length, in that order: a word one typo away from
+        # another is at most one letter longer or shorter (a request's unknown
+        # word is compared with a few dozen words, not with all of them).
+        self._known_by_length = collections.defaultdict(list)
+        for order, folded in enumerate(self._known_words):
+            self._known_by_length[len(folded)].append((order, folded))
+        # Most targets share no term with a request: what they score (zero on
+        # every signal), ranked, once rather than per request. Their signals are
+        # never changed in place (a step that adds one copies them).
+        self._unmatched_ranked = sorted(
+            ((index, self._unmatched(index)) for index in range(len(self.targets))), key=_rank
+        )
 
     @staticmethod
     def _document(target):
@@ -455,15 +475,17 @@ class Router:
         message_terms, words_of = self._message_terms(message, language)
         term_set = frozenset(message_terms)
         scored = self._patterned.union(*(self._targets_by_term.get(term, ()) for term in term_set))
-        candidates = sorted(
-            (
-                self._score(index, message, term_set, words_of)
-                if index in scored
-                else self._unmatched(index)
-                for index in range(len(self.targets))
-            ),
-            key=lambda candidate: (-candidate.score, candidate.kind, candidate.name),
-        )
+        candidates = [
+            candidate
+            for _index, candidate in heapq.merge(
+                sorted(
+                    ((index, self._score(index, message, term_set, words_of)) for index in scored),
+                    key=_rank,
+                ),
+                (ranked for ranked in self._unmatched_ranked if ranked[0] not in scored),
+                key=_rank,
+            )
+        ]
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
         decide["candidates"] = tuple(candidates[:5])
         if candidates and candidates[0].signals.get("pattern"):
@@ -541,8 +563,16 @@ class Router:
                 and folded not in _STOPWORDS
                 and not any(char.isdigit() for char in folded)
             ):
-                close = next((k for k in self._known_words if _one_edit_apart(folded, k)), None)
-                known = self._known_words[close] if close else None
+                close = min(
+                    (
+                        (order, other)
+                        for length in (len(folded) - 1, len(folded), len(folded) + 1)
+                        for order, other in self._known_by_length.get(length, ())
+                        if _one_edit_apart(folded, other)
+                    ),
+                    default=None,
+                )
+                known = self._known_words[close[1]] if close else None
             spelt.append(known or word)
         return " ".join(spelt)
 
