@@ -218,14 +218,16 @@ class McpRun(models.Model):
         return self.sudo().create(values).with_env(self.env).with_context(mcp_crew_inline=True)
 
     @api.model
-    def _insert_finished(self, values, steps=(), knowledge_ids=()):
+    def _insert_finished(self, values, steps=(), knowledge_ids=(), cached=True):
         """A run of the caller that is finished before it is written (a knowledge
         answer, a direct tool call), with ``steps`` (their values, numbered in
         order) and the ``knowledge_ids`` it used: one INSERT statement for all of
         them rather than a create() each (see :mod:`.sql_rows`; this is most of
         what ``call_tool`` and a knowledge ``ask`` cost beyond their own work).
         Counted in the metrics as finished; returned in the cache, as
-        :meth:`_open_run` returns a run."""
+        :meth:`_open_run` returns a run, unless not ``cached`` (for a caller that
+        only needs its id: what it reads is then read from the database; the one
+        one2many of these rows, the new run's steps, is not cached either)."""
         runs, all_steps = self.sudo(), self.env["mcp.run.step"].sudo()
         values = sql_rows.complete_values(runs, runs._redact_values(dict(values)))
         steps = [
@@ -242,12 +244,14 @@ class McpRun(models.Model):
             runs, values, all_steps, "run_id", steps, {"knowledge_ids": knowledge_ids}
         )
         run = runs.browse(run_id)
-        x2many = {"step_ids": [step_ids], "knowledge_ids": [knowledge_ids]}
-        sql_rows.cache_created(run, [values], x2many)
-        sql_rows.cache_created(
-            all_steps.browse(step_ids), [dict(step, run_id=run_id) for step in steps]
-        )
-        run._count_finished(values["state"])
+        if cached:
+            x2many = {"step_ids": [step_ids], "knowledge_ids": [knowledge_ids]}
+            sql_rows.cache_created(run, [values], x2many)
+            sql_rows.cache_created(
+                all_steps.browse(step_ids), [dict(step, run_id=run_id) for step in steps]
+            )
+        # From the values, not the record: an uncached run would be read for it.
+        self._count_run(values["company_id"], values.get("route_kind"), values["state"])
         return run.with_env(self.env).with_context(mcp_crew_inline=True)
 
     @api.model
@@ -430,12 +434,16 @@ class McpRun(models.Model):
 
     def _count_finished(self, state):
         for run in self:
-            get_engine().metrics.inc(
-                "mcp_crew_runs_total",
-                CacheScope(self.env.cr.dbname, run.company_id.id),
-                route=run.route_kind or "none",
-                status=state,
-            )
+            self._count_run(run.company_id.id, run.route_kind, state)
+
+    @api.model
+    def _count_run(self, company_id, route_kind, state):
+        get_engine().metrics.inc(
+            "mcp_crew_runs_total",
+            CacheScope(self.env.cr.dbname, company_id),
+            route=route_kind or "none",
+            status=state,
+        )
 
     # -- state transitions: the only writers of ``state`` ------------------------
 

@@ -77,15 +77,16 @@ class McpRunGateMixin(models.AbstractModel):
                 outcome = run._gate_tool_call(tool, arguments)
                 run._finish_tool_outcome(tool, outcome)
             return run, outcome
-        return self._finished_call_run(values, tool, arguments, started)
+        # Its caller reads the run's id only: the rows need not be cached.
+        return self._finished_call_run(values, tool, arguments, started, cached=False)
 
     @api.model
-    def _finished_call_run(self, values, tool, arguments, started, steps=()):
+    def _finished_call_run(self, values, tool, arguments, started, steps=(), cached=True):
         """Call ``tool`` (it needs no approval) and write its run (``values``) once,
         finished, with ``steps`` (values of steps before the call) and the call's
-        step (:meth:`_insert_finished`), rather than a run inserted, then updated
-        when done. ``started``: the ``perf_counter`` its duration counts from.
-        Returns ``(run, outcome)``."""
+        step (:meth:`_insert_finished`, ``cached`` as there), rather than a run
+        inserted, then updated when done. ``started``: the ``perf_counter`` its
+        duration counts from. Returns ``(run, outcome)``."""
         with redaction.log_context(company=values["company_id"]):
             outcome, recorded = self._call_outcome(tool, arguments)
         language = values["language"]
@@ -94,6 +95,7 @@ class McpRunGateMixin(models.AbstractModel):
         run = self._insert_finished(
             dict(values, **self._final_values(state, language, duration_ms, answer, error)),
             steps=[*steps, dict(self._step_values(tool, arguments), **recorded)],
+            cached=cached,
         )
         return run, outcome
 

@@ -134,7 +134,7 @@ class TestMcpServer(McpCrewCase):
         redaction.protect(secret)
         self.server.call_tool("echo", {"text": "warm"})  # spec, tool index, read grant kept
         arguments = {"text": "key %s" % secret}
-        # One INSERT for the run, one for its step, each in its final state.
+        # The run and its step in one INSERT, each in its final state; nothing read back.
         with self.assertQueryCount(2):
             result = self.server.call_tool("echo", arguments)
         run = self.env["mcp.run"].browse(result["run_id"])

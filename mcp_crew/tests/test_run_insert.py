@@ -130,6 +130,24 @@ class TestFinishedRunInsert(McpCrewCase):
         self.assertEqual(len(from_cache["knowledge_used"]), 2)
         self.assertEqual(inserted.step_ids.run_id, inserted)
 
+    def test_a_run_inserted_uncached_is_read_from_the_database(self):
+        runs, values, steps = self.values()
+        cached = runs._insert_finished(values, steps=steps, knowledge_ids=self.items.ids)
+        with self.assertQueryCount(1):  # the INSERT, nothing read back
+            uncached = runs._insert_finished(
+                values, steps=steps, knowledge_ids=self.items.ids, cached=False
+            )
+        self.assertFalse(self.env.cache.contains(uncached.sudo(), runs._fields["state"]))
+        results = [cached._result(), uncached._result()]
+        for result in results:  # what differs between two runs, and the items' order
+            del result["run_id"]
+            for step in result["steps"]:
+                del step["id"]
+            result["knowledge_used"].sort(key=lambda item: item["id"])
+        self.assertEqual(results[0], results[1])
+        self.assertEqual(len(results[1]["steps"]), 2)
+        self.assertEqual(uncached.step_ids.run_id, uncached)
+
     def test_values_this_path_cannot_write_are_refused(self):
         runs, values, steps = self.values()
         before = runs.sudo().search_count([])
