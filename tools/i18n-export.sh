@@ -19,9 +19,8 @@ source "$root/tools/odoo-addons.sh"
 db=mcp_crew_i18n_$$
 exported=$(mktemp -d)
 cleanup() {
-    dropdb --if-exists "$db" >/dev/null 2>&1 || true
-    # The attachments of the install (the default data dir; a -c config's is left alone).
-    rm -rf "$exported" "${XDG_DATA_HOME:-$HOME/.local/share}/Odoo/filestore/$db"
+    odoo_drop "$db"
+    rm -rf "$exported"
 }
 trap cleanup EXIT
 

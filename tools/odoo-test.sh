@@ -22,9 +22,7 @@ command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
 logs=$(mktemp -d)
 databases=()
 cleanup() {
-    for db in "${databases[@]}"; do
-        dropdb --if-exists "$db" >/dev/null 2>&1 || true
-    done
+    odoo_drop "${databases[@]}"
     rm -rf "$logs"
 }
 trap cleanup EXIT
