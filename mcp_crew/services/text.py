@@ -53,6 +53,8 @@ MAX_EMAIL, MAX_EMAIL_LOCAL_PART = 254, 64
 
 
 def strip_accents(text):
+    if text.isascii():  # no character of it decomposes: most words, often whole texts
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
