@@ -145,6 +145,13 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
         query, types, tags, limit, min_confidence = self._validate_search_args(
             query, types, tags, limit, min_confidence
         )
+        return self._search_checked(query, types, tags, limit, min_confidence, correct_below)
+
+    @api.model
+    def _search_checked(self, query, types, tags, limit, min_confidence, correct_below=None):
+        """:meth:`search_knowledge` on arguments in the shape its check leaves them
+        (a stripped query of at most ``MAX_QUERY`` characters, lists of types and
+        tags, a float): for this addon's own callers, which build them so."""
         self._count_operation(self.env.company, "search")
         domain = [
             ("confidence", ">=", min_confidence),

@@ -7,6 +7,7 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..services import answers, router
+from .mcp_knowledge_search import MAX_QUERY
 from .mcp_run_gate import TOOL_SUMMARY
 from .mcp_run_states import StepStatus
 from .run_sentences import sayer
@@ -37,8 +38,13 @@ class McpRunAnswersMixin(models.AbstractModel):
         try:
             # Typos are corrected only when nothing matched: any real match
             # tells the router what it needs.
-            results = self.env["mcp.knowledge"].search_knowledge(
-                query[:1000], types=types, limit=KNOWLEDGE_LIMIT, correct_below=1
+            results = self.env["mcp.knowledge"]._search_checked(
+                query[:MAX_QUERY].strip(),
+                list(types or []),
+                [],
+                KNOWLEDGE_LIMIT,
+                0.0,
+                correct_below=1,
             )
         except Exception as err:  # noqa: BLE001 - a search failure must not lose the run
             # The log context names the run, when there is one yet.
