@@ -148,9 +148,11 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
         return self._search_checked(query, types, tags, limit, min_confidence, correct_below)
 
     @api.model
-    def _search_checked(self, query, types, tags, limit, min_confidence, correct_below=None):
+    def _search_checked(
+        self, query, types=(), tags=(), limit=10, min_confidence=0.0, correct_below=None
+    ):
         """:meth:`search_knowledge` on arguments in the shape its check leaves them
-        (a stripped query of at most ``MAX_QUERY`` characters, lists of types and
+        (a stripped query of at most ``MAX_QUERY`` characters, sequences of types and
         tags, a float): for this addon's own callers, which build them so."""
         self._count_operation(self.env.company, "search")
         domain = [

@@ -251,7 +251,7 @@ class McpRun(models.Model):
                 all_steps.browse(step_ids), [dict(step, run_id=run_id) for step in steps]
             )
         # From the values, not the record: an uncached run would be read for it.
-        self._count_run(values["company_id"], values.get("route_kind"), values["state"])
+        self._count_finished(values["company_id"], values.get("route_kind"), values["state"])
         return run.with_env(self.env).with_context(mcp_crew_inline=True)
 
     @api.model
@@ -413,7 +413,7 @@ class McpRun(models.Model):
             duration_ms = (now - (self.create_date or now)).total_seconds() * 1000
         self._set(**self._final_values(state, self.language, duration_ms, answer, error))
         self._notify_requester()
-        self._count_finished(state)
+        self._count_finished(self.company_id.id, self.route_kind, state)
 
     @api.model
     def _final_values(self, state, language, duration_ms, answer=None, error=None):
@@ -432,12 +432,8 @@ class McpRun(models.Model):
             values.setdefault("answer", sayer(language)("failure", error=error))
         return values
 
-    def _count_finished(self, state):
-        for run in self:
-            self._count_run(run.company_id.id, run.route_kind, state)
-
     @api.model
-    def _count_run(self, company_id, route_kind, state):
+    def _count_finished(self, company_id, route_kind, state):
         get_engine().metrics.inc(
             "mcp_crew_runs_total",
             CacheScope(self.env.cr.dbname, company_id),

@@ -40,10 +40,8 @@ class McpRunAnswersMixin(models.AbstractModel):
             # tells the router what it needs.
             results = self.env["mcp.knowledge"]._search_checked(
                 query[:MAX_QUERY].strip(),
-                list(types or []),
-                [],
-                KNOWLEDGE_LIMIT,
-                0.0,
+                types or (),
+                limit=KNOWLEDGE_LIMIT,
                 correct_below=1,
             )
         except Exception as err:  # noqa: BLE001 - a search failure must not lose the run
