@@ -30,6 +30,7 @@ from . import (
     mcp_tool,
     res_company,
     res_config_settings,
+    res_users,
     res_users_apikeys,
 )
 

@@ -272,18 +272,3 @@ def oauth_server(env):
     base = env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
     return oauth.Server(OdooStore(env(su=True)), base, base + "/mcp")
 
-
-class ResUsers(models.Model):
-    _inherit = "res.users"
-
-    mcp_oauth_token_ids = fields.One2many(
-        "mcp.oauth.token",
-        "user_id",
-        "MCP accesses",
-        domain=[("revoked", "=", False)],
-        readonly=True,
-    )
-
-    @property
-    def SELF_READABLE_FIELDS(self):
-        return super().SELF_READABLE_FIELDS + ["mcp_oauth_token_ids"]

@@ -17,6 +17,7 @@ from .functional_settings import get_setting
 from .mcp_knowledge_search import mask_rows
 from .mcp_run_states import RunState
 from .mcp_run_step import arguments_key
+from .res_users import in_user_companies
 from .run_sentences import sayer
 
 _logger = logging.getLogger(__name__)
@@ -202,7 +203,8 @@ class McpRun(models.Model):
         requester on the bus (``mcp_crew/run``).
         """
         self._check_requester()
-        return self._ask_run(self._validate_ask(message, context))._result()
+        runs = in_user_companies(self)
+        return runs._ask_run(runs._validate_ask(message, context))._result()
 
     @api.model
     def _check_requester(self):

@@ -1,11 +1,13 @@
 """Crews, agents, tasks, runs and steps with two companies and two users."""
 
+from unittest.mock import patch
+
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
-from odoo.tools import mute_logger
+from odoo.tools import lazy_property, mute_logger
 
 from odoo.addons.mcp_crew.models.mcp_run_states import RunState, StepStatus
 
@@ -125,3 +127,44 @@ class TestRunMultiCompany(RunCase):
         self.run_a.sudo().write({"total_tokens": 500})
         self.assertEqual(self.Run._month_usage(self.company_a), 500)
         self.assertEqual(self.Run._month_usage(self.company_b), 0)
+
+    def test_a_call_naming_no_company_works_in_the_users_default_one(self):
+        """As /jsonrpc's execute_kw calls (no allowed_company_ids): in the user's
+        default company, known without reading the user's row, and in the new one
+        once an administrator changes it."""
+        both = new_test_user(
+            self.env,
+            login="run_user_ab",
+            groups="mcp_crew.group_mcp_crew_user",
+            company_id=self.company_b.id,
+            company_ids=[(6, 0, (self.company_a | self.company_b).ids)],
+        )
+        as_both = self.Run.with_user(both)
+        self.assertNotIn("allowed_company_ids", as_both.env.context)
+        in_b = self.Run.browse(as_both.ask('/tool add {"a": 1, "b": 2}')["run_id"])
+        self.assertEqual(in_b.company_id, self.company_b)
+        self.assertEqual(in_b.step_ids.server_id, self.server_b)
+        # Asked again as in a new request (nothing in the cache, env.company not
+        # worked out yet): the user's row is not read.
+        self.env.invalidate_all()
+        lazy_property.reset_all(as_both.env)
+        users = type(self.env["res.users"])
+        read_users = []
+        original_read = users._read
+
+        def recording_read(records, field_names):
+            read_users.extend(records.ids)
+            return original_read(records, field_names)
+
+        with patch.object(users, "_read", recording_read):
+            again = self.Run.browse(as_both.ask('/tool add {"a": 1, "b": 2}')["run_id"])
+        self.assertNotIn(both.id, read_users)
+        self.assertEqual(again.company_id, self.company_b)
+        both.write({"company_id": self.company_a.id})
+        in_a = self.Run.browse(as_both.ask('/tool add {"a": 1, "b": 2}')["run_id"])
+        self.assertEqual(in_a.company_id, self.company_a)
+        self.assertEqual(in_a.step_ids.server_id, self.server)
+        # A caller that names its companies (the web client) keeps them.
+        chosen = as_both.with_context(allowed_company_ids=(self.company_b | self.company_a).ids)
+        in_b_again = self.Run.browse(chosen.ask('/tool add {"a": 1, "b": 2}')["run_id"])
+        self.assertEqual(in_b_again.company_id, self.company_b)
