@@ -7,8 +7,9 @@
 # default ../shared/tools/local-llm.sh) builds and starts llama.cpp with
 # Qwen2.5-Coder (E2E_LOCAL_MODEL: 1.5b, the default, or 0.5b) and a multilingual
 # embeddings server, offline; the first set-up takes about 15 minutes.
-# Odoo: tools/ensure-odoo.sh, as for the Odoo tests. Extra arguments go to
-# e2e_llm.py (e.g. --case "two tools").
+# Odoo: tools/ensure-odoo.sh, as for the Odoo tests, with ODOO_ARGS (default: the
+# database host PGHOST) as they have it. Extra arguments go to e2e_llm.py (e.g.
+# --case "two tools").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -30,5 +31,6 @@ if [ -z "${E2E_LLM_BASE_URL:-}" ]; then
 fi
 : "${E2E_LLM_MODEL:?E2E_LLM_MODEL names the model at E2E_LLM_BASE_URL}"
 echo "e2e-llm: model $E2E_LLM_MODEL at $E2E_LLM_BASE_URL; embeddings ${E2E_EMBEDDINGS_MODEL:-none}"
+# shellcheck disable=SC2086
 ODOO_ROOT=$(dirname "$odoo_bin") exec "$python" tools/e2e_llm.py "$@" \
-    --addons-path="$addons_path" ${PGHOST:+--db_host=$PGHOST} --log-level=warn
+    --addons-path="$addons_path" $odoo_args --log-level=warn
