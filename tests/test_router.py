@@ -241,6 +241,24 @@ def test_codes_are_not_spelt_as_another_code():
     assert "entreg" in terms and "s00450" in terms and "s00350" not in terms
 
 
+def test_a_mistyped_word_is_spelt_as_the_first_known_word_one_typo_away():
+    crew = router.Target(
+        "crew",
+        "buy",
+        "Purchasing",
+        "Fornecedor de parafusos: parafuso, parafusa, arruela.",
+        examples=("cotação de rolamentos",),
+    )
+    spell = router.Router([crew])._corrected
+    assert spell("fornecdor") == "fornecedor"  # a letter left out
+    assert spell("arruelaa") == "arruela"  # one too many
+    assert spell("cotaçao") == "cotação"  # an accent left out is no typo at all
+    # A letter changed: both "parafuso" and "parafusa" are one away; the first wins.
+    assert spell("parafusx") == "parafuso"
+    # Two letters swapped are two typos: left as written.
+    assert spell("rolametnos") == "rolametnos"
+
+
 def test_a_word_of_unknown_language_is_one_piece_of_evidence():
     """Stemmed both ways, "dólares" is "dol" and "dolare": one word the crew shares,
     which does not make it claim the request."""

@@ -324,6 +324,15 @@ def _one_edit_apart(left, right):
     return True  # ``right`` is ``left`` with one more letter at the end
 
 
+def _with_deletions(word):
+    """``word`` and each word one deleted letter makes of it: a word one insertion,
+    deletion or substitution away from ``word`` has one of these among its own
+    (a transposition may share one too, which :func:`_one_edit_apart` then tells)."""
+    yield word
+    for index in range(len(word)):
+        yield word[:index] + word[index + 1 :]
+
+
 def _distinct_words(stems, words_of):
     """How many of the request's words ``stems`` stand for: a request of unknown
     language has two stems per word ("dólares": "dolar" and "dolare"), which are
@@ -410,12 +419,14 @@ class Router:
             for part in (target.name, target.description, *target.keywords, *target.examples):
                 for word in text.tokens(part.replace("_", " ")):
                     self._known_words.setdefault(text.strip_accents(word), word)
-        # The same words by length, in that order: a word one typo away from
-        # another is at most one letter longer or shorter (a request's unknown
-        # word is compared with a few dozen words, not with all of them).
-        self._known_by_length = collections.defaultdict(list)
+        # The same words, in that order, under themselves and each of their
+        # one-letter deletions: two words one typo apart share one of these keys
+        # (a request's unknown word is compared with the few words that share
+        # one, not with every known word).
+        self._known_by_deletion = collections.defaultdict(list)
         for order, folded in enumerate(self._known_words):
-            self._known_by_length[len(folded)].append((order, folded))
+            for key in dict.fromkeys(_with_deletions(folded)):
+                self._known_by_deletion[key].append((order, folded))
         # Most targets share no term with a request: what they score (zero on
         # every signal), ranked, once rather than per request. Their signals are
         # never changed in place (a step that adds one copies them).
@@ -566,8 +577,8 @@ class Router:
                 close = min(
                     (
                         (order, other)
-                        for length in (len(folded) - 1, len(folded), len(folded) + 1)
-                        for order, other in self._known_by_length.get(length, ())
+                        for key in _with_deletions(folded)
+                        for order, other in self._known_by_deletion.get(key, ())
                         if _one_edit_apart(folded, other)
                     ),
                     default=None,
@@ -787,8 +798,11 @@ class Router:
         return min(1.0, len(covered) / 2.0)
 
     def _example_overlap(self, index, message_terms):
-        best = 0.0
+        """The best Jaccard similarity of the request's terms to an example's."""
+        best, size = 0.0, len(message_terms)
         for variants in self._examples[index]:
             for example in variants:
-                best = max(best, len(example & message_terms) / len(example | message_terms))
+                shared = len(example & message_terms)
+                if shared:  # the union's size, without building it
+                    best = max(best, shared / (len(example) + size - shared))
         return best
