@@ -23,7 +23,8 @@ over stdio and over streamable HTTP, then measures, as that user:
   ``execute_kw res.partner search_read`` by the same user.
 
 Blocks of each side alternate so that machine noise hits both alike (blocks of
-10 catalog lookups, of 200 tool calls, of 100 asks). Not part
+10 catalog lookups, of 200 tool calls, of 100 asks); a CPU ratio is the median of
+the ratios of each round (one block per side), with their range. Not part
 of the test suite: it prints figures, it asserts nothing.
 
 Options (before the odoo-bin ones): ``--only get_tools,call_tool,cpu`` measures
@@ -57,6 +58,8 @@ LOGIN = "bench_methods"
 FILLER = "40"  # 46 tools with schemas, as bench_discovery.py
 ARGUMENTS = {"a": 1, "b": 2}
 BLOCKS = 5
+# Rounds of the CPU part: one block of each side per round.
+CPU_ROUNDS = 9
 
 
 def prepare(odoo, registry, http_url):
@@ -314,7 +317,7 @@ def bench_cpu(odoo, db, uid, api_key, stdio_server_id, per_block=100):
             if verify:
                 verify(result)
     cpu = {label: [] for label in sides}
-    for _ in range(BLOCKS):
+    for _ in range(CPU_ROUNDS):
         for label, (call, _verify) in sides.items():
             python, postgres = time.process_time(), postgres_cpu(db)
             for _ in range(per_block):
@@ -325,22 +328,32 @@ def bench_cpu(odoo, db, uid, api_key, stdio_server_id, per_block=100):
                     (postgres_cpu(db) - postgres) / per_block,
                 )
             )
-    print("\nCPU per request (Python + PostgreSQL), %d blocks of %d:" % (BLOCKS, per_block))
+    print(
+        "\nCPU per request (Python + PostgreSQL), %d rounds of a block of %d per side:"
+        % (CPU_ROUNDS, per_block)
+    )
     baseline = None
     for label, blocks in cpu.items():
         python = statistics.median(b[0] for b in blocks)
         postgres = statistics.median(b[1] for b in blocks)
-        total = statistics.median(b[0] + b[1] for b in blocks)
+        totals = [b[0] + b[1] for b in blocks]
         line = "%-52s %6.2f ms CPU (Python %.2f + PostgreSQL %.2f)" % (
             label,
-            total * 1e3,
+            statistics.median(totals) * 1e3,
             python * 1e3,
             postgres * 1e3,
         )
         if baseline is None:
-            baseline = total
+            baseline = totals
         else:
-            line += "  ratio %.2fx" % (total / baseline)
+            # Per round, against the baseline block just before: the machine's
+            # speed drifts between rounds more than within one.
+            ratios = sorted(total / base for total, base in zip(totals, baseline, strict=True))
+            line += "  ratio %.2fx (rounds %.2f-%.2f)" % (
+                statistics.median(ratios),
+                ratios[0],
+                ratios[-1],
+            )
         print(line, flush=True)
 
 
