@@ -88,7 +88,7 @@ def _authenticate(authorization):
     user = request.env["res.users"].sudo().browse(uid)
     if not user.active:
         return None
-    return uid, "apikey:%d" % key_id, writes, (user.company_id | user.company_ids).ids
+    return uid, "apikey:%d" % key_id, writes, list(user._mcp_company_ids())
 
 
 def _refused(status, message, failure=None):

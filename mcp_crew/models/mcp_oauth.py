@@ -132,7 +132,7 @@ class McpOauthToken(models.Model):
         token = oauth_server(self.env).authenticate(access_token)
         user = self.env["res.users"].sudo().browse(token.grantee.user_id)
         company_id = token.grantee.company_id
-        if not user.active or company_id not in (user.company_id | user.company_ids).ids:
+        if not user.active or company_id not in user._mcp_company_ids():
             raise oauth.OAuthFailure("This access's user is inactive or left its company")
         writes = WRITES_ALLOW if "write" in oauth.scopes_of(token.scope) else WRITES_READ_ONLY
         return user.id, "oauth:%d" % token.id, writes, [company_id]

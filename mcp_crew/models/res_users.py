@@ -19,7 +19,8 @@ class ResUsers(models.Model):
     @tools.ormcache("self.id")
     def _mcp_company_ids(self):
         """The user's companies, default first: what a call without
-        ``allowed_company_ids`` in its context (``/jsonrpc``, ``/xmlrpc``) works in.
+        ``allowed_company_ids`` in its context (``/jsonrpc``, ``/xmlrpc``) works in,
+        and those an API key opens on ``/mcp``.
 
         Remembered per worker, as Odoo's ``_get_company_ids``, because
         ``env.company`` would otherwise read the user's whole row on every such
