@@ -368,7 +368,10 @@ def _rank(cr, relation, ids, lexemes, terms, limit, weights, columns=()):
 
     One level, no join back to the table for the best rows: PostgreSQL computes
     the snippets (ts_headline, an expensive function) after the sort and limit
-    anyway, and a second reference to the table costs its planning.
+    anyway, and a second reference to the table costs its planning. The scores
+    are a materialized CTE: inlined, each use of a score (in ``score``, the sort
+    key, and as an output column) is planned and computed as its own copy of
+    the expression, and PostgreSQL does not share common subexpressions.
     """
     if any(lexemes):
         text_rank = _per_language("c", "ts_rank_cd({t}.search_vector, %s::tsquery, 32)", lexemes)
@@ -382,7 +385,7 @@ def _rank(cr, relation, ids, lexemes, terms, limit, weights, columns=()):
     # What the snippet reads, and the caller's columns, once each.
     carried = [_identifier(column) for column in dict.fromkeys(("language", "content", *columns))]
     sql = (
-        _Sql("WITH scored AS (SELECT c.id, coalesce(")
+        _Sql("WITH scored AS MATERIALIZED (SELECT c.id, coalesce(")
         + text_rank
         + ", 0) AS text_score, "
         + trigram_score
