@@ -236,18 +236,25 @@ def _is_stopword(tsquery):
     return tsquery[1:-1] in _STOPWORDS or text.strip_accents(tsquery[1:-1]) in _STOPWORDS
 
 
+# One lexeme of a tsvector's text form: quoted (a quote in it doubled, as a
+# tsquery reads it back), then its positions (to_tsvector gives no weights).
+_TSVECTOR_ENTRY = re.compile(r"('(?:[^']|'')*')(?::([0-9,]+))?")
+
+
 def _query_lexemes(cr, query):
     """Per language, the query's lexemes but function words: ``{tsquery text
     ('word'): positions of the query words it stems}``."""
-    selects = [
-        "(SELECT coalesce(json_agg(json_build_array(quote_literal(lexeme), positions)), '[]') "
-        "FROM unnest(to_tsvector('%s', %%s)))" % config
-        for config in TEXT_CONFIGS.values()
-    ]
-    cr.execute("SELECT %s" % ", ".join(selects), [query] * len(selects))
+    # The tsvectors' text, split here: unnesting them into JSON in the statement
+    # cost PostgreSQL more than computing them (about 0.1 ms a search).
+    vectors = ", ".join("to_tsvector('%s', %%s)" % config for config in TEXT_CONFIGS.values())
+    cr.execute("SELECT " + vectors, [query] * len(TEXT_CONFIGS))
     return [
-        {word: positions for word, positions in found if not _is_stopword(word)}
-        for found in cr.fetchone()
+        {
+            word: [int(position) for position in positions.split(",")]
+            for word, positions in _TSVECTOR_ENTRY.findall(vector)
+            if positions and not _is_stopword(word)
+        }
+        for vector in cr.fetchone()
     ]
 
 
