@@ -11,7 +11,9 @@ _FIELD_TYPES = {int: fields.Integer, float: fields.Float, str: fields.Char}
 def get_setting(env, key):
     """This database's value of setting ``key``, typed (its default when unset)."""
     setting = SETTINGS[key]
-    return setting.parse(env["ir.config_parameter"].sudo().get_param(setting.param))
+    # get_param()'s own cache, without its access check: the settings are read
+    # for every user, and a sudo() environment per read shows in a request's cost.
+    return setting.parse(env["ir.config_parameter"]._get_param(setting.param))
 
 
 def setting_field(key, string, selection=None, **kwargs):
