@@ -324,6 +324,18 @@ def test_relation_isolates_companies(cr):
     assert run(cr, "parafuso", company_id=3) == []
 
 
+def test_a_narrowed_relation_keeps_its_rows_that_also_meet_the_condition(cr):
+    old = add(cr, "Parafuso antigo", "Aço inox.", age_days=10)
+    new = add(cr, "Parafuso novo", "Aço inox.")
+    cutoff = datetime.datetime.utcnow() - datetime.timedelta(days=1)
+    recent = relation(1).narrowed("{t}.write_date > %s", (cutoff,))
+    assert recent.params == (1, cutoff)
+    assert ids(search.search(cr, recent, "parafuso")) == [new]
+    assert set(ids(run(cr, "parafuso"))) == {old, new}
+    # Narrowing again keeps both conditions, each with its own parameter.
+    assert search.search(cr, recent.narrowed("{t}.id <> %s", (new,)), "parafuso") == []
+
+
 def test_snippet_highlights_the_matched_word(cr):
     add(cr, "Parafuso", "O parafuso de aço inox resiste à maresia do litoral.")
     (result,) = run(cr, "inox")

@@ -7,7 +7,7 @@ with embeddings and masking (mcp_knowledge_search), expiry (mcp_knowledge_expiry
 
 import logging
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 
 from ..runtime import get_engine
 from ..services.knowledge import search, text
@@ -227,6 +227,26 @@ class McpKnowledge(models.Model):
         # Raw SQL follows: pending ORM writes must reach the table first.
         self.flush_model()
         self.env["mcp.knowledge.tag"].flush_model(["name"])
+        rules = None if self.env.su else self.env["ir.rule"]._compute_domain(self._name, "read")
+        return self._translated_relation(repr(domain), repr(rules), domain)
+
+    @tools.ormcache(
+        "self.env.uid",
+        "self.env.su",
+        "tuple(self.env.companies.ids)",
+        "self.env.lang",
+        "self.env.context.get('active_test', True)",
+        "domain_key",
+        "rules_key",
+    )
+    def _translated_relation(self, domain_key, rules_key, domain):
+        """:meth:`_readable_relation` of ``domain`` (``domain_key``: its repr) under
+        the record rules whose domain is ``rules_key``: Odoo's translation of the
+        domain and the rules to SQL cost about 0.2 ms a search. Kept in the
+        registry cache, which a record rule, a user's companies or a company
+        edited clear, and keyed on what the translation reads: the user, the
+        companies (rules of the tags a domain names), the language, the rules'
+        own domain as Odoo computed it."""
         query = self._where_calc(domain)
         self._apply_ir_rules(query, "read")
         from_clause, where_clause, params = query.get_sql()

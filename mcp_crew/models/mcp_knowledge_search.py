@@ -155,12 +155,7 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
         (a stripped query of at most ``MAX_QUERY`` characters, sequences of types and
         tags, a float): for this addon's own callers, which build them so."""
         self._count_operation(self.env.company, "search")
-        domain = [
-            ("confidence", ">=", min_confidence),
-            "|",
-            ("expires_at", "=", False),
-            ("expires_at", ">", fields.Datetime.now()),
-        ]
+        domain = [("confidence", ">=", min_confidence)]
         if types:
             domain.append(("knowledge_type", "in", types))
         if tags:
@@ -173,9 +168,13 @@ class McpKnowledgeSearchMixin(models.AbstractModel):
             vocabulary = search.Vocabulary(
                 tuple(self.env.companies.ids), self.env["mcp.knowledge.word"]._table
             )
+        # Outside the domain, whose SQL is kept (see _readable_relation): "now" is not.
+        unexpired = self._readable_relation(domain).narrowed(
+            "{t}.expires_at IS NULL OR {t}.expires_at > %s", (fields.Datetime.now(),)
+        )
         ranked = search.search(
             self.env.cr,
-            self._readable_relation(domain),
+            unexpired,
             query,
             limit=shortlist,
             weights=self._ranking_weights(),

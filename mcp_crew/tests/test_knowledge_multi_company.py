@@ -54,6 +54,45 @@ class TestKnowledgeMultiCompany(KnowledgeCase):
         everything_b = self.Knowledge.with_user(self.user_b).search_knowledge("")
         self.assertEqual([r["id"] for r in everything_b], [self.item_b.id])
 
+    def test_a_user_of_both_companies_searches_the_ones_the_request_names(self):
+        user_ab = new_test_user(
+            self.env,
+            login="kb_user_ab",
+            groups="mcp_crew.group_mcp_crew_user",
+            company_id=self.company_a.id,
+            company_ids=[(6, 0, (self.company_a | self.company_b).ids)],
+        )
+        knowledge = self.Knowledge.with_user(user_ab)
+        for companies, expected in (
+            (self.company_a, [self.item_a.id]),
+            (self.company_b, []),
+            (self.company_a, [self.item_a.id]),
+            (self.company_b | self.company_a, [self.item_a.id]),
+        ):
+            found = knowledge.with_context(allowed_company_ids=companies.ids).search_knowledge(
+                "parafuso inox"
+            )
+            self.assertEqual(self.ids(found), expected, companies.mapped("name"))
+        in_b = knowledge.with_context(allowed_company_ids=self.company_b.ids)
+        self.assertEqual(self.ids(in_b.search_knowledge("returned")), [self.item_b.id])
+
+    def test_a_record_rule_applies_to_the_next_search_of_a_user_already_served(self):
+        knowledge_a = self.Knowledge.with_user(self.user_a)
+        self.assertEqual(self.ids(knowledge_a.search_knowledge("parafuso inox")), [self.item_a.id])
+        # Global (no group): it restricts every user, as group rules only widen.
+        rule = self.env["ir.rule"].create(
+            {
+                "name": "test: no fasteners",
+                "model_id": self.env["ir.model"]._get_id("mcp.knowledge"),
+                "domain_force": "[('topic', '!=', 'fixadores')]",
+            }
+        )
+        self.assertEqual(self.ids(knowledge_a.search_knowledge("parafuso inox")), [])
+        knowledge_b = self.Knowledge.with_user(self.user_b)
+        self.assertEqual(self.ids(knowledge_b.search_knowledge("returned")), [self.item_b.id])
+        rule.unlink()
+        self.assertEqual(self.ids(knowledge_a.search_knowledge("parafuso inox")), [self.item_a.id])
+
     def test_company_b_cannot_write_into_company_a(self):
         knowledge_b = self.Knowledge.with_user(self.user_b)
         with self.assertRaisesRegex(ValidationError, "does not exist"):

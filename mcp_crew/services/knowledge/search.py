@@ -83,6 +83,15 @@ class Relation:
     alias: str = '"mcp_knowledge"'
     table: str = "mcp_knowledge"
 
+    def narrowed(self, condition, params=()):
+        """These rows that also satisfy ``condition`` (SQL where ``{t}`` is the
+        table's alias) with its ``params``."""
+        return dataclasses.replace(
+            self,
+            where_clause="(%s) AND (%s)" % (self.where_clause, condition.format(t=self.alias)),
+            params=(*self.params, *params),
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class Vocabulary:
