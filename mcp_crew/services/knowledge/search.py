@@ -246,8 +246,9 @@ def _is_stopword(tsquery):
 
 
 # One lexeme of a tsvector's text form: quoted (a quote in it doubled, as a
-# tsquery reads it back), then its positions (to_tsvector gives no weights).
-_TSVECTOR_ENTRY = re.compile(r"('(?:[^']|'')*')(?::([0-9,]+))?")
+# tsquery reads it back), then its positions (to_tsvector always gives them,
+# and no weights).
+_TSVECTOR_ENTRY = re.compile(r"('(?:[^']|'')*'):([0-9,]+)")
 
 
 def _query_lexemes(cr, query):
@@ -261,7 +262,7 @@ def _query_lexemes(cr, query):
         {
             word: [int(position) for position in positions.split(",")]
             for word, positions in _TSVECTOR_ENTRY.findall(vector)
-            if positions and not _is_stopword(word)
+            if not _is_stopword(word)
         }
         for vector in cr.fetchone()
     ]
