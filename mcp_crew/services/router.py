@@ -24,14 +24,23 @@ goes to a crew when an LLM can run one. Crews need an LLM: with none
 configured the decision says so (``llm_required``) and names the crew that
 would have answered.
 
-With an LLM, no request is refused. When lexical routing is unsure (no crew
-qualifies, or two are too close to call) an optional semantic step decides:
+With an LLM, no request is refused. The general-purpose (fallback) crew takes
+what is its work whatever specialist words a request holds: a question about a
+concept ("o que é ICMS-ST?"), a text to write that no crew claims clearly, and
+one request for the work of two crews ("pesquisa o preço ... e já cria o
+orçamento"), which no specialist has every tool for. When lexical routing is
+unsure (no crew qualifies, or two are too close to call) an optional semantic
+step decides:
 the adapter's ``semantic`` callable scores the message against each crew (the
 crews' own LLM classifying the request, or the knowledge base's embeddings of
 the crew's description and examples) and its scores are recorded in the
 candidates' signals. An LLM classification is also asked when the words do not
 point to one crew clearly. What is still unclaimed goes to the fallback crew (a
 general-purpose crew flagged ``fallback``).
+
+MCP tools are described in English whatever their users speak: a small glossary
+of ERP words (:data:`_GLOSSARY`) lets a Portuguese request name a tool, and a
+knowledge item in one language cover a question in the other.
 
 Every decision carries the ranked candidates and the signals behind each score.
 """
@@ -92,6 +101,105 @@ _WORK_REQUEST = re.compile(
     r"consegue|me|mim|pra|para|i need you to|preciso que|quero que)\s+)*" + _WORK_VERB,
     re.I,
 )
+# The everyday words of ERP requests in both languages. MCP tools are named and
+# described in English, whatever their users speak, and a knowledge item may be
+# written in the other language than the question: "cancela o pedido de compra do
+# fornecedor" names cancel_supplier_order, and "Garantia: 18 meses" answers "what's
+# the warranty?". Crews need none of it (they carry words of both languages).
+_GLOSSARY = (
+    ("pedido pedidos ordem", "order orders"),
+    ("compra compras", "purchase"),
+    ("fornecedor fornecedores", "supplier suppliers"),
+    ("cliente clientes", "customer customers"),
+    ("venda vendas", "sale sales"),
+    ("produto produtos", "product products"),
+    ("preço preços", "price prices"),
+    ("oferta ofertas", "offer offers"),
+    ("cotação orçamento", "quote quotation"),
+    ("câmbio", "exchange"),
+    ("taxa", "rate"),
+    ("moeda", "currency"),
+    ("frete", "freight shipping"),
+    ("grátis gratuito", "free"),
+    ("entrega entregas", "delivery"),
+    ("transportadora", "carrier"),
+    ("estoque", "stock inventory"),
+    ("fatura faturas", "invoice"),
+    ("contato contatos", "contact"),
+    ("estado", "state"),
+    ("peso", "weight"),
+    ("garantia", "warranty"),
+    ("devolução", "return"),
+    ("política", "policy"),
+    ("mínimo mínima", "minimum"),
+    ("máximo máxima", "maximum"),
+    ("valor", "value"),
+    ("relatório", "report"),
+    ("reunião", "meeting"),
+    ("tarefa", "task"),
+    ("arquivo", "file"),
+    ("buscar busca pesquisar pesquisa", "search"),
+    ("po", "purchase order"),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _glossary():
+    """Stem → the stems of its translations, both ways (each word under both
+    stemmers: a request or item of unknown language has both stems)."""
+    table = collections.defaultdict(set)
+    for portuguese, english in _GLOSSARY:
+        sides = [
+            {_stem(lang, word) for word in side.split() for lang in _STEMMERS}
+            for side in (portuguese, english)
+        ]
+        for stem in sides[0]:
+            table[stem] |= sides[1]
+        for stem in sides[1]:
+            table[stem] |= sides[0]
+    return {stem: frozenset(stems - {stem}) for stem, stems in table.items()}
+
+
+def _translated(term_set):
+    """Stem of ``term_set`` → its translations that ``term_set`` lacks (stems
+    with none left out)."""
+    glossary = _glossary()
+    translations = {term: glossary.get(term, frozenset()) - term_set for term in term_set}
+    return {term: stems for term, stems in translations.items() if stems}
+
+
+# A question about what a concept is or means, or how something works in general
+# ("o que é ICMS-ST?", "what's the difference between a lead and an opportunity?",
+# "me explica como funciona o drawback"): the general-purpose crew's explanation,
+# even when a specialist's words appear in it. Not when it names a code (M8,
+# SO0452, BH-200): "what's the difference between the 6205 and the 6206?" is research.
+_CONCEPT_QUESTION = re.compile(
+    r"\b(?:o\s+que\s+(?:é|e|são|sao|significa|quer\s+dizer)|"
+    r"qual\s+(?:é\s+|e\s+)?a\s+diferen[çc]a\s+entre|"
+    r"como\s+funcionam?|"
+    r"what(?:'s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
+    r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how))\b",
+    re.I,
+)
+# A text to be written (an e-mail, a message, a letter): the general-purpose crew
+# writes it unless a specialist's words claim it clearly ("write a reply to the
+# customer complaining about the leaking hoses" is customer service's).
+_WRITING_REQUEST = re.compile(
+    r"\b(?:escrev\w*|redij\w*|redigir|redija|modelo\s+de|rascunho|write|draft|template)\b"
+    r".{0,60}?\b(?:e-?mail|mensagem|message|texto|text|carta|letter|comunicado|aviso|"
+    r"notice|announcement|post)\b",
+    re.I,
+)
+# Where one request joins a second ask to the first: "... and also ...", "... and
+# then ...", "... e já cria ...", "... e me diz ...". Only these: a plain "and" or a
+# second sentence more often says more about the same ask ("battery and chuck
+# size", "Subiu muito esse ano?"). Each part is then routed on its own.
+_CLAUSE_BREAK = re.compile(
+    r",?\s+\b(?:and\s+(?:also|then)|e\s+(?:também|tambem|já|ja|depois|ainda|me))\s+",
+    re.I,
+)
+# A part with fewer content words than this is no ask of its own ("... and then me").
+_MIN_CLAUSE_TERMS = 2
 # Cognate stems of the other language ("support"/"suporte", "salesperson"/
 # "salespeople") are the same subject: this long a shared start, or one letter apart.
 _COGNATE_PREFIX = 6
@@ -347,6 +455,19 @@ def _distinct_words(stems, words_of):
     return len(groups)
 
 
+def _in_both_languages(term_set, words_of):
+    """The request's stems with their translations (:data:`_GLOSSARY`), and the
+    words each stands for (a translation stands for the word it translates)."""
+    translations = _translated(term_set)
+    if not translations:
+        return term_set, words_of
+    both_words_of = collections.defaultdict(set, words_of)
+    for term, stems in translations.items():
+        for stem in stems:
+            both_words_of[stem] = both_words_of[stem] | words_of[term]
+    return term_set.union(*translations.values()), both_words_of
+
+
 def parse_tool_command(message):
     """``(tool name, arguments)`` of a ``/tool name {json}`` or ``key=value`` command, or None."""
     match = _TOOL_COMMAND.match(message)
@@ -402,6 +523,10 @@ class Router:
         for index, counts in enumerate(self._counts):
             for term in counts:
                 self._targets_by_term[term].add(index)
+        self._tools_by_term = {
+            term: {index for index in indexes if self.targets[index].kind == "tool"}
+            for term, indexes in self._targets_by_term.items()
+        }
         self._patterned = {index for index, patterns in enumerate(self._patterns) if patterns}
         count = len(documents) or 1
         self._average_length = sum(self._lengths) / count
@@ -483,20 +608,8 @@ class Router:
         command = parse_tool_command(message)
         if command:
             return self._tool_command(command, language, terms(message, language), found)
-        message_terms, words_of = self._message_terms(message, language)
+        message_terms, candidates = self._ranked(message, language)
         term_set = frozenset(message_terms)
-        scored = self._patterned.union(*(self._targets_by_term.get(term, ()) for term in term_set))
-        candidates = [
-            candidate
-            for _index, candidate in heapq.merge(
-                sorted(
-                    ((index, self._score(index, message, term_set, words_of)) for index in scored),
-                    key=_rank,
-                ),
-                (ranked for ranked in self._unmatched_ranked if ranked[0] not in scored),
-                key=_rank,
-            )
-        ]
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
         decide["candidates"] = tuple(candidates[:5])
         if candidates and candidates[0].signals.get("pattern"):
@@ -516,6 +629,15 @@ class Router:
                 name="knowledge base",
                 confidence=round(knowledge_score, 4),
                 reason=reason,
+                **decide,
+            )
+        fallback = next((c for c in candidates if self._is_fallback(c)), None)
+        general = self._general_ask(message, language, claimants) if fallback else None
+        if llm_available and general:
+            return self._decision(
+                fallback,
+                fallback.score,
+                general % {"crew": fallback.name},
                 **decide,
             )
         unsure = not qualified or self._too_close(claimants)
@@ -539,7 +661,6 @@ class Router:
             return self._decision(
                 best, best.score, "best match: %s %s" % (best.kind, best.name), **decide
             )
-        fallback = next((c for c in candidates if self._is_fallback(c)), None)
         if llm_available and fallback is not None:
             return self._decision(
                 fallback,
@@ -555,6 +676,74 @@ class Router:
             reason="no crew, tool or knowledge matches well enough; an LLM would be needed",
             **decide,
         )
+
+    def _ranked(self, message, language):
+        """The request's stems and every target as a :class:`Candidate`, best first."""
+        message_terms, words_of = self._message_terms(message, language)
+        term_set = frozenset(message_terms)
+        tool_terms, tool_words_of = _in_both_languages(term_set, words_of)
+        scored = self._patterned.union(
+            *(self._targets_by_term.get(term, ()) for term in term_set),
+            *(self._tools_by_term.get(term, ()) for term in tool_terms - term_set),
+        )
+
+        def score(index):
+            if self.targets[index].kind == "tool":
+                return self._score(index, message, tool_terms, tool_words_of)
+            return self._score(index, message, term_set, words_of)
+
+        candidates = [
+            candidate
+            for _index, candidate in heapq.merge(
+                sorted(((index, score(index)) for index in scored), key=_rank),
+                (ranked for ranked in self._unmatched_ranked if ranked[0] not in scored),
+                key=_rank,
+            )
+        ]
+        return message_terms, candidates
+
+    def _general_ask(self, message, language, claimants):
+        """Why the general-purpose (fallback) crew takes ``message`` whatever the
+        specialists' words say — a reason with a ``%(crew)s`` for its name — or
+        ``None``: a question about a concept, a text no crew claims clearly, or
+        one request for the work of several crews, which no specialist has every
+        tool for."""
+        if _CONCEPT_QUESTION.search(message) and not _CODE.search(message):
+            return "asks what something is or how it works: the default crew %(crew)s explains it"
+        best = claimants[0] if claimants else None
+        if _WRITING_REQUEST.search(message) and not (
+            best and best.kind == "crew" and self._clear(claimants)
+        ):
+            return (
+                "asks for a text that no crew claims clearly: the default crew %(crew)s writes it"
+            )
+        mixed = self._crews_of_parts(message, language)
+        if len(mixed) >= 2:
+            parts = "; ".join('%s: "%s"' % item for item in mixed.items())
+            return (
+                "the request mixes the work of several crews (%s): the default crew %%(crew)s, "
+                "which has every tool, answers it" % parts.replace("%", "%%")
+            )
+        return None
+
+    def _crews_of_parts(self, message, language):
+        """``{crew name: part}`` of the specialist crews that the request's asks
+        (joined by "and also", "e já"...) each claim by their keywords."""
+        parts = [part for part in _CLAUSE_BREAK.split(message) if part and part.strip()]
+        claimed = {}
+        for part in parts if len(parts) > 1 else ():
+            part_terms, candidates = self._ranked(part, language)
+            if len(set(part_terms)) < _MIN_CLAUSE_TERMS:
+                continue
+            best = next((c for c in candidates if c.kind == "crew"), None)
+            if (
+                best is not None
+                and not self._is_fallback(best)
+                and best.signals.get("keywords", 0) > 0
+                and self._qualifies(best)
+            ):
+                claimed.setdefault(best.name, part.strip())
+        return claimed
 
     def _corrected(self, message):
         """``message`` spelt as the targets spell it, for stemming: accents put back
@@ -630,6 +819,7 @@ class Router:
             return 1.0
         # Both languages' stems: an item may be written in the other language.
         item_terms = frozenset(terms(knowledge_text))
+        item_terms = item_terms.union(*_translated(item_terms).values())
         covered = [term for term in message_terms if _spoken_of(term, item_terms)]
         return len(covered) / len(message_terms)
 
