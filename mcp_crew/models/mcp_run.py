@@ -130,6 +130,13 @@ class McpRun(models.Model):
         "its agents are offered it for this run even if it needs approval (the requester "
         "chose it; each call still waits for an approver).",
     )
+    crew_without_tools = fields.Boolean(
+        "Answered without tools",
+        readonly=True,
+        help="The router found that the request needs no tool (a question about what "
+        "something is or how it works): the crew answers it from what it knows and the "
+        "knowledge base, offered no tool (small models call any tool they are offered).",
+    )
     answer = fields.Text(readonly=True)
     error = fields.Text(readonly=True)
     step_ids = fields.One2many("mcp.run.step", "run_id", "Steps", readonly=True)

@@ -45,7 +45,8 @@ class McpRunCrewMixin(models.AbstractModel):
         if llm is None:
             return self._set_failed(_("No LLM is configured."))
         crew, requested = self.crew_id.sudo(), self.sudo().named_tool_id
-        company_tools = self._company_tools()
+        # A question about a concept is answered without tools (see the router).
+        company_tools = self.env["mcp.tool"] if self.crew_without_tools else self._company_tools()
         offered = {
             ident
             for agent in crew._crew_spec(company_tools, requested=requested).agents

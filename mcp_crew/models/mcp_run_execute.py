@@ -213,4 +213,5 @@ class McpRun(models.Model):
             "route_name": decision.name,
             "route_confidence": decision.confidence,
             "route_details": json.dumps(details, ensure_ascii=False),
+            "crew_without_tools": not decision.offer_tools,
         }

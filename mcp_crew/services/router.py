@@ -315,6 +315,9 @@ class Decision:
     entities: dict = dataclasses.field(default_factory=dict)
     arguments: dict = dataclasses.field(default_factory=dict)
     candidates: tuple = ()
+    # False when the crew should answer without being offered tools: an explanation
+    # of a concept needs none, and small models call whatever tool they are offered.
+    offer_tools: bool = True
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -634,10 +637,12 @@ class Router:
         fallback = next((c for c in candidates if self._is_fallback(c)), None)
         general = self._general_ask(message, language, claimants) if fallback else None
         if llm_available and general:
+            reason, offer_tools = general
             return self._decision(
                 fallback,
                 fallback.score,
-                general % {"crew": fallback.name},
+                reason % {"crew": fallback.name},
+                offer_tools=offer_tools,
                 **decide,
             )
         unsure = not qualified or self._too_close(claimants)
@@ -703,26 +708,32 @@ class Router:
         return message_terms, candidates
 
     def _general_ask(self, message, language, claimants):
-        """Why the general-purpose (fallback) crew takes ``message`` whatever the
-        specialists' words say — a reason with a ``%(crew)s`` for its name — or
-        ``None``: a question about a concept, a text no crew claims clearly, or
-        one request for the work of several crews, which no specialist has every
-        tool for."""
+        """``(reason, offer_tools)`` when the general-purpose (fallback) crew takes
+        ``message`` whatever the specialists' words say — the reason with a
+        ``%(crew)s`` for its name — or ``None``: a question about a concept
+        (answered without tools), a text no crew claims clearly, or one request
+        for the work of several crews, which no specialist has every tool for."""
         if _CONCEPT_QUESTION.search(message) and not _CODE.search(message):
-            return "asks what something is or how it works: the default crew %(crew)s explains it"
+            return (
+                "asks what something is or how it works: the default crew %(crew)s "
+                "explains it, without tools",
+                False,
+            )
         best = claimants[0] if claimants else None
         if _WRITING_REQUEST.search(message) and not (
             best and best.kind == "crew" and self._clear(claimants)
         ):
             return (
-                "asks for a text that no crew claims clearly: the default crew %(crew)s writes it"
+                "asks for a text that no crew claims clearly: the default crew %(crew)s writes it",
+                True,
             )
         mixed = self._crews_of_parts(message, language)
         if len(mixed) >= 2:
             parts = "; ".join('%s: "%s"' % item for item in mixed.items())
             return (
                 "the request mixes the work of several crews (%s): the default crew %%(crew)s, "
-                "which has every tool, answers it" % parts.replace("%", "%%")
+                "which has every tool, answers it" % parts.replace("%", "%%"),
+                True,
             )
         return None
 

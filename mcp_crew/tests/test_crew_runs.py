@@ -362,6 +362,31 @@ class TestCrewRuns(RunCase):
         self.assertIn(self.tool["add"]._tool_spec().function_name, offered)
         self.assertNotIn(self.tool["delete_record"]._tool_spec().function_name, offered)
 
+    def test_a_question_about_a_concept_is_answered_without_tools(self):
+        """Small local models call whatever tool they are offered (asked what an NF-e
+        is, Qwen2.5-Coder 1.5B fetched an exchange rate and answered with it)."""
+        result = self.ask("O que é ICMS-ST e por que ele entra no preço de alguns produtos?")
+        run = self.run_of(result)
+        self.assertEqual(result["crew"]["name"], "General assistant")
+        self.assertTrue(run.crew_without_tools)
+        self.assertIn("without tools", json.loads(run.route_details)["reason"])
+        self.fake.queue_chat({"content": "É o ICMS cobrado antecipadamente por substituição."})
+        run_queued_runs(self.Run)
+        self.assertEqual(run.state, RunState.DONE)
+        self.assertEqual(run.answer, "É o ICMS cobrado antecipadamente por substituição.")
+        (crew_request,) = self.chat_requests()
+        self.assertNotIn("tools", crew_request)
+        # The same crew asked for work that may need a tool is offered them.
+        self.fake.reset()
+        other = self.run_of(self.ask("Write me a poem about the sea"))
+        self.assertFalse(other.crew_without_tools)
+        self.fake.queue_chat({"content": "The sea is wide."})
+        run_queued_runs(self.Run)
+        self.assertEqual((other.state, other.answer), (RunState.DONE, "The sea is wide."))
+        crew_request = [request for request in self.chat_requests() if "tools" in request][0]
+        offered = {tool["function"]["name"] for tool in crew_request["tools"]}
+        self.assertIn(self.tool["add"]._tool_spec().function_name, offered)
+
     def test_without_a_default_crew_an_unmatched_request_says_no_crew_matches(self):
         self.env.ref("mcp_crew.crew_general").routing_fallback = False
         result = self.ask("Write me a poem about the sea")
