@@ -51,29 +51,29 @@ def test_without_an_llm_unclaimed_requests_still_say_so(shipped_router):
     assert (decision.kind, decision.ident) == ("llm_required", "")
 
 
+def with_llm(crew_router, message, **knowledge):
+    return crew_router.route(message, llm_available=True, **knowledge)
+
+
 def test_a_question_about_a_concept_goes_to_the_default_crew(shipped_router):
     # Specialist words ("lead", "opportunity") do not make it their work...
-    decision = shipped_router.route(
-        "what's the difference between a lead and an opportunity?", llm_available=True
-    )
+    decision = with_llm(shipped_router, "what's the difference between a lead and an opportunity?")
     assert (decision.kind, decision.ident) == ("crew", "general")
     assert "how it works" in decision.reason
     # ...but a code makes it a question about that thing.
-    decision = shipped_router.route(
-        "qual a diferença entre o rolamento 6205 e o 6206?", llm_available=True
-    )
+    decision = with_llm(shipped_router, "qual a diferença entre o rolamento 6205 e o 6206?")
     assert (decision.kind, decision.ident) == ("crew", "product_research")
 
 
 def test_a_text_to_write_goes_to_the_default_crew_unless_a_crew_claims_it(shipped_router):
-    decision = shipped_router.route(
-        "write a short email to the team about the new meeting room rules", llm_available=True
+    decision = with_llm(
+        shipped_router, "write a short email to the team about the new meeting room rules"
     )
     assert (decision.kind, decision.ident) == ("crew", "general")
     assert "text" in decision.reason
-    decision = shipped_router.route(
+    decision = with_llm(
+        shipped_router,
         "write a reply to the customer complaining about the late delivery and the refund",
-        llm_available=True,
     )
     assert (decision.kind, decision.ident) == ("crew", "customer_service")
 
@@ -83,13 +83,12 @@ def test_a_request_for_two_crews_work_goes_to_the_default_crew(shipped_router):
         "pesquisa o preço do motor WEG 5cv nos fornecedores e já cria um orçamento "
         "pro cliente Ferragens Lima"
     )
-    decision = shipped_router.route(message, llm_available=True)
+    decision = with_llm(shipped_router, message)
     assert (decision.kind, decision.ident) == ("crew", "general")
     assert "Product research" in decision.reason and "Odoo operations" in decision.reason
     # One crew's work asked twice is still that crew's.
-    decision = shipped_router.route(
-        "analisa as vendas do trimestre e depois me mostra o ranking por região",
-        llm_available=True,
+    decision = with_llm(
+        shipped_router, "analisa as vendas do trimestre e depois me mostra o ranking por região"
     )
     assert (decision.kind, decision.ident) == ("crew", "data_analysis")
     # Without an LLM nothing can run it; the router names the crew the words point to.
@@ -102,17 +101,17 @@ def test_portuguese_words_name_a_tool_described_in_english(shipped_router):
     assert (decision.kind, decision.ident) == ("tool", "7:cancel_supplier_order")
     assert decision.candidates[0].signals["keywords"] == 1.0
     # A sale order is not a purchase order.
-    decision = shipped_router.route("cancela o pedido de venda S00450", llm_available=True)
+    decision = with_llm(shipped_router, "cancela o pedido de venda S00450")
     assert decision.kind == "crew"
 
 
 def test_a_knowledge_item_in_the_other_language_answers_the_question(shipped_router):
     item = "Frete grátis\nPedidos acima de R$ 1.500 têm frete grátis."
-    decision = shipped_router.route(
+    decision = with_llm(
+        shipped_router,
         "is shipping free for orders over some value?",
         knowledge_score=0.8,
         knowledge_text=item,
-        llm_available=True,
     )
     assert decision.kind == "knowledge"
     assert "covering 60 %" in decision.reason
