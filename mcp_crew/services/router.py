@@ -34,9 +34,11 @@ step decides:
 the adapter's ``semantic`` callable scores the message against each crew (the
 crews' own LLM classifying the request, or the knowledge base's embeddings of
 the crew's description and examples) and its scores are recorded in the
-candidates' signals. An LLM classification is also asked when the words do not
-point to one crew clearly. What is still unclaimed goes to the fallback crew (a
-general-purpose crew flagged ``fallback``).
+candidates' signals. What is still unclaimed goes to the fallback crew (a
+general-purpose crew flagged ``fallback``). The step is not asked when the words
+are sure: with Qwen2.5-Coder 1.5B classifying, asking it whenever the best crew
+did not lead clearly misrouted more requests of the tuning half than it mended
+(269 right of 284 against 273 when asked only when unsure).
 
 MCP tools are described in English whatever their users speak: a small glossary
 of ERP words (:data:`_GLOSSARY`) lets a Portuguese request name a tool, and a
@@ -336,10 +338,9 @@ class RouterSettings:
     knowledge_coverage: float = 0.6
     # Two crews closer than this are too close to call lexically: the semantic step decides.
     crew_margin: float = 0.04
-    # A semantic step that can judge (an LLM classification) also decides unless the
-    # words are clear: the best crew matches this share of its keywords (1.0: two
-    # keyword words) and leads the next crew by this much. Words alone misroute a
-    # quarter of requests written by people who never saw the keywords.
+    # The words claim a request clearly when the best crew matches this share of its
+    # keywords (1.0: two keyword words) and leads the next crew by this much: a text
+    # to write that is not claimed so goes to the default crew.
     clear_keywords: float = 1.0
     clear_margin: float = 0.1
     # The semantic step picks a specialist crew only this much closer (cosine) than
@@ -601,9 +602,7 @@ class Router:
         text its coverage is not checked); ``llm_available``: whether crews can
         run; ``semantic``: optional ``callable(message, crew_targets)`` returning
         one similarity per target (or ``None`` when it cannot), asked only when
-        lexical routing is unsure and an LLM is there — or, for a scorer whose
-        ``judges`` attribute is true (an LLM classification), whenever the words
-        do not point to one crew clearly.
+        lexical routing is unsure and an LLM is there.
         """
         if not isinstance(message, str) or not message.strip():
             raise errors.InvalidRequest("the message is empty")
@@ -646,8 +645,6 @@ class Router:
                 **decide,
             )
         unsure = not qualified or self._too_close(claimants)
-        if getattr(semantic, "judges", False) and not unsure:
-            unsure = not self._clear(claimants)
         if llm_available and unsure and semantic is not None:
             chosen = self._semantic_step(
                 message, candidates, semantic, decide, lexical=best if qualified else None

@@ -220,8 +220,6 @@ class LlmClassifier:
     """
 
     label = "LLM classification"
-    # A judgement, not a similarity: the router asks it whenever words are not clear.
-    judges = True
 
     def __init__(self, complete, on_usage=None):
         self.complete = complete
