@@ -115,3 +115,27 @@ def test_a_knowledge_item_in_the_other_language_answers_the_question(shipped_rou
     )
     assert decision.kind == "knowledge"
     assert "covering 60 %" in decision.reason
+
+
+def test_thanks_are_small_talk_whatever_they_name(shipped_router):
+    decision = with_llm(shipped_router, "valeu, esse relatório de vendas me salvou")
+    assert (decision.kind, decision.ident, decision.offer_tools) == ("crew", "general", False)
+    # Thanks followed by an ask are the ask.
+    decision = with_llm(shipped_router, "Obrigado! Agora cria o orçamento pro cliente Metalfort")
+    assert (decision.kind, decision.ident) == ("crew", "odoo_operations")
+
+
+def test_a_purchase_order_is_the_suppliers_order(shipped_router):
+    for message in ("Cancel PO-3107, we found it cheaper", "cancela o pedido de compra 4471"):
+        decision = shipped_router.route(message)
+        assert (decision.kind, decision.ident) == ("tool", "7:cancel_supplier_order"), message
+
+
+def test_an_item_giving_a_clock_time_answers_until_what_time(shipped_router):
+    question = "até que horas posso fechar pedido pra sair no mesmo dia?"
+    cutoff = "Corte da expedição\nPedidos confirmados até as 13h saem no mesmo dia."
+    decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=cutoff)
+    assert decision.kind == "knowledge"
+    no_time = "Corte da expedição\nPedidos confirmados pela manhã saem no mesmo dia."
+    decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=no_time)
+    assert decision.kind != "knowledge"

@@ -90,7 +90,7 @@ _QUESTION_START = re.compile(
 _WORK_VERB = (
     r"(compar\w*|calcul\w*|analis\w*|analy[sz]\w*|simul\w*|estim\w*|"
     r"converta|converter|convert|mude|mudar|change|altere|alterar|atualiz\w*|update|"
-    r"crie|criar|create|gere|gerar|generate|envie|enviar|send|cancel\w*|"
+    r"crie|cria|criar|create|gere|gerar|generate|envie|enviar|send|cancel\w*|"
     r"recomend\w*|recommend\w*|sugir\w*|suggest\w*|prepar\w*|escrev\w*|write|"
     r"redij\w*|draft|planej\w*|plan|resum\w*|summari[sz]e|show|list|mostr\w*|list[ea])\b"
 )
@@ -99,8 +99,9 @@ _WORK_VERB = (
 # fact being asked ("Which documents must a new supplier send us?").
 _WORK_REQUEST = re.compile(
     r"(?:^|[.!?;:\n]|\b(?:and|e)\b)\s*"
-    r"(?:(?:please|pls|por favor|pfv|can|could|would|will|you|vc|voce|você|pode|poderia|"
-    r"consegue|me|mim|pra|para|i need you to|preciso que|quero que)\s+)*" + _WORK_VERB,
+    r"(?:(?:please|pls|por favor|pfv|now|then|agora|ent[ãa]o|can|could|would|will|you|vc|"
+    r"voce|você|pode|poderia|consegue|me|mim|pra|para|i need you to|preciso que|quero que)"
+    r"\s+)*" + _WORK_VERB,
     re.I,
 )
 # The everyday words of ERP requests in both languages. MCP tools are named and
@@ -142,6 +143,9 @@ _GLOSSARY = (
     ("arquivo", "file"),
     ("buscar busca pesquisar pesquisa", "search"),
     ("po", "purchase order"),
+    # A purchase order is the order placed with a supplier: "cancel PO-3107" and
+    # "cancela o pedido de compra" name cancel_supplier_order without the word.
+    ("compra compras po", "supplier"),
 )
 
 
@@ -170,6 +174,12 @@ def _translated(term_set):
     return {term: stems for term, stems in translations.items() if stems}
 
 
+# An item that gives a clock time ("até as 13h", "7:30", "6 pm") speaks of the
+# hours a question asks for ("até que horas...?", "what time...?").
+_CLOCK_TIME = re.compile(r"\b\d{1,2}(?:h(?:\d{2})?\b|:\d{2}\b|\s*[ap]m\b)", re.I)
+_TIME_WORDS = "hora horas horário horários hour hours time"
+
+
 # A question about what a concept is or means, or how something works in general
 # ("o que é ICMS-ST?", "what's the difference between a lead and an opportunity?",
 # "me explica como funciona o drawback"): the general-purpose crew's explanation,
@@ -182,6 +192,11 @@ _CONCEPT_QUESTION = re.compile(
     r"what(?:'s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
     r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how))\b",
     re.I,
+)
+# Thanks for an answer ("thanks a lot, that report saved my afternoon"): small
+# talk, whatever subject it names, unless it goes on to ask something.
+_THANKS = re.compile(
+    r"^\W*(?:thanks|thank\s+you|thx|ty|obrigad[oa]|valeu|vlw|brigad\w*|agrade[çc]o)\b", re.I
 )
 # A text to be written (an e-mail, a message, a letter): the general-purpose crew
 # writes it unless a specialist's words claim it clearly ("write a reply to the
@@ -253,7 +268,7 @@ BUILTIN_INTENTS = (
             r"(servidores|servers)\b",
             r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
             r"\b(server|servers|servidor|servidores)\b.{0,40}\b(down|up|offline|online|"
-            r"working|fora\s+do\s+ar|no\s+ar|ca[íi]u|ca[íi]ram|funcionando|respondendo|"
+            r"working|fora(?:\s+do\s+ar)?|no\s+ar|ca[íi]u|ca[íi]ram|ca[íi]dos?|funcionando|respondendo|"
             r"responding|reachable|unreachable|acess[íi]vel|inacess[íi]vel|ativos?|"
             r"inativos?|active|inactive|running|rodando)\b",
             r"\b(is|are)\s+(the\s+)?\w+\s+(server|servers)\s+(down|up|offline|online)\b",
@@ -709,13 +724,16 @@ class Router:
         ``message`` whatever the specialists' words say — the reason with a
         ``%(crew)s`` for its name — or ``None``: a question about a concept
         (answered without tools), a text no crew claims clearly, or one request
-        for the work of several crews, which no specialist has every tool for."""
+        for the work of several crews, which no specialist has every tool for;
+        thanks are small talk (answered without tools too)."""
         if _CONCEPT_QUESTION.search(message) and not _CODE.search(message):
             return (
                 "asks what something is or how it works: the default crew %(crew)s "
                 "explains it, without tools",
                 False,
             )
+        if _THANKS.match(message) and "?" not in message and not _WORK_REQUEST.search(message):
+            return "thanks for an answer: the default crew %(crew)s replies", False
         best = claimants[0] if claimants else None
         if _WRITING_REQUEST.search(message) and not (
             best and best.kind == "crew" and self._clear(claimants)
@@ -828,6 +846,8 @@ class Router:
         # Both languages' stems: an item may be written in the other language.
         item_terms = frozenset(terms(knowledge_text))
         item_terms = item_terms.union(*_translated(item_terms).values())
+        if _CLOCK_TIME.search(knowledge_text):
+            item_terms |= frozenset(terms(_TIME_WORDS))
         covered = [term for term in message_terms if _spoken_of(term, item_terms)]
         return len(covered) / len(message_terms)
 
