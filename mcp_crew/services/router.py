@@ -149,31 +149,6 @@ _GLOSSARY = (
 )
 
 
-@functools.lru_cache(maxsize=1)
-def _glossary():
-    """Stem → the stems of its translations, both ways (each word under both
-    stemmers: a request or item of unknown language has both stems)."""
-    table = collections.defaultdict(set)
-    for portuguese, english in _GLOSSARY:
-        sides = [
-            {_stem(lang, word) for word in side.split() for lang in _STEMMERS}
-            for side in (portuguese, english)
-        ]
-        for stem in sides[0]:
-            table[stem] |= sides[1]
-        for stem in sides[1]:
-            table[stem] |= sides[0]
-    return {stem: frozenset(stems - {stem}) for stem, stems in table.items()}
-
-
-def _translated(term_set):
-    """Stem of ``term_set`` → its translations that ``term_set`` lacks (stems
-    with none left out)."""
-    glossary = _glossary()
-    translations = {term: glossary.get(term, frozenset()) - term_set for term in term_set}
-    return {term: stems for term, stems in translations.items() if stems}
-
-
 # An item that gives a clock time ("até as 13h", "7:30", "6 pm") speaks of the
 # hours a question asks for ("até que horas...?", "what time...?").
 _CLOCK_TIME = re.compile(r"\b\d{1,2}(?:h(?:\d{2})?\b|:\d{2}\b|\s*[ap]m\b)", re.I)
@@ -395,6 +370,33 @@ def _stem(language, word):
     """One word's stem, accents folded. Cached: every request stems its words
     and its best knowledge item's, and the words of requests repeat."""
     return text.strip_accents(_STEMMERS[language].stemWord(word))
+
+
+def _glossary_stems():
+    """Stem → the stems of its translations in :data:`_GLOSSARY`, both ways (each
+    word under both stemmers: a request or item of unknown language has both)."""
+    table = collections.defaultdict(set)
+    for portuguese, english in _GLOSSARY:
+        sides = [
+            {_stem(lang, word) for word in side.split() for lang in _STEMMERS}
+            for side in (portuguese, english)
+        ]
+        for stem in sides[0]:
+            table[stem] |= sides[1]
+        for stem in sides[1]:
+            table[stem] |= sides[0]
+    return {stem: frozenset(stems - {stem}) for stem, stems in table.items()}
+
+
+_GLOSSARY_STEMS = _glossary_stems()
+_TIME_STEMS = frozenset(terms(_TIME_WORDS))
+
+
+def _translated(term_set):
+    """Stem of ``term_set`` → its translations that ``term_set`` lacks (stems
+    with none left out)."""
+    translations = {term: _GLOSSARY_STEMS.get(term, frozenset()) - term_set for term in term_set}
+    return {term: stems for term, stems in translations.items() if stems}
 
 
 def entities(message):
@@ -649,8 +651,10 @@ class Router:
                 **decide,
             )
         fallback = next((c for c in candidates if self._is_fallback(c)), None)
-        general = self._general_ask(message, language, claimants) if fallback else None
-        if llm_available and general:
+        general = (
+            self._general_ask(message, language, claimants) if llm_available and fallback else None
+        )
+        if general:
             reason, offer_tools = general
             return self._decision(
                 fallback,
@@ -847,7 +851,7 @@ class Router:
         item_terms = frozenset(terms(knowledge_text))
         item_terms = item_terms.union(*_translated(item_terms).values())
         if _CLOCK_TIME.search(knowledge_text):
-            item_terms |= frozenset(terms(_TIME_WORDS))
+            item_terms |= _TIME_STEMS
         covered = [term for term in message_terms if _spoken_of(term, item_terms)]
         return len(covered) / len(message_terms)
 
