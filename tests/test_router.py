@@ -235,7 +235,10 @@ def test_intents_know_the_singular_and_the_words_of_a_server_that_runs(message, 
 def test_codes_are_not_spelt_as_another_code():
     """Typo correction is for words: the order S00450 is not a typo of S00350."""
     crew = router.Target(
-        "crew", "service", "Customer service", examples=("Qual o status da entrega S00350?",)
+        "crew",
+        "service",
+        "Customer service",
+        examples=("Qual o status da entrega S00350?", "a entrega atrasou"),
     )
     terms = router.Router([crew]).route("Onde está a entraga S00450?").terms
     assert "entreg" in terms and "s00450" in terms and "s00350" not in terms
@@ -247,7 +250,7 @@ def test_a_mistyped_word_is_spelt_as_the_first_known_word_one_typo_away():
         "buy",
         "Purchasing",
         "Fornecedor de parafusos: parafuso, parafusa, arruela.",
-        examples=("cotação de rolamentos",),
+        examples=("cotação de rolamentos", "cotação de parafusos", "fornecdor de porcas"),
     )
     spell = router.Router([crew])._corrected
     assert spell("fornecdor") == "fornecedor"  # a letter left out
@@ -257,6 +260,9 @@ def test_a_mistyped_word_is_spelt_as_the_first_known_word_one_typo_away():
     assert spell("parafusx") == "parafuso"
     # Two letters swapped are two typos: left as written.
     assert spell("rolametnos") == "rolametnos"
+    # Examples are requests as users typed them: a word only one of them uses is
+    # no spelling (that one's "fornecdor" is a typo); "cotação", which two use, is.
+    assert spell("fornecdor") == "fornecedor"
 
 
 def test_a_word_of_unknown_language_is_one_piece_of_evidence():

@@ -31,6 +31,13 @@ def test_the_set_is_what_users_send():
         assert codes <= {case["expect"] for case in half}
 
 
+def test_the_crews_list_the_tuning_half_as_examples_and_never_the_held_out_half():
+    examples = {example for crew in routing_set.shipped_crews() for example in crew.examples}
+    held_out = {" ".join(case["message"].split()) for case in routing_set.DATA["held_out"]}
+    assert not examples & held_out
+    assert routing_set.unlisted_tuning_requests() == {}
+
+
 def test_tuning_half(shipped_router):
     cases = routing_set.DATA["tuning"]
     misses = routing_set.replay(shipped_router, cases)

@@ -23,12 +23,12 @@ def test_the_semantic_step_decides_when_no_crew_claims_the_request():
         return [0.9 if crew.ident == "product_research" else 0.2 for crew in crews]
 
     decision = shipped().route(
-        "O rolamento 6205 aguenta 3000 rpm?", llm_available=True, semantic=semantic
+        "O rolamento 6205 gira a 3000 rpm?", llm_available=True, semantic=semantic
     )
     assert (decision.kind, decision.ident) == ("crew", "product_research")
     assert decision.reason.startswith("semantic step: closest crew Product research")
     assert asked == [
-        ("O rolamento 6205 aguenta 3000 rpm?", [c.ident for c in routing_set.shipped_crews()])
+        ("O rolamento 6205 gira a 3000 rpm?", [c.ident for c in routing_set.shipped_crews()])
     ]
     signals = {c.ident: c.signals for c in decision.candidates if c.kind == "crew"}
     assert signals["product_research"]["semantic"] == 0.9
@@ -43,6 +43,41 @@ def test_a_confident_lexical_match_never_asks_the_semantic_step():
         "Compare os preços de arruelas entre fornecedores", llm_available=True, semantic=semantic
     )
     assert (decision.kind, decision.ident) == ("crew", "product_research")
+
+
+def test_a_scorer_asked_when_unclear_overrules_words_that_lead_unclearly():
+    crews = [
+        router.Target("crew", "research", "Research", keywords=("supplier", "offer")),
+        router.Target(
+            "crew", "analysis", "Analysis", "What sells: sockets, sets", keywords=("sells",)
+        ),
+        router.Target("crew", "general", "General", fallback=True),
+    ]
+    message = "who else sells the socket set besides our usual supplier?"
+    asked = []
+
+    def scorer(message, crew_targets):
+        asked.append(message)
+        return [0.95 if crew.ident == "research" else 0.9 for crew in crew_targets]
+
+    words = router.Router(crews).route(message, llm_available=True)
+    assert words.reason == "best match: crew Analysis"  # one keyword each: not clear
+    # A scorer asked only when the words are unsure is not asked: they chose.
+    decision = router.Router(crews).route(message, llm_available=True, semantic=scorer)
+    assert (decision.ident, asked) == ("analysis", [])
+    # One asked whenever they are not clear decides, and says so.
+    scorer.asked_when = router.ASKED_WHEN_UNCLEAR
+    decision = router.Router(crews).route(message, llm_available=True, semantic=scorer)
+    assert (decision.ident, asked) == ("research", [message])
+    assert decision.reason.startswith("semantic step: closest crew Research")
+    # Words that claim a request clearly are not second-guessed.
+    decision = router.Router(crews).route(
+        "compare each supplier's offer", llm_available=True, semantic=scorer
+    )
+    assert (decision.ident, decision.reason) == ("research", "best match: crew Research")
+    assert asked == [message]
+    assert semantic_routing.EmbeddingScorer.asked_when == router.ASKED_WHEN_UNCLEAR
+    assert getattr(semantic_routing.LlmClassifier, "asked_when", "unsure") == "unsure"
 
 
 def test_without_an_opinion_the_default_crew_answers():
@@ -178,7 +213,7 @@ def test_a_crew_is_as_close_as_its_nearest_examples(fake):
     crew text that is about the subject on average; one stray example is not enough."""
     client = EmbeddingClient(fake.base_url, "fake-embed", timeout=5)
     scorer = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
-    request = "O rolamento 6205 aguenta 3000 rpm?"
+    request = "O rolamento 6205 gira a 3000 rpm?"
     fake.script_embedding(request, [1.0, 0.0, 0.0])
     near = router.Target(
         "crew", "near", "Near", "About bearings", examples=("Which bearing fits?", "Rpm limit?")

@@ -68,6 +68,7 @@ class McpRunRoutingMixin(models.AbstractModel):
             return semantic_routing.LlmClassifier(complete, on_usage=on_usage)
         if step == "embeddings":
             by_embeddings.label = semantic_routing.EmbeddingScorer.label
+            by_embeddings.asked_when = semantic_routing.EmbeddingScorer.asked_when
             return by_embeddings
         return None
 

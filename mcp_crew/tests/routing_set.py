@@ -46,6 +46,21 @@ def shipped_crews():
     return crews
 
 
+def unlisted_tuning_requests():
+    """``{crew code: [request, ...]}`` of the tuning half's crew requests that the
+    crew's example requests do not list yet, in the set's order (the semantic step
+    compares requests with those examples: ``tools/routing_examples.py`` adds them)."""
+    listed = {crew.ident: set(crew.examples) for crew in shipped_crews()}
+    missing = {}
+    for case in DATA["tuning"]:
+        kind, _sep, code = case["expect"].partition(":")
+        message = " ".join(case["message"].split())
+        if kind == "crew" and message not in listed[code]:
+            missing.setdefault(code, []).append(message)
+            listed[code].add(message)
+    return missing
+
+
 def demo_tools():
     return [
         router.Target(
