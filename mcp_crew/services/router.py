@@ -184,6 +184,8 @@ _WRITING_REQUEST = re.compile(
     r"notice|announcement|post)\b",
     re.I,
 )
+# How a request's parts name an ask for a text that no specialist claims.
+_TEXT_TO_WRITE = "a text to write"
 # Where one request joins a second ask to the first: "... and also ...", "... and
 # then ...", "... e já cria ...", "... e me diz ...". Only these: a plain "and" or a
 # second sentence more often says more about the same ask ("battery and chuck
@@ -233,12 +235,14 @@ BUILTIN_INTENTS = (
         "list_tools",
         "List the MCP tools available. Listar as ferramentas disponíveis.",
         (
-            r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?ferramentas\b",
-            r"^\s*(which|what)\s+tools\b",
-            r"^\s*(list|listar|liste|mostre|show)\s+(me\s+)?(the\s+|as\s+)?(tools|ferramentas)\b",
-            r"\bferramentas?\s+(dispon[íi]ve(is|l)|que\s+(voc[êe]|vc|tenho|temos))\b",
-            r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools)\b",
-            r"\btools\s+(are\s+)?available\b",
+            # An assistant's tools are its "functions" too.
+            r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)\b",
+            r"^\s*(which|what)\s+(tools|functions)\b",
+            r"^\s*(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?(the\s+|as\s+)?"
+            r"(tools|functions|ferramentas|fun[çc][õo]es)\b",
+            r"\b(ferramentas?|fun[çc][õo]es)\s+(dispon[íi]ve(is|l)|que\s+(voc[êe]|vc|tenho|temos))\b",
+            r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools|functions)\b",
+            r"\b(tools|functions)\s+(are\s+)?available\b",
         ),
     ),
     (
@@ -796,21 +800,22 @@ class Router:
 
     def _crews_of_parts(self, message, language):
         """``{crew name: part}`` of the specialist crews that the request's asks
-        (joined by "and also", "e já"...) each claim by their keywords."""
+        (joined by "and also", "e já"...) each claim by their keywords; an ask for
+        a text that no specialist claims is the default crew's work
+        (``{_TEXT_TO_WRITE: part}``): "analyse the sales and then draft an e-mail"."""
         parts = [part for part in _CLAUSE_BREAK.split(message) if part and part.strip()]
         claimed = {}
         for part in parts if len(parts) > 1 else ():
             part_terms, candidates = self._ranked(part, language)
             if len(set(part_terms)) < _MIN_CLAUSE_TERMS:
                 continue
-            best = next((c for c in candidates if c.kind == "crew"), None)
-            if (
-                best is not None
-                and not self._is_fallback(best)
-                and best.signals.get("keywords", 0) > 0
-                and self._qualifies(best)
-            ):
+            best = next(
+                (c for c in candidates if c.kind == "crew" and not self._is_fallback(c)), None
+            )
+            if best and best.signals.get("keywords", 0) > 0 and self._qualifies(best):
                 claimed.setdefault(best.name, part.strip())
+            elif _WRITING_REQUEST.search(part):
+                claimed.setdefault(_TEXT_TO_WRITE, part.strip())
         return claimed
 
     def _corrected(self, message):
