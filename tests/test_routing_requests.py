@@ -146,3 +146,63 @@ def test_an_item_giving_a_clock_time_answers_until_what_time(shipped_router):
     no_time = "Corte da expedição\nPedidos confirmados pela manhã saem no mesmo dia."
     decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=no_time)
     assert decision.kind != "knowledge"
+
+
+def test_a_code_matches_an_item_that_spaces_it(shipped_router):
+    item = "Motor WEG W22 IR3 2 cv 4 polos\nRotação nominal 1735 rpm; carcaça 90S."
+    question = "qual a rotação nominal do motor WEG W22 2cv 4 polos?"
+    decision = with_llm(shipped_router, question, knowledge_score=0.82, knowledge_text=item)
+    assert decision.kind == "knowledge"
+    # Another model is another product, however alike the codes.
+    item = "Rolamento SKF 6310-2RSH\nd 50 mm, D 110 mm, B 27 mm."
+    decision = shipped_router.route(
+        "qual o diâmetro externo do 6310-2RS?", knowledge_score=0.82, knowledge_text=item
+    )
+    assert decision.kind != "knowledge"
+
+
+def test_an_item_giving_a_duration_answers_what_term(shipped_router):
+    question = "qual o prazo pro cliente pedir devolução?"
+    policy = (
+        "Política de devolução\nDevoluções aceitas em até 7 dias após o recebimento, com o "
+        "produto sem uso, mediante NF de devolução do cliente."
+    )
+    decision = with_llm(shipped_router, question, knowledge_score=0.78, knowledge_text=policy)
+    assert decision.kind == "knowledge"
+    vague = policy.replace("em até 7 dias após o recebimento", "logo após o recebimento")
+    decision = with_llm(shipped_router, question, knowledge_score=0.78, knowledge_text=vague)
+    assert decision.kind != "knowledge"
+
+
+def test_a_question_in_english_is_covered_by_an_item_in_portuguese(shipped_router):
+    item = (
+        "Condições de pagamento – clientes novos\n"
+        "Primeiro pedido de cliente novo: pagamento à vista (PIX ou boleto)."
+    )
+    decision = with_llm(
+        shipped_router,
+        "what's the standard payment term for new customers?",
+        knowledge_score=0.83,
+        knowledge_text=item,
+    )
+    assert decision.kind == "knowledge"
+
+
+def test_a_text_to_write_beside_a_specialists_ask_goes_to_the_default_crew(shipped_router):
+    decision = with_llm(
+        shipped_router,
+        "Analyse this year's sales to Hidrotec and then draft an email to thank them",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "Data analysis" in decision.reason and "a text to write" in decision.reason
+    decision = with_llm(shipped_router, "translate to english: 'o prazo de entrega é de 15 dias'")
+    assert (decision.kind, decision.ident) == ("crew", "general")
+
+
+def test_the_assistants_functions_are_its_tools(shipped_router):
+    for message in (
+        "lista as funções que o assistente consegue usar",
+        "which integrations or functions can you call?",
+    ):
+        decision = shipped_router.route(message)
+        assert (decision.kind, decision.ident) == ("intent", "list_tools"), message

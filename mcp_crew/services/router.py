@@ -144,6 +144,64 @@ _GLOSSARY = (
     ("tarefa", "task"),
     ("arquivo", "file"),
     ("buscar busca pesquisar pesquisa", "search"),
+    ("pagamento pagar", "payment pay"),
+    ("prazo prazos", "term terms deadline"),
+    ("condição condições", "term terms condition conditions"),
+    ("novo nova novos novas", "new"),
+    ("padrão", "standard default"),
+    ("desconto", "discount"),
+    ("crédito", "credit"),
+    ("aprovação aprovar", "approval approve"),
+    ("dia dias", "day days"),
+    ("semana semanas", "week weeks"),
+    ("mês meses", "month months"),
+    ("ano anos", "year years"),
+    ("horário abre abertura funcionamento", "hours open opening"),
+    ("loja balcão", "store counter"),
+    ("armazém depósito", "warehouse"),
+    ("equipe time", "team"),
+    ("gerente", "manager"),
+    ("suporte", "support"),
+    ("telefone", "phone"),
+    ("endereço", "address"),
+    ("pressão", "pressure"),
+    ("trabalho", "working work"),
+    ("máx", "max maximum"),
+    ("mín", "min minimum"),
+    ("temperatura", "temperature"),
+    ("faixa", "range"),
+    ("tensão voltagem", "voltage"),
+    ("corrente", "current"),
+    ("potência", "power"),
+    ("rotação velocidade", "speed rotation rpm"),
+    ("nominal", "rated nominal"),
+    ("diâmetro", "diameter"),
+    ("largura", "width"),
+    ("comprimento", "length"),
+    ("altura", "height"),
+    ("tamanho medida medidas dimensões", "size dimensions"),
+    ("rosca", "thread"),
+    ("vedação", "seal"),
+    ("mangueira", "hose"),
+    ("rolamento rolamentos", "bearing bearings"),
+    ("motor motores", "motor motors"),
+    ("inversor inversores", "inverter inverters drive"),
+    ("bomba bombas", "pump pumps"),
+    ("disjuntor disjuntores", "breaker breakers"),
+    ("parafuso parafusos", "screw screws bolt bolts"),
+    ("porca porcas", "nut nuts"),
+    ("arruela arruelas", "washer washers"),
+    ("graxa", "grease"),
+    ("cabo cabos", "cable cables"),
+    ("válvula válvulas", "valve valves"),
+    ("luva luvas", "glove gloves"),
+    ("aço", "steel"),
+    ("cobre", "copper"),
+    ("troca trocar", "exchange replace"),
+    ("reembolso", "refund"),
+    ("reclamação", "complaint"),
+    ("documento documentos", "document documents"),
+    ("cadastro", "registration"),
     ("po", "purchase order"),
     # A purchase order is the order placed with a supplier: "cancel PO-3107" and
     # "cancela o pedido de compra" name cancel_supplier_order without the word.
@@ -155,6 +213,13 @@ _GLOSSARY = (
 # hours a question asks for ("até que horas...?", "what time...?").
 _CLOCK_TIME = re.compile(r"\b\d{1,2}(?:h(?:\d{2})?\b|:\d{2}\b|\s*[ap]m\b)", re.I)
 _TIME_WORDS = "hora horas horário horários hour hours time"
+# An item that gives a duration ("em até 7 dias", "30 days", "28/56 dias") speaks
+# of the term a question asks for ("qual o prazo...?", "how long...?").
+_DURATION = re.compile(
+    r"\b\d+(?:/\d+)*\s*(?:dias?|days?|semanas?|weeks?|m[eê]s(?:es)?|months?|anos?|years?)\b",
+    re.I,
+)
+_TERM_WORDS = "prazo prazos deadline tempo time long period período"
 
 
 # A question about what a concept is or means, or how something works in general
@@ -181,7 +246,9 @@ _THANKS = re.compile(
 _WRITING_REQUEST = re.compile(
     r"\b(?:escrev\w*|redij\w*|redigir|redija|modelo\s+de|rascunho|write|draft|template)\b"
     r".{0,60}?\b(?:e-?mail|mensagem|message|texto|text|carta|letter|comunicado|aviso|"
-    r"notice|announcement|post)\b",
+    r"notice|announcement|post)\b"
+    # A translation is a text to write too.
+    r"|\b(?:translate|traduz\w*|tradu[çc][ãa]o)\b",
     re.I,
 )
 # How a request's parts name an ask for a text that no specialist claims.
@@ -237,7 +304,7 @@ BUILTIN_INTENTS = (
         (
             # An assistant's tools are its "functions" too.
             r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)\b",
-            r"^\s*(which|what)\s+(tools|functions)\b",
+            r"^\s*(which|what)\s+(\w+\s+(or|and)\s+)?(tools|functions)\b",
             r"^\s*(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?(the\s+|as\s+)?"
             r"(tools|functions|ferramentas|fun[çc][õo]es)\b",
             r"\b(ferramentas?|fun[çc][õo]es)\s+(dispon[íi]ve(is|l)|que\s+(voc[êe]|vc|tenho|temos))\b",
@@ -412,6 +479,7 @@ def _glossary_stems():
 
 _GLOSSARY_STEMS = _glossary_stems()
 _TIME_STEMS = frozenset(terms(_TIME_WORDS))
+_TERM_STEMS = frozenset(terms(_TERM_WORDS))
 
 
 def _translated(term_set):
@@ -435,6 +503,13 @@ def _entity_value(name, match):
     if name == "quantity":  # "3 unidades": number and unit
         return " ".join(match.groups())
     return match.group(1) if match.groups() else match.group(0)
+
+
+def _code_pattern(code):
+    """A pattern for ``code`` (folded) as items write it too: "2cv" is "2 cv",
+    "W22" is "W-22"; "6310-2rs" is not "6310-2rsh" (the caller anchors the end)."""
+    pieces = re.split(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)|-", code)
+    return r"[\s-]?".join(re.escape(piece) for piece in pieces if piece)
 
 
 def _spoken_of(term, item_terms):
@@ -897,7 +972,7 @@ class Router:
             return None
         item_text = text.strip_accents(knowledge_text).lower()
         for code in _CODE.findall(text.strip_accents(message).lower()):
-            if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(code), item_text):
+            if not re.search(r"(?<![\w-])%s(?![\w-])" % _code_pattern(code), item_text):
                 return 0.0
         if not message_terms:
             return 1.0
@@ -906,6 +981,8 @@ class Router:
         item_terms = item_terms.union(*_translated(item_terms).values())
         if _CLOCK_TIME.search(knowledge_text):
             item_terms |= _TIME_STEMS
+        if _DURATION.search(knowledge_text):
+            item_terms |= _TERM_STEMS
         covered = [term for term in message_terms if _spoken_of(term, item_terms)]
         return len(covered) / len(message_terms)
 
