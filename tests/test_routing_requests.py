@@ -203,6 +203,20 @@ def test_the_assistants_functions_are_its_tools(shipped_router):
     for message in (
         "lista as funções que o assistente consegue usar",
         "which integrations or functions can you call?",
+        "list your functions pls",
+        "o que vc consegue acessar? tem integracao com o que?",
     ):
         decision = shipped_router.route(message)
         assert (decision.kind, decision.ident) == ("intent", "list_tools"), message
+
+
+def test_how_a_kind_of_thing_works_is_a_concept_question(shipped_router):
+    for message in (
+        "how does a VFD actually save energy on a pump?",
+        "como um inversor economiza energia numa bomba?",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.kind, decision.ident) == ("crew", "general"), message
+    # A named model is that product's question, not a concept's.
+    decision = with_llm(shipped_router, "how does the CFW500 save energy on the BH-200 pump?")
+    assert "how it works" not in decision.reason

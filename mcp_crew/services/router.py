@@ -182,6 +182,9 @@ _GLOSSARY = (
     ("tamanho medida medidas dimensões", "size dimensions"),
     ("rosca", "thread"),
     ("vedação", "seal"),
+    ("polo polos", "pole poles"),
+    ("grau", "rating degree"),
+    ("proteção", "protection"),
     ("mangueira", "hose"),
     ("rolamento rolamentos", "bearing bearings"),
     ("motor motores", "motor motors"),
@@ -232,7 +235,9 @@ _CONCEPT_QUESTION = re.compile(
     r"qual\s+(?:é\s+|e\s+)?a\s+diferen[çc]a\s+entre|"
     r"como\s+funcionam?|"
     r"what(?:'s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
-    r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how))\b",
+    r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how)|"
+    # How a kind of thing does something: "how does a VFD save energy?".
+    r"how\s+does\s+an?\s+\w+|como\s+(?:é\s+que\s+)?(?:um|uma)\s+\w+\s+\w+)\b",
     re.I,
 )
 # Thanks for an answer ("thanks a lot, that report saved my afternoon"): small
@@ -305,8 +310,15 @@ BUILTIN_INTENTS = (
             # An assistant's tools are its "functions" too.
             r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)\b",
             r"^\s*(which|what)\s+(\w+\s+(or|and)\s+)?(tools|functions)\b",
-            r"^\s*(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?(the\s+|as\s+)?"
-            r"(tools|functions|ferramentas|fun[çc][õo]es)\b",
+            r"^\s*(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?"
+            r"(the\s+|as\s+|your\s+|ur\s+|suas\s+|tuas\s+)?"
+            r"(tools|functions|integrations|ferramentas|fun[çc][õo]es|integra[çc][õo]es)\b",
+            # What the assistant reaches: "o que vc consegue acessar?", "what do you
+            # have access to?", "tem integração com o quê?".
+            r"\b(what|o\s+que|que)\s+(can\s+you|do\s+you\s+have|(vc|voc[êe])\s+"
+            r"(consegue|pode|tem))\s+(access|acessar|acesso|call|chamar)\b",
+            r"\b(tem|have|has)\s+(alguma\s+|any\s+)?integra(tions?|[çc][ãa]o|[çc][õo]es)\b",
+            r"\b(which|what|quais|que)\s+integra(tions|[çc][õo]es)\b",
             r"\b(ferramentas?|fun[çc][õo]es)\s+(dispon[íi]ve(is|l)|que\s+(voc[êe]|vc|tenho|temos))\b",
             r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools|functions)\b",
             r"\b(tools|functions)\s+(are\s+)?available\b",
