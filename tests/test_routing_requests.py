@@ -220,3 +220,11 @@ def test_how_a_kind_of_thing_works_is_a_concept_question(shipped_router):
     # A named model is that product's question, not a concept's.
     decision = with_llm(shipped_router, "how does the CFW500 save energy on the BH-200 pump?")
     assert "how it works" not in decision.reason
+
+
+def test_an_item_giving_the_e_mail_answers_the_email_question(shipped_router):
+    item = "Contato – Financeiro\nE-mail: financeiro@empresa.com.br; ramal 214."
+    decision = with_llm(
+        shipped_router, "qual o email do financeiro?", knowledge_score=0.8, knowledge_text=item
+    )
+    assert decision.kind == "knowledge"

@@ -298,6 +298,8 @@ _REQUEST_MARKERS = {
 }
 # Words shorter than this are never corrected as typos.
 _MIN_CORRECTED_LENGTH = 6
+# "e-mail" is one word, as "email" is: an item giving the "E-mail:" answers "qual o email".
+_E_MAIL = re.compile(r"\be-mail", re.I)
 # Tokens with a digit (M8, BH-200, 10mm): they name the thing asked about.
 _CODE = re.compile(r"\b(?=[\w-]*\d)[\w-]{2,}\b")
 # The fixed business intents every company has, answered without an LLM
@@ -457,7 +459,7 @@ def _stemmed_words(message, language):
     # Stemmed with their accents (the Portuguese stemmer knows "-ções"), folded after.
     words = [
         word
-        for word in text.tokens(message)
+        for word in text.tokens(_E_MAIL.sub("email", message))
         if len(word) > 1 and text.strip_accents(word) not in _STOPWORDS
     ]
     languages = [language] if language in _STEMMERS else list(_STEMMERS)
