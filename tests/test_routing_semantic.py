@@ -196,16 +196,38 @@ def test_the_embedding_scorer_embeds_each_passage_once(fake):
     first = scorer("Esse rolamento serve no motor?", crews)
     second = scorer("Which LED panel is the best value?", crews)
     assert len(first) == len(second) == len(crews)
-    inputs = [request["json"]["input"] for request in fake.requests_to("/embeddings")]
+    *cold, warm = [request["json"]["input"] for request in fake.requests_to("/embeddings")]
     passages = [semantic_routing.crew_passages(crew) for crew in crews]
-    assert len(inputs[0]) == 1 + sum(len(group) for group in passages)
     assert all(
         len(group) == 1 + len(crew.examples) for group, crew in zip(passages, crews, strict=True)
     )
-    assert inputs[1] == ["Which LED panel is the best value?"]
+    # Cold: the request and every passage, a batch per call.
+    assert all(len(batch) <= scorer.BATCH for batch in cold)
+    embedded = [text for batch in cold for text in batch]
+    assert embedded[0] == "Esse rolamento serve no motor?"
+    assert sorted(embedded[1:]) == sorted({p for group in passages for p in group})
+    assert warm == ["Which LED panel is the best value?"]
     # The same request again (a crew run ranking its tools after routing): no call.
     assert scorer("Which LED panel is the best value?", crews) == second
-    assert len(fake.requests_to("/embeddings")) == 2
+    assert len(fake.requests_to("/embeddings")) == len(cold) + 1
+
+
+def test_a_cold_cache_warms_over_requests_none_waiting_for_all(fake):
+    client = EmbeddingClient(fake.base_url, "fake-embed", timeout=5)
+    scorer = semantic_routing.EmbeddingScorer(client, cache=semantic_routing._VectorCache())
+    scorer.BATCH, scorer.budget = 3, 0  # one batch per request
+    crews = [
+        router.Target("crew", code, code.title(), "About %s" % code, examples=examples)
+        for code, examples in (("bearings", ("6205?", "6206?")), ("invoices", ("INV 1?",)))
+    ]
+    assert scorer("O rolamento gira?", crews) is None
+    assert "3 of 6 done" in str(scorer.last_error)
+    # What was embedded stays cached: the next request goes on from there.
+    assert scorer("E a fatura?", crews) is None
+    assert len(scorer("E a fatura?", crews)) == 2
+    sent = [request["json"]["input"] for request in fake.requests_to("/embeddings")]
+    assert [len(batch) for batch in sent] == [3, 3, 1]  # the second request's own, then 1
+    assert sum(text == "Bearings: About bearings" for batch in sent for text in batch) == 1
 
 
 def test_a_crew_is_as_close_as_its_nearest_examples(fake):

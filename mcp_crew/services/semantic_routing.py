@@ -23,6 +23,7 @@ import math
 import operator
 import re
 import threading
+import time
 
 from . import text
 from .errors import EmbeddingsUnavailable, LlmUnavailable
@@ -30,9 +31,9 @@ from .router import ASKED_WHEN_UNCLEAR
 
 _logger = logging.getLogger(__name__)
 
-# Vectors kept per process: each crew's description and example requests (about 20
-# per shipped crew), the tools' texts and recent requests; 384 doubles are 3 KB.
-_CACHE_SIZE = 2048
+# Vectors kept per process: each crew's description and example requests (some
+# 130 per shipped crew), the tools' texts and recent requests; 384 doubles are 3 KB.
+_CACHE_SIZE = 4096
 
 
 def crew_passages(target):
@@ -87,6 +88,10 @@ class EmbeddingScorer:
     # ASKED_WHEN_UNSURE in router).
     asked_when = ASKED_WHEN_UNCLEAR
     NEAREST = 2
+    # Texts per endpoint call, and seconds of calls per request (None: the
+    # client's timeout); see _embed.
+    BATCH = 64
+    budget = None
 
     def __init__(self, client, cache=_CREW_VECTORS):
         self.client = client
@@ -117,18 +122,42 @@ class EmbeddingScorer:
         # Read once: the shared cache may evict a vector before this call uses it.
         known = {key: self.cache.get(key) for key in dict.fromkeys((query_key, *keys))}
         missing = [key for key, vector in known.items() if vector is None]
-        if missing:
+        if missing and not self._embed(missing, known):
+            return None
+        query = known[query_key]
+        return [sum(map(operator.mul, query, known[key])) for key in keys]
+
+    def _embed(self, keys, known):
+        """Embeds the texts of ``keys`` (``(url, model, text)``) into ``known`` and
+        the cache, a batch per call; ``False`` when the endpoint fails or the calls
+        take longer than ``budget`` seconds (the client's timeout by default).
+
+        The shipped crews list some 700 example requests, which a local endpoint
+        on a small CPU embeds in about 15 s: one call for all would outlast any
+        sane timeout and, failing, cache nothing, request after request. Batch by
+        batch, what is embedded stays cached, so a cold process warms over its
+        first few requests (those get no opinion: the default crew or the words
+        decide) and none waits for the whole."""
+        budget = self.client.timeout if self.budget is None else self.budget
+        started = time.monotonic()
+        for start in range(0, len(keys), self.BATCH):
+            if start and time.monotonic() - started > budget:
+                self.last_error = EmbeddingsUnavailable(
+                    "still embedding the crews' passages: %d of %d done" % (start, len(keys))
+                )
+                _logger.info("mcp_crew: no semantic scores yet (embeddings): %s", self.last_error)
+                return False
+            batch = keys[start : start + self.BATCH]
             try:
-                vectors = self.client.embed([key[2] for key in missing])
+                vectors = self.client.embed([key[2] for key in batch])
             except EmbeddingsUnavailable as err:
                 self.last_error = err
                 _logger.warning("mcp_crew: no semantic scores (embeddings): %s", err)
-                return None
-            for key, vector in zip(missing, vectors, strict=True):
+                return False
+            for key, vector in zip(batch, vectors, strict=True):
                 known[key] = _unit(vector)
                 self.cache.put(key, known[key])
-        query = known[query_key]
-        return [sum(map(operator.mul, query, known[key])) for key in keys]
+        return True
 
 
 def by_relevance(scorer, message, items, text_of):
