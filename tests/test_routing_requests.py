@@ -138,27 +138,26 @@ def test_a_purchase_order_is_the_suppliers_order(shipped_router):
         assert (decision.kind, decision.ident) == ("tool", "7:cancel_supplier_order"), message
 
 
+def answered_by(crew_router, question, item, score=0.8):
+    """Whether the knowledge ``item``, found with ``score``, answers ``question``."""
+    decision = with_llm(crew_router, question, knowledge_score=score, knowledge_text=item)
+    return decision.kind == "knowledge"
+
+
 def test_an_item_giving_a_clock_time_answers_until_what_time(shipped_router):
     question = "até que horas posso fechar pedido pra sair no mesmo dia?"
     cutoff = "Corte da expedição\nPedidos confirmados até as 13h saem no mesmo dia."
-    decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=cutoff)
-    assert decision.kind == "knowledge"
+    assert answered_by(shipped_router, question, cutoff)
     no_time = "Corte da expedição\nPedidos confirmados pela manhã saem no mesmo dia."
-    decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=no_time)
-    assert decision.kind != "knowledge"
+    assert not answered_by(shipped_router, question, no_time)
 
 
 def test_a_code_matches_an_item_that_spaces_it(shipped_router):
     item = "Motor WEG W22 IR3 2 cv 4 polos\nRotação nominal 1735 rpm; carcaça 90S."
-    question = "qual a rotação nominal do motor WEG W22 2cv 4 polos?"
-    decision = with_llm(shipped_router, question, knowledge_score=0.82, knowledge_text=item)
-    assert decision.kind == "knowledge"
+    assert answered_by(shipped_router, "qual a rotação nominal do motor WEG W22 2cv 4 polos?", item)
     # Another model is another product, however alike the codes.
     item = "Rolamento SKF 6310-2RSH\nd 50 mm, D 110 mm, B 27 mm."
-    decision = shipped_router.route(
-        "qual o diâmetro externo do 6310-2RS?", knowledge_score=0.82, knowledge_text=item
-    )
-    assert decision.kind != "knowledge"
+    assert not answered_by(shipped_router, "qual o diâmetro externo do 6310-2RS?", item)
 
 
 def test_an_item_giving_a_duration_answers_what_term(shipped_router):
@@ -167,11 +166,9 @@ def test_an_item_giving_a_duration_answers_what_term(shipped_router):
         "Política de devolução\nDevoluções aceitas em até 7 dias após o recebimento, com o "
         "produto sem uso, mediante NF de devolução do cliente."
     )
-    decision = with_llm(shipped_router, question, knowledge_score=0.78, knowledge_text=policy)
-    assert decision.kind == "knowledge"
+    assert answered_by(shipped_router, question, policy)
     vague = policy.replace("em até 7 dias após o recebimento", "logo após o recebimento")
-    decision = with_llm(shipped_router, question, knowledge_score=0.78, knowledge_text=vague)
-    assert decision.kind != "knowledge"
+    assert not answered_by(shipped_router, question, vague)
 
 
 def test_a_question_in_english_is_covered_by_an_item_in_portuguese(shipped_router):
@@ -179,13 +176,7 @@ def test_a_question_in_english_is_covered_by_an_item_in_portuguese(shipped_route
         "Condições de pagamento – clientes novos\n"
         "Primeiro pedido de cliente novo: pagamento à vista (PIX ou boleto)."
     )
-    decision = with_llm(
-        shipped_router,
-        "what's the standard payment term for new customers?",
-        knowledge_score=0.83,
-        knowledge_text=item,
-    )
-    assert decision.kind == "knowledge"
+    assert answered_by(shipped_router, "what's the standard payment term for new customers?", item)
 
 
 def test_a_text_to_write_beside_a_specialists_ask_goes_to_the_default_crew(shipped_router):
@@ -224,7 +215,4 @@ def test_how_a_kind_of_thing_works_is_a_concept_question(shipped_router):
 
 def test_an_item_giving_the_e_mail_answers_the_email_question(shipped_router):
     item = "Contato – Financeiro\nE-mail: financeiro@empresa.com.br; ramal 214."
-    decision = with_llm(
-        shipped_router, "qual o email do financeiro?", knowledge_score=0.8, knowledge_text=item
-    )
-    assert decision.kind == "knowledge"
+    assert answered_by(shipped_router, "qual o email do financeiro?", item)
