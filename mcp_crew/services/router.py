@@ -648,7 +648,19 @@ class Router:
         self._own_terms = [frozenset(self._own_text_terms(target)) for target in self.targets]
         self._lengths = [len(document) for document in documents]
         self._keywords = [self._phrases(target.keywords) for target in self.targets]
-        self._examples = [self._phrases(target.examples) for target in self.targets]
+        # Each example's stemmed variants as entries, and per target the entries
+        # holding each stem: a request is compared with the examples it shares a
+        # stem with (a few of a crew's hundred), not with all of them.
+        self._example_sizes, self._example_postings = [], []
+        for target in self.targets:
+            sizes, postings = [], collections.defaultdict(list)
+            for variants in self._phrases(target.examples):
+                for variant in variants:
+                    for stem in variant:
+                        postings[stem].append(len(sizes))
+                    sizes.append(len(variant))
+            self._example_sizes.append(sizes)
+            self._example_postings.append(postings)
         self._patterns = [
             [re.compile(pattern, re.I) for pattern in target.patterns] for target in self.targets
         ]
@@ -1166,10 +1178,13 @@ class Router:
 
     def _example_overlap(self, index, message_terms):
         """The best Jaccard similarity of the request's terms to an example's."""
-        best, size = 0.0, len(message_terms)
-        for variants in self._examples[index]:
-            for example in variants:
-                shared = len(example & message_terms)
-                if shared:  # the union's size, without building it
-                    best = max(best, shared / (len(example) + size - shared))
-        return best
+        postings = self._example_postings[index]
+        shared = collections.Counter(
+            entry for term in message_terms for entry in postings.get(term, ())
+        )
+        sizes, size = self._example_sizes[index], len(message_terms)
+        # The union's size, without building it.
+        return max(
+            (count / (sizes[entry] + size - count) for entry, count in shared.items()),
+            default=0.0,
+        )
