@@ -454,12 +454,18 @@ def terms(message, language="simple"):
     return tuple(stem for stem, _word in _stemmed_words(message, language))
 
 
+def _tokens(message):
+    """The words of ``message`` as the router reads them: :func:`text.tokens`, with
+    "e-mail" one word, "email" (requests, items and targets alike)."""
+    return text.tokens(_E_MAIL.sub("email", message))
+
+
 def _stemmed_words(message, language):
     """``(stem, word position)`` of each content word, per stemmer of ``language``."""
     # Stemmed with their accents (the Portuguese stemmer knows "-ções"), folded after.
     words = [
         word
-        for word in text.tokens(_E_MAIL.sub("email", message))
+        for word in _tokens(message)
         if len(word) > 1 and text.strip_accents(word) not in _STOPWORDS
     ]
     languages = [language] if language in _STEMMERS else list(_STEMMERS)
@@ -639,13 +645,17 @@ class Router:
     def __init__(self, targets, settings=RouterSettings()):
         self.targets = tuple(targets)
         self.settings = settings
-        documents = [self._document(target) for target in self.targets]
+        own_texts = [self._own_text_terms(target) for target in self.targets]
+        documents = [
+            [*own, *terms(" ".join(target.examples))]
+            for own, target in zip(own_texts, self.targets, strict=True)
+        ]
         # Term frequencies and lengths once: every request scores every target.
         self._counts = [collections.Counter(document) for document in documents]
         # Evidence that a request is a target's subject counts the words of the
         # target's own text: example requests, typed by users by the dozen,
         # share stray words ("números", "filial") with any request.
-        self._own_terms = [frozenset(self._own_text_terms(target)) for target in self.targets]
+        self._own_terms = [frozenset(own) for own in own_texts]
         self._lengths = [len(document) for document in documents]
         self._keywords = [self._phrases(target.keywords) for target in self.targets]
         # Each example's stemmed variants as entries, and per target the entries
@@ -694,14 +704,14 @@ class Router:
             word
             for target in self.targets
             for example in target.examples
-            for word in dict.fromkeys(text.tokens(example))
+            for word in dict.fromkeys(_tokens(example))
         )
         for target in self.targets:
             for part in (target.name, target.description, *target.keywords):
-                for word in text.tokens(part.replace("_", " ")):
+                for word in _tokens(part.replace("_", " ")):
                     self._known_words.setdefault(text.strip_accents(word), word)
             for example in target.examples:
-                for word in text.tokens(example):
+                for word in _tokens(example):
                     if in_examples[word] >= 2:
                         self._known_words.setdefault(text.strip_accents(word), word)
         # The same words, in that order, under themselves and each of their
@@ -725,11 +735,6 @@ class Router:
         return terms(
             " ".join((target.name, target.description, *target.keywords)).replace("_", " ")
         )
-
-    @classmethod
-    def _document(cls, target):
-        examples = terms(" ".join(target.examples))
-        return [*cls._own_text_terms(target), *examples]
 
     def _message_terms(self, message, language):
         """The request's stems as the targets spell its words (typos spelt back,
@@ -807,7 +812,11 @@ class Router:
                 offer_tools=offer_tools,
                 **decide,
             )
-        if llm_available and semantic is not None and self._asks_semantic(semantic, claimants):
+        if (
+            llm_available
+            and semantic is not None
+            and self._asks_semantic(semantic, claimants, qualified)
+        ):
             chosen = self._semantic_step(
                 message, candidates, semantic, decide, lexical=best if qualified else None
             )
@@ -928,7 +937,7 @@ class Router:
         ("compra", to buy, must not become "compar", to compare). Nor are codes
         (words with a digit): the order S00450 is not a typo of an example's S00350."""
         spelt = []
-        for word in text.tokens(message):
+        for word in _tokens(message):
             folded = text.strip_accents(word)
             known = self._known_words.get(folded)
             if (
@@ -976,13 +985,12 @@ class Router:
             and best.score - runner_up >= self.settings.clear_margin
         )
 
-    def _asks_semantic(self, semantic, claimants):
-        """Whether the words leave the choice to the ``semantic`` scorer: when no
-        crew qualifies or two are too close to call (unsure), and, for a scorer
-        asked whenever the words are not clear (its ``asked_when`` is
-        :data:`ASKED_WHEN_UNCLEAR`), when the best crew does not lead clearly."""
-        best = claimants[0] if claimants else None
-        if best is None or not self._qualifies(best) or self._too_close(claimants):
+    def _asks_semantic(self, semantic, claimants, qualified):
+        """Whether the words leave the choice to the ``semantic`` scorer: when the
+        best claimant does not qualify or two crews are too close to call (unsure),
+        and, for a scorer asked whenever the words are not clear (its ``asked_when``
+        is :data:`ASKED_WHEN_UNCLEAR`), when the best crew does not lead clearly."""
+        if not qualified or self._too_close(claimants):
             return True
         unclear = getattr(semantic, "asked_when", ASKED_WHEN_UNSURE) == ASKED_WHEN_UNCLEAR
         return unclear and not self._clear(claimants)
