@@ -26,7 +26,7 @@ BLOCKS = 7
 
 def routers():
     """``{label: targets}``: the curated examples only (baseline), and as shipped."""
-    labelled = {" ".join(c["message"].split()) for c in routing_set.DATA["tuning"]}
+    labelled = {routing_set.as_example(c["message"]) for c in routing_set.DATA["tuning"]}
     shipped = routing_set.shipped_crews()
     curated = [
         dataclasses.replace(crew, examples=tuple(e for e in crew.examples if e not in labelled))

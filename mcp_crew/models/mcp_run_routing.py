@@ -53,23 +53,19 @@ class McpRunRoutingMixin(models.AbstractModel):
     def _semantic_scorer(self, llm, on_usage):
         """The router's semantic step, as the ``routing_semantic_step`` setting says:
         the LLM ``llm`` classifies (``on_usage`` gets its tokens), or the knowledge
-        base's embeddings endpoint scores, or nothing. Built only if the router asks
-        (most requests are settled by words); any failure is "no opinion"."""
+        base's embeddings endpoint scores (none configured: no step), or nothing.
+        Built for each request an LLM can answer (a few settings read from cache);
+        the router calls it only when words are not enough, and any failure is
+        "no opinion"."""
         step = get_setting(self.env, "routing_semantic_step")
-
-        def by_embeddings(message, crews):
-            client = self.env["mcp.knowledge"]._embedding_client()
-            return semantic_routing.EmbeddingScorer(client)(message, crews) if client else None
-
         if step == "llm":
             complete = functools.partial(
                 crew_runner.complete, llm, timeout=ROUTING_CLASSIFICATION_TIMEOUT
             )
             return semantic_routing.LlmClassifier(complete, on_usage=on_usage)
         if step == "embeddings":
-            by_embeddings.label = semantic_routing.EmbeddingScorer.label
-            by_embeddings.asked_when = semantic_routing.EmbeddingScorer.asked_when
-            return by_embeddings
+            client = self.env["mcp.knowledge"]._embedding_client()
+            return semantic_routing.EmbeddingScorer(client) if client else None
         return None
 
     @api.model

@@ -46,6 +46,11 @@ def shipped_crews():
     return crews
 
 
+def as_example(message):
+    """``message`` as a crew's example request: one line, single spaces."""
+    return " ".join(message.split())
+
+
 def unlisted_tuning_requests():
     """``{crew code: [request, ...]}`` of the tuning half's crew requests that the
     crew's example requests do not list yet, in the set's order (the semantic step
@@ -54,7 +59,7 @@ def unlisted_tuning_requests():
     missing = {}
     for case in DATA["tuning"]:
         kind, _sep, code = case["expect"].partition(":")
-        message = " ".join(case["message"].split())
+        message = as_example(case["message"])
         if kind == "crew" and message not in listed[code]:
             missing.setdefault(code, []).append(message)
             listed[code].add(message)
