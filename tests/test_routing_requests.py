@@ -218,3 +218,17 @@ def test_an_item_giving_the_e_mail_answers_the_email_question(shipped_router):
     assert answered_by(shipped_router, "qual o email do financeiro?", item)
     # However the request spells it.
     assert answered_by(shipped_router, "qual o e-mail do financeiro?", item)
+
+
+def test_a_word_the_speller_would_change_still_covers_the_item_that_uses_it(shipped_router):
+    """The speller spells a request's unknown words as the crews do ("grande" is
+    one typo from their "grade"); the knowledge item is read as the user typed."""
+    question = "qual o prazo de entrega pra grande são paulo?"
+    assert "grade" in shipped_router._corrected(question).split()
+    item = (
+        "Prazo de entrega – Grande São Paulo\nPedidos confirmados até as 14h são "
+        "entregues em até 1 dia útil na Grande São Paulo."
+    )
+    decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=item)
+    assert decision.kind == "knowledge"
+    assert "covering 100 %" in decision.reason

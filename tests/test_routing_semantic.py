@@ -4,6 +4,8 @@ unsure, the default crew, and knowledge answers only about the same things."""
 import functools
 import time
 
+import pytest
+
 from mcp_crew.services import crew_runner, router, semantic_routing
 from mcp_crew.services.knowledge.embeddings import EmbeddingClient
 from mcp_crew.tests import fake_openai, routing_set
@@ -26,13 +28,21 @@ def test_the_semantic_step_decides_when_no_crew_claims_the_request():
         "O rolamento 6205 gira a 3000 rpm?", llm_available=True, semantic=semantic
     )
     assert (decision.kind, decision.ident) == ("crew", "product_research")
-    assert decision.reason.startswith("semantic step: closest crew Product research")
+    assert decision.reason.startswith(
+        "semantic step (example requests and semantic scores): likeliest crew Product research"
+    )
     assert asked == [
         ("O rolamento 6205 gira a 3000 rpm?", [c.ident for c in routing_set.shipped_crews()])
     ]
     signals = {c.ident: c.signals for c in decision.candidates if c.kind == "crew"}
-    assert signals["product_research"]["semantic"] == 0.9
-    assert all("semantic" in s for s in signals.values())
+    # The scorer's scores as shares of one, beside the example requests' evidence.
+    assert signals["product_research"]["semantic"] == round(0.9 / (0.9 + 4 * 0.2), 4)
+    assert all({"semantic", "evidence"} <= set(s) for s in signals.values())
+    # Its share is the mean of the two.
+    research = signals["product_research"]
+    assert decision.confidence == pytest.approx(
+        (research["semantic"] + research["evidence"]) / 2, abs=1e-4
+    )
 
 
 def test_a_confident_lexical_match_never_asks_the_semantic_step():
@@ -58,18 +68,23 @@ def test_a_scorer_asked_when_unclear_overrules_words_that_lead_unclearly():
 
     def scorer(message, crew_targets):
         asked.append(message)
-        return [0.95 if crew.ident == "research" else 0.9 for crew in crew_targets]
+        return [1.0 if crew.ident == "research" else 0.0 for crew in crew_targets]
 
+    # One keyword each: not clear. The crews' own words ("sells", "sockets")
+    # point to Analysis, and decide.
     words = router.Router(crews).route(message, llm_available=True)
-    assert words.reason == "best match: crew Analysis"  # one keyword each: not clear
-    # A scorer asked only when the words are unsure is not asked: they chose.
+    assert words.ident == "analysis"
+    assert words.reason.startswith("semantic step (example requests): likeliest crew Analysis")
+    # A scorer asked only when the words are unsure is not asked: they lead.
     decision = router.Router(crews).route(message, llm_available=True, semantic=scorer)
     assert (decision.ident, asked) == ("analysis", [])
-    # One asked whenever they are not clear decides, and says so.
+    # One asked whenever they are not clear is consulted, and its opinion counts.
     scorer.asked_when = router.ASKED_WHEN_UNCLEAR
     decision = router.Router(crews).route(message, llm_available=True, semantic=scorer)
     assert (decision.ident, asked) == ("research", [message])
-    assert decision.reason.startswith("semantic step: closest crew Research")
+    assert decision.reason.startswith(
+        "semantic step (example requests and semantic scores): likeliest crew Research"
+    )
     # Words that claim a request clearly are not second-guessed.
     decision = router.Router(crews).route(
         "compare each supplier's offer", llm_available=True, semantic=scorer
@@ -268,28 +283,29 @@ def test_the_embedding_scorer_has_no_opinion_when_the_endpoint_fails(fake):
     assert (decision.kind, decision.ident) == ("crew", "general")
 
 
-def test_a_specialist_must_be_clearly_closer_than_the_default_crew():
-    """Embedding similarities sit in a narrow band (0.75-0.85 for E5): a crew barely
-    ahead of the general-purpose one is no evidence."""
+def test_a_specialist_must_be_clearly_likelier_than_the_default_crew():
+    """A crew barely ahead of the general-purpose one is no evidence."""
+    crews = [
+        router.Target("crew", "research", "Research", "Supplier offers", keywords=("offer",)),
+        router.Target("crew", "general", "General", fallback=True),
+    ]
+    message = "What's the capital of Portugal?"  # no word the crews use: even evidence
 
     def close_call(message, crews):
-        return [0.83 if crew.ident == "product_research" else 0.81 for crew in crews]
+        return [0.52 if crew.ident == "research" else 0.48 for crew in crews]
 
-    decision = shipped().route(
-        "What's the capital of Portugal?", llm_available=True, semantic=close_call
-    )
+    decision = router.Router(crews).route(message, llm_available=True, semantic=close_call)
     assert (decision.kind, decision.ident) == ("crew", "general")
-    assert "no crew clearly closer than the default crew" in decision.reason
-    signals = {c.ident: c.signals.get("semantic") for c in decision.candidates if c.kind == "crew"}
-    assert signals["product_research"] == 0.83
+    assert "no crew clearly likelier than the default crew General" in decision.reason
+    signals = {c.ident: c.signals for c in decision.candidates if c.kind == "crew"}
+    assert signals["research"] == {**signals["research"], "semantic": 0.52, "evidence": 0.5}
 
     def clear_lead(message, crews):
-        return [0.86 if crew.ident == "product_research" else 0.81 for crew in crews]
+        return [0.8 if crew.ident == "research" else 0.2 for crew in crews]
 
-    decision = shipped().route(
-        "What's the capital of Portugal?", llm_available=True, semantic=clear_lead
-    )
-    assert (decision.kind, decision.ident) == ("crew", "product_research")
+    decision = router.Router(crews).route(message, llm_available=True, semantic=clear_lead)
+    assert (decision.kind, decision.ident) == ("crew", "research")
+    assert decision.confidence == 0.65
 
 
 # -- the LLM classification, over real HTTP to the scripted model -----------------
@@ -311,7 +327,7 @@ def test_the_llm_classification_picks_the_crew_the_model_names(fake):
     )
     assert (decision.kind, decision.ident) == ("crew", "data_analysis")
     assert decision.reason.startswith(
-        "semantic step (LLM classification): closest crew Data analysis"
+        "semantic step (example requests and LLM classification): likeliest crew Data analysis"
     )
     # One short completion: the crews with their descriptions, their examples answered
     # as earlier turns, then the request.

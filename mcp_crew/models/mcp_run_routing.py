@@ -51,12 +51,13 @@ class McpRunRoutingMixin(models.AbstractModel):
         return _default_crew(crews)
 
     def _semantic_scorer(self, llm, on_usage):
-        """The router's semantic step, as the ``routing_semantic_step`` setting says:
-        the LLM ``llm`` classifies (``on_usage`` gets its tokens), or the knowledge
-        base's embeddings endpoint scores (none configured: no step), or nothing.
-        Built for each request an LLM can answer (a few settings read from cache);
-        the router calls it only when words are not enough, and any failure is
-        "no opinion"."""
+        """The scorer the router's semantic step weighs with the crews' example
+        requests, as the ``routing_semantic_step`` setting says: the knowledge
+        base's embeddings endpoint (the default; none configured: none), the LLM
+        ``llm`` classifying (``on_usage`` gets its tokens), or none. Built for
+        each request an LLM can answer (a few settings read from cache); the
+        router calls it only when words are not enough, and any failure is "no
+        opinion"."""
         step = get_setting(self.env, "routing_semantic_step")
         if step == "llm":
             complete = functools.partial(

@@ -122,12 +122,14 @@ class ResConfigSettings(models.TransientModel):
         selection=[
             ("llm", "The LLM classifies"),
             ("embeddings", "Embeddings of the crews"),
-            ("none", "Default crew"),
+            ("none", "Example requests only"),
         ],
-        help="When a request's words point to no crew clearly, with an LLM configured: ask the "
-        "LLM which crew should answer (one short completion, counted on the run), compare the "
-        "request with each crew's description and examples by the knowledge base's embeddings, "
-        "or leave it to the default crew.",
+        help="When a request's words point to no crew clearly, with an LLM configured, what the "
+        "crews' example requests say of its words decides, weighed with: the request compared "
+        "with each crew's description and examples by the knowledge base's embeddings (none "
+        "configured: nothing more), the LLM's choice of a crew (one short completion, counted "
+        "on the run, asked only when no crew qualifies), or nothing more. A specialist crew is "
+        "chosen only when clearly likelier than the default crew.",
     )
     mcp_crew_llm_price_prompt = setting_field("llm_price_prompt", "Price per million prompt tokens")
     mcp_crew_llm_price_completion = setting_field(

@@ -86,7 +86,7 @@ SETTINGS = _declare(
     Setting("llm_tool_calling", str, "auto"),
     Setting("llm_price_prompt", float, 0.0),
     Setting("llm_price_completion", float, 0.0),
-    Setting("routing_semantic_step", str, "llm"),
+    Setting("routing_semantic_step", str, "embeddings"),
     Setting("approval_ttl_minutes", int, 60),
     Setting("max_message_length", int, 4000),
     # Odoo as an MCP server

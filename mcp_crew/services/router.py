@@ -28,16 +28,17 @@ With an LLM, no request is refused. The general-purpose (fallback) crew takes
 what is its work whatever specialist words a request holds: a question about a
 concept ("o que é ICMS-ST?"), a text to write that no crew claims clearly, and
 one request for the work of two crews ("pesquisa o preço ... e já cria o
-orçamento"), which no specialist has every tool for. When lexical routing is
-unsure (no crew qualifies, or two are too close to call) an optional semantic
-step decides: the adapter's ``semantic`` callable scores the message against
-each crew (the crews' own LLM classifying the request, or the knowledge base's
-embeddings of the crew's description and example requests) and its scores are
-recorded in the candidates' signals. A scorer that places requests better than
-the words when these are not clear (embeddings, compared with the many real
-requests each shipped crew lists) is asked then too: see :data:`ASKED_WHEN_UNSURE`.
-What is still unclaimed goes to the fallback crew (a general-purpose crew
-flagged ``fallback``).
+orçamento"), which no specialist has every tool for. When the words do not claim a
+request clearly, a semantic step decides: what the crews' example requests say
+of the request's words, weighed together (:mod:`.example_evidence`: each
+shipped crew lists some 150 real requests), averaged with the opinion of the
+adapter's optional ``semantic`` callable (the knowledge base's embeddings of
+each crew's description and example requests, asked then too; or the crews'
+own LLM classifying the request, asked only when the words are unsure: see
+:data:`ASKED_WHEN_UNSURE`). Both are recorded in the candidates' signals
+(``evidence``, ``semantic``). A specialist is chosen only when clearly likelier
+than the fallback crew (a general-purpose crew flagged ``fallback``), which
+takes the rest.
 
 MCP tools are described in English whatever their users speak: a small glossary
 of ERP words (:data:`_GLOSSARY`) lets a Portuguese request name a tool, and a
@@ -56,7 +57,7 @@ import re
 
 import snowballstemmer
 
-from . import errors, text
+from . import errors, example_evidence, text
 
 _STEMMERS = {
     "pt": snowballstemmer.stemmer("portuguese"),
@@ -424,9 +425,9 @@ class RouterSettings:
     # to write that is not claimed so goes to the default crew.
     clear_keywords: float = 1.0
     clear_margin: float = 0.1
-    # The semantic step picks a specialist crew only this much closer (cosine) than
-    # the default crew; else the default crew (or the lexical choice) stands.
-    semantic_margin: float = 0.03
+    # The semantic step picks a specialist crew only when this much likelier than
+    # the default crew; else the lexical choice (or the default crew) stands.
+    semantic_margin: float = 0.2
     bm25_k1: float = 1.2
     bm25_b: float = 0.5
     weights: tuple = (("bm25", 0.45), ("keywords", 0.35), ("examples", 0.20))
@@ -461,17 +462,17 @@ def _tokens(message):
 
 
 def _stemmed_words(message, language):
-    """``(stem, word position)`` of each content word, per stemmer of ``language``."""
+    """``(stem, word position)`` of each content word, per stemmer of ``language``;
+    the position is the word's among all of the message's words, so a message
+    and its spelling corrected (word for word) have the same positions."""
     # Stemmed with their accents (the Portuguese stemmer knows "-ções"), folded after.
     words = [
-        word
-        for word in _tokens(message)
+        (position, word)
+        for position, word in enumerate(_tokens(message))
         if len(word) > 1 and text.strip_accents(word) not in _STOPWORDS
     ]
     languages = [language] if language in _STEMMERS else list(_STEMMERS)
-    return [
-        (_stem(lang, word), position) for lang in languages for position, word in enumerate(words)
-    ]
+    return [(_stem(lang, word), position) for lang in languages for position, word in words]
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -606,6 +607,16 @@ def _in_both_languages(term_set, words_of):
     return term_set.union(*translations.values()), both_words_of
 
 
+def _as_shares(scores, count):
+    """A scorer's ``scores`` (one per crew) as shares summing to 1, negatives as
+    0; ``None`` for no opinion (none given, a wrong count, or all zero)."""
+    if not scores or len(scores) != count:
+        return None
+    weights = [max(0.0, float(score)) for score in scores]
+    total = sum(weights)
+    return [weight / total for weight in weights] if total > 0 else None
+
+
 def parse_tool_command(message):
     """``(tool name, arguments)`` of a ``/tool name {json}`` or ``key=value`` command, or None."""
     match = _TOOL_COMMAND.match(message)
@@ -728,6 +739,18 @@ class Router:
         self._unmatched_ranked = sorted(
             ((index, self._unmatched(index)) for index in range(len(self.targets))), key=_rank
         )
+        # What the crews' example requests say, weighed together (spelt and
+        # stemmed as requests are): the semantic step's first opinion.
+        self._crews = [target for target in self.targets if target.kind == "crew"]
+        self._evidence = example_evidence.ExampleEvidence(
+            [
+                [
+                    self._message_terms(passage, detect_language(passage))[0]
+                    for passage in (crew.name, crew.description, *crew.examples)
+                ]
+                for crew in self._crews
+            ]
+        )
 
     @staticmethod
     def _own_text_terms(target):
@@ -767,8 +790,9 @@ class Router:
         the message and its title and content (the adapter searched; without the
         text its coverage is not checked); ``llm_available``: whether crews can
         run; ``semantic``: optional ``callable(message, crew_targets)`` returning
-        one similarity per target (or ``None`` when it cannot), asked only when
-        an LLM is there and the words do not settle it (:meth:`_asks_semantic`).
+        one non-negative score per crew, read as shares of one (or ``None`` when
+        it cannot), consulted with the crews' example requests when an LLM is
+        there and the words do not settle it (:meth:`_consults`).
         """
         if not isinstance(message, str) or not message.strip():
             raise errors.InvalidRequest("the message is empty")
@@ -777,7 +801,6 @@ class Router:
         if command:
             return self._tool_command(command, language, terms(message, language), found)
         message_terms, candidates = self._ranked(message, language)
-        term_set = frozenset(message_terms)
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
         decide["candidates"] = tuple(candidates[:5])
         if candidates and candidates[0].signals.get("pattern"):
@@ -786,7 +809,7 @@ class Router:
         claimants = [c for c in candidates if not self._is_fallback(c)]
         best = claimants[0] if claimants else None
         qualified = bool(best and self._qualifies(best))
-        coverage = self._knowledge_coverage(message, term_set, knowledge_text)
+        coverage = self._knowledge_coverage(message, language, knowledge_text)
         if self._knowledge_answers(message, knowledge_score, coverage, qualified, llm_available):
             reason = "the knowledge base has a strong match (%.2f)" % knowledge_score
             if coverage is not None:
@@ -812,13 +835,10 @@ class Router:
                 offer_tools=offer_tools,
                 **decide,
             )
-        if (
-            llm_available
-            and semantic is not None
-            and self._asks_semantic(semantic, claimants, qualified)
-        ):
+        if llm_available and not (qualified and self._clear(claimants)):
+            consulted = semantic if self._consults(semantic, claimants, qualified) else None
             chosen = self._semantic_step(
-                message, candidates, semantic, decide, lexical=best if qualified else None
+                message, candidates, consulted, decide, lexical=best if qualified else None
             )
             if chosen is not None:
                 return chosen
@@ -985,22 +1005,24 @@ class Router:
             and best.score - runner_up >= self.settings.clear_margin
         )
 
-    def _asks_semantic(self, semantic, claimants, qualified):
-        """Whether the words leave the choice to the ``semantic`` scorer: when the
-        best claimant does not qualify or two crews are too close to call (unsure),
-        and, for a scorer asked whenever the words are not clear (its ``asked_when``
-        is :data:`ASKED_WHEN_UNCLEAR`), when the best crew does not lead clearly."""
-        if not qualified or self._too_close(claimants):
+    def _consults(self, semantic, claimants, qualified):
+        """Whether the semantic step consults the adapter's ``semantic`` scorer
+        besides the crews' example requests: a scorer asked whenever the words are
+        not clear (its ``asked_when`` is :data:`ASKED_WHEN_UNCLEAR`) always is;
+        another only when the words are unsure (no claimant qualifies, or two
+        crews are too close to call)."""
+        if semantic is None:
+            return False
+        if getattr(semantic, "asked_when", ASKED_WHEN_UNSURE) == ASKED_WHEN_UNCLEAR:
             return True
-        unclear = getattr(semantic, "asked_when", ASKED_WHEN_UNSURE) == ASKED_WHEN_UNCLEAR
-        return unclear and not self._clear(claimants)
+        return not qualified or self._too_close(claimants)
 
     def _too_close(self, claimants):
         crews = [c for c in claimants[:2] if c.kind == "crew" and self._qualifies(c)]
         return len(crews) == 2 and crews[0].score - crews[1].score < self.settings.crew_margin
 
-    def _knowledge_coverage(self, message, message_terms, knowledge_text):
-        """Share of the request's key terms the best knowledge item speaks of;
+    def _knowledge_coverage(self, message, language, knowledge_text):
+        """Share of the request's key words the best knowledge item speaks of;
         0 when the item lacks one of the request's codes; ``None`` when unknown."""
         if knowledge_text is None:
             return None
@@ -1008,7 +1030,13 @@ class Router:
         for code in _CODE.findall(text.strip_accents(message).lower()):
             if not re.search(r"(?<![\w-])%s(?![\w-])" % _code_pattern(code), item_text):
                 return 0.0
-        if not message_terms:
+        # Each word as typed and as spelt for the targets: the speller knows only
+        # the targets' words, and "grande" (SP) is the item's word, not a typo of "grade".
+        stems_at = collections.defaultdict(set)
+        for spelling in (message, self._corrected(message)):
+            for stem, position in _stemmed_words(spelling, language):
+                stems_at[position].add(stem)
+        if not stems_at:
             return 1.0
         # Both languages' stems: an item may be written in the other language.
         item_terms = frozenset(terms(knowledge_text))
@@ -1017,8 +1045,12 @@ class Router:
             item_terms |= _TIME_STEMS
         if _DURATION.search(knowledge_text):
             item_terms |= _TERM_STEMS
-        covered = [term for term in message_terms if _spoken_of(term, item_terms)]
-        return len(covered) / len(message_terms)
+        covered = [
+            position
+            for position, stems in stems_at.items()
+            if any(_spoken_of(stem, item_terms) for stem in stems)
+        ]
+        return len(covered) / len(stems_at)
 
     def _knowledge_answers(self, message, score, coverage, qualified, llm_available):
         if score < self.settings.knowledge_threshold:
@@ -1031,22 +1063,32 @@ class Router:
         return is_question or not qualified
 
     def _semantic_step(self, message, candidates, semantic, decide, lexical=None):
-        """The crew the ``semantic`` scorer prefers, its similarities recorded in
-        the candidates' signals; ``None`` when it has no opinion."""
-        crews = [target for target in self.targets if target.kind == "crew"]
-        if not crews:
+        """The crew the semantic step prefers, or the lexical choice (else the
+        default crew) when no specialist is clearly more likely than the default
+        crew; ``None`` when there are no crews. What the crews' example requests
+        say (:class:`~.example_evidence.ExampleEvidence`) is averaged with the
+        ``semantic`` scorer's opinion, if it has one; both are recorded in the
+        candidates' signals (``evidence``, ``semantic``)."""
+        if not self._crews:
             return None
-        similarities = semantic(message, crews)
-        if not similarities or len(similarities) != len(crews):
-            return None
+        evidence = self._evidence.posterior(decide["terms"])
+        opinion = _as_shares(semantic(message, self._crews), len(self._crews)) if semantic else None
+        if opinion is not None:
+            shares = [sum(pair) / 2 for pair in zip(evidence, opinion, strict=True)]
+        else:
+            shares = evidence
+        added = {
+            crew.ident: {"evidence": round(evidence[position], 4)}
+            | ({"semantic": round(opinion[position], 4)} if opinion else {})
+            for position, crew in enumerate(self._crews)
+        }
         by_ident = {
-            crew.ident: round(float(value), 4)
-            for crew, value in zip(crews, similarities, strict=True)
+            crew.ident: round(share, 4) for crew, share in zip(self._crews, shares, strict=True)
         }
         scored = {c.ident: c for c in candidates if c.kind == "crew"}
         best_ident = max(by_ident, key=lambda ident: (by_ident[ident], -len(ident)))
         listed = [
-            dataclasses.replace(c, signals={**c.signals, "semantic": by_ident[c.ident]})
+            dataclasses.replace(c, signals={**c.signals, **added[c.ident]})
             if c.kind == "crew"
             else c
             for c in decide["candidates"]
@@ -1054,20 +1096,22 @@ class Router:
         if best_ident not in {c.ident for c in listed}:
             chosen = scored[best_ident]
             listed.append(
-                dataclasses.replace(
-                    chosen, signals={**chosen.signals, "semantic": by_ident[best_ident]}
-                )
+                dataclasses.replace(chosen, signals={**chosen.signals, **added[best_ident]})
             )
         decide = {**decide, "candidates": tuple(listed)}
-        label = getattr(semantic, "label", "")
-        step = "semantic step (%s)" % label if label else "semantic step"
+        sources = "example requests"
+        if opinion is not None:
+            sources += " and %s" % (getattr(semantic, "label", "") or "semantic scores")
+        step = "semantic step (%s)" % sources
         best = scored[best_ident]
         fallback = next((c for c in scored.values() if self._is_fallback(c)), None)
+        if fallback is None and opinion is None:
+            # The examples' evidence weighs crews against the default crew: with
+            # none, a request no crew claims stays unclaimed.
+            return None
         if fallback is not None and fallback is not best:
             lead = by_ident[best_ident] - by_ident[fallback.ident]
             if lead < self.settings.semantic_margin:
-                # Embedding similarities sit in a narrow band: a specialist only
-                # when clearly closer than the general-purpose crew.
                 if lexical is not None:
                     return self._decision(
                         lexical,
@@ -1078,7 +1122,7 @@ class Router:
                 return self._decision(
                     fallback,
                     by_ident[fallback.ident],
-                    "%s: no crew clearly closer than the default crew %s "
+                    "%s: no crew clearly likelier than the default crew %s "
                     "(%s %.2f, default %.2f)"
                     % (
                         step,
@@ -1089,10 +1133,11 @@ class Router:
                     ),
                     **decide,
                 )
+        likeliest = "the default crew" if best is fallback else "crew"
         return self._decision(
             best,
             by_ident[best_ident],
-            "%s: closest crew %s (score %.2f)" % (step, best.name, by_ident[best_ident]),
+            "%s: likeliest %s %s (%.2f)" % (step, likeliest, best.name, by_ident[best_ident]),
             **decide,
         )
 

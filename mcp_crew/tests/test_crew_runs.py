@@ -283,13 +283,16 @@ class TestCrewRuns(RunCase):
         self.assertTrue(run.queued)
 
     def test_when_words_are_not_enough_the_llm_chooses_the_crew(self):
+        self.env["ir.config_parameter"].set_param("mcp_crew.routing_semantic_step", "llm")
         self.fake.queue_classification("data_analysis")
         result = self.ask("Como andam os números da filial de Curitiba?")
         self.assertEqual((result["status"], result["crew"]["name"]), ("running", "Data analysis"))
         run = self.run_of(result)
         details = json.loads(run.route_details)
         self.assertTrue(
-            details["reason"].startswith("semantic step (LLM classification): closest crew"),
+            details["reason"].startswith(
+                "semantic step (example requests and LLM classification): likeliest crew"
+            ),
             details["reason"],
         )
         signals = {c["name"]: c["signals"] for c in details["candidates"]}
@@ -302,8 +305,10 @@ class TestCrewRuns(RunCase):
         self.assertGreater(run.cost, 0)
 
     def test_routing_without_the_llm_classification(self):
+        """The crews' example requests alone (no embeddings endpoint here): this
+        request's words are thin evidence, so the default crew answers."""
         params = self.env["ir.config_parameter"]
-        for step in ("none", "embeddings"):  # no embeddings endpoint here: no opinion
+        for step in ("none", "embeddings"):
             params.set_param("mcp_crew.routing_semantic_step", step)
             self.fake.queue_classification("data_analysis")
             result = self.ask("Como andam os números da filial de Curitiba?")
@@ -312,6 +317,7 @@ class TestCrewRuns(RunCase):
             self.assertEqual(self.run_of(result).prompt_tokens, 0)
 
     def test_a_failing_classification_leaves_the_default_crew(self):
+        self.env["ir.config_parameter"].set_param("mcp_crew.routing_semantic_step", "llm")
         self.fake.set_failure(status=503)
         # CrewAI logs the failed response (redacted) at ERROR level.
         with mute_logger("root"):
