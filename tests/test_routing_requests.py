@@ -121,7 +121,8 @@ def test_a_knowledge_item_in_the_other_language_answers_the_question(shipped_rou
         knowledge_text=item,
     )
     assert decision.kind == "knowledge"
-    assert "covering 60 %" in decision.reason
+    # "value" too: the item gives an amount (R$ 1.500).
+    assert "covering 80 %" in decision.reason
 
 
 def test_thanks_are_small_talk_whatever_they_name(shipped_router):
@@ -232,3 +233,43 @@ def test_a_word_the_speller_would_change_still_covers_the_item_that_uses_it(ship
     decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=item)
     assert decision.kind == "knowledge"
     assert "covering 100 %" in decision.reason
+
+
+def test_what_an_item_gives_covers_the_words_a_question_asks_it_by(shipped_router):
+    """A phone number answers "telefone", an e-mail "contato", measures in mm
+    "dimensions", an amount "valor" (as a clock time answers "até que horas")."""
+    phone = "Contato – Financeiro\nCobrança e boletos: (11) 3456-7890, ramal 214."
+    assert answered_by(
+        shipped_router, "qual o telefone do financeiro pra ligar sobre boleto?", phone
+    )
+    assert not answered_by(
+        shipped_router,
+        "qual o telefone do financeiro pra ligar sobre boleto?",
+        "Financeiro\nBoletos.",
+    )
+    email = "Suporte técnico\nsuporte@empresa.com.br, de segunda a sexta."
+    assert answered_by(shipped_router, "qual o contato do suporte técnico?", email)
+    sizes = "Rolamento 6204-2RS\nDiâmetro interno 20 mm, externo 47 mm, largura 14 mm."
+    assert answered_by(shipped_router, "what are the dimensions of the 6204-2RS?", sizes)
+    amount = "Frete grátis\nPedidos acima de R$ 1.500 têm frete grátis."
+    assert answered_by(shipped_router, "a partir de qual valor o frete é grátis?", amount)
+
+
+def test_what_a_designation_means_and_a_translation_are_the_default_crews(shipped_router):
+    decision = with_llm(shipped_router, "what does IP55 actually mean? customers keep asking")
+    assert (decision.ident, decision.offer_tools) == ("general", False)
+    # A code asked about otherwise is a product's.
+    decision = with_llm(shipped_router, "qual a vazão da bomba BC-92 a 20 mca?")
+    assert decision.ident == "product_research"
+    decision = with_llm(
+        shipped_router,
+        "traduz pro ingles: Prezado fornecedor, solicitamos o certificado de qualidade do lote 2291.",
+    )
+    assert (decision.ident, decision.offer_tools) == ("general", False)
+    assert decision.reason == "asks for a translation: the default crew General assistant writes it"
+
+
+def test_the_assistants_tools_asked_for_in_chat_portuguese(shipped_router):
+    for message in ("me lista as funções q vc tem", "me mostra a lista de ferramentas"):
+        decision = shipped_router.route(message)
+        assert (decision.kind, decision.ident) == ("intent", "list_tools"), message

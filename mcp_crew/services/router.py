@@ -75,7 +75,8 @@ _REQUEST_FILLER = frozenset(
         "pq oq tb tbm ate mesmo mesma gente ja ai hj "
         "please want need would like could can you your i me my we our us do does did "
         "make tell show give get let lets just also some any all he him his she her they "
-        "them their without much many very"
+        "them their without much many very whats got something anything someone "
+        "don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn"
     ).split()
 )
 _STOPWORDS = frozenset().union(*text.STOPWORDS.values()) | _REQUEST_FILLER
@@ -128,6 +129,12 @@ _GLOSSARY = (
     ("frete", "freight shipping"),
     ("grátis gratuito", "free"),
     ("entrega entregas", "delivery"),
+    ("uso", "use"),
+    ("norte", "north"),
+    ("nordeste", "northeast"),
+    ("sul", "south"),
+    ("sudeste", "southeast"),
+    ("centro-oeste", "midwest"),
     ("transportadora", "carrier"),
     ("estoque", "stock inventory"),
     ("fatura faturas", "invoice"),
@@ -213,17 +220,41 @@ _GLOSSARY = (
 )
 
 
-# An item that gives a clock time ("até as 13h", "7:30", "6 pm") speaks of the
-# hours a question asks for ("até que horas...?", "what time...?").
-_CLOCK_TIME = re.compile(r"\b\d{1,2}(?:h(?:\d{2})?\b|:\d{2}\b|\s*[ap]m\b)", re.I)
-_TIME_WORDS = "hora horas horário horários hour hours time"
-# An item that gives a duration ("em até 7 dias", "30 days", "28/56 dias") speaks
-# of the term a question asks for ("qual o prazo...?", "how long...?").
-_DURATION = re.compile(
-    r"\b\d+(?:/\d+)*\s*(?:dias?|days?|semanas?|weeks?|m[eê]s(?:es)?|months?|anos?|years?)\b",
-    re.I,
+# What an item gives speaks of the words a question asks for it by: ``(pattern of
+# the fact in the item, the words)``.
+_ITEM_FACTS = (
+    # A clock time ("até as 13h", "7:30", "6 pm"): "até que horas...?", "what time...?".
+    (
+        re.compile(r"\b\d{1,2}(?:h(?:\d{2})?\b|:\d{2}\b|\s*[ap]m\b)", re.I),
+        "hora horas horário horários hour hours time",
+    ),
+    # A duration ("em até 7 dias", "30 days", "28/56 dias"): "qual o prazo...?", "how long...?".
+    (
+        re.compile(
+            r"\b\d+(?:/\d+)*\s*(?:dias?|days?|semanas?|weeks?|m[eê]s(?:es)?|months?|anos?|"
+            r"years?)\b",
+            re.I,
+        ),
+        "prazo prazos deadline tempo time long period período",
+    ),
+    # A phone number ("(11) 3456-7800"): "qual o telefone...?", "who do I call?".
+    (
+        re.compile(r"\(\d{2}\)\s*\d{4,5}-?\d{4}\b|\b\d{4,5}-\d{4}\b"),
+        "telefone telefones fone número ligar ligue contato phone number call contact",
+    ),
+    # An amount of money ("R$ 1.500", "2,000 BRL"): "a partir de que valor...?".
+    (
+        re.compile(r"(?:R|US)?\$\s*\d|€\s*\d|\b\d[\d.,]*\s*(?:BRL|USD|EUR|reais)\b", re.I),
+        "valor valores preço quanto value amount price",
+    ),
+    # An e-mail address: "qual o e-mail...?", "how do I reach them?".
+    (text.EMAIL, "email contato endereço contact address reach"),
+    # Measures ("d=35 mm", "62 mm"): "quais as dimensões...?", "what size...?".
+    (
+        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mm|cm)\b", re.I),
+        "dimensão dimensões medida medidas tamanho dimension dimensions size measures",
+    ),
 )
-_TERM_WORDS = "prazo prazos deadline tempo time long period período"
 
 
 # A question about what a concept is or means, or how something works in general
@@ -235,10 +266,24 @@ _CONCEPT_QUESTION = re.compile(
     r"\b(?:o\s+que\s+(?:é|e|são|sao|significa|quer\s+dizer)|"
     r"qual\s+(?:é\s+|e\s+)?a\s+diferen[çc]a\s+entre|"
     r"como\s+funcionam?|"
-    r"what(?:'s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
+    r"what(?:'?s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
     r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how)|"
     # How a kind of thing does something: "how does a VFD save energy?".
     r"how\s+does\s+an?\s+\w+|como\s+(?:é\s+que\s+)?(?:um|uma)\s+\w+\s+\w+)\b",
+    re.I,
+)
+# What a designation means is a concept question even though it looks like a
+# code ("what does IP55 mean?", "o que significa 2RS?").
+_MEANING_QUESTION = re.compile(
+    r"\b(?:what\s+does\s+.{1,40}?\s+mean|o\s+que\s+(?:significa|quer\s+dizer)|"
+    r"what\s+is\s+the\s+meaning\s+of|significado\s+d[eoa]s?)\b",
+    re.I,
+)
+# A request that opens by asking for a translation: the text after it is what to
+# translate, not what the request is about ("traduz pro inglês: Prezado fornecedor…").
+_TRANSLATION = re.compile(
+    r"^\W*(?:(?:pode|poderia|can\s+you|could\s+you|please|pls|por\s+favor)\s+)?(?:me\s+)?"
+    r"(?:traduz\w*|translate)\b",
     re.I,
 )
 # Thanks for an answer ("thanks a lot, that report saved my afternoon"): small
@@ -312,8 +357,9 @@ BUILTIN_INTENTS = (
         (
             # An assistant's tools are its "functions" too.
             r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)\b",
-            r"^\s*(which|what)\s+(\w+\s+(or|and)\s+)?(tools|functions)\b",
-            r"^\s*(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?"
+            r"^\s*(which|what)\s+(\w+\s+(or|and)\s+|mcp\s+)?(tools|functions)\b",
+            r"^\s*(me\s+)?(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?"
+            r"(the\s+list\s+of\s+|a\s+lista\s+d[aeo]s?\s+)?"
             r"(the\s+|as\s+|your\s+|ur\s+|suas\s+|tuas\s+)?"
             r"(tools|functions|integrations|ferramentas|fun[çc][õo]es|integra[çc][õo]es)\b",
             # What the assistant reaches: "o que vc consegue acessar?", "what do you
@@ -499,8 +545,8 @@ def _glossary_stems():
 
 
 _GLOSSARY_STEMS = _glossary_stems()
-_TIME_STEMS = frozenset(terms(_TIME_WORDS))
-_TERM_STEMS = frozenset(terms(_TERM_WORDS))
+# Each fact's words as stems of both languages (a request is stemmed in its own).
+_ITEM_FACT_STEMS = tuple((pattern, frozenset(terms(words))) for pattern, words in _ITEM_FACTS)
 
 
 def _translated(term_set):
@@ -902,12 +948,16 @@ class Router:
         (answered without tools), a text no crew claims clearly, or one request
         for the work of several crews, which no specialist has every tool for;
         thanks are small talk (answered without tools too)."""
-        if _CONCEPT_QUESTION.search(message) and not _CODE.search(message):
+        if _CONCEPT_QUESTION.search(message) and (
+            not _CODE.search(message) or _MEANING_QUESTION.search(message)
+        ):
             return (
                 "asks what something is or how it works: the default crew %(crew)s "
                 "explains it, without tools",
                 False,
             )
+        if _TRANSLATION.match(message):
+            return "asks for a translation: the default crew %(crew)s writes it", False
         if _THANKS.match(message) and "?" not in message and not _WORK_REQUEST.search(message):
             return "thanks for an answer: the default crew %(crew)s replies", False
         best = claimants[0] if claimants else None
@@ -1041,10 +1091,9 @@ class Router:
         # Both languages' stems: an item may be written in the other language.
         item_terms = frozenset(terms(knowledge_text))
         item_terms = item_terms.union(*_translated(item_terms).values())
-        if _CLOCK_TIME.search(knowledge_text):
-            item_terms |= _TIME_STEMS
-        if _DURATION.search(knowledge_text):
-            item_terms |= _TERM_STEMS
+        for pattern, stems in _ITEM_FACT_STEMS:
+            if pattern.search(knowledge_text):
+                item_terms |= stems
         covered = [
             position
             for position, stems in stems_at.items()
