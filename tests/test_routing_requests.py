@@ -263,7 +263,7 @@ def test_what_a_designation_means_and_a_translation_are_the_default_crews(shippe
     assert decision.ident == "product_research"
     decision = with_llm(
         shipped_router,
-        "traduz pro ingles: Prezado fornecedor, solicitamos o certificado de qualidade do lote 2291.",
+        "traduz pro ingles: Prezado fornecedor, solicitamos o certificado do lote 2291.",
     )
     assert (decision.ident, decision.offer_tools) == ("general", False)
     assert decision.reason == "asks for a translation: the default crew General assistant writes it"
