@@ -273,3 +273,18 @@ def test_the_assistants_tools_asked_for_in_chat_portuguese(shipped_router):
     for message in ("me lista as funções q vc tem", "me mostra a lista de ferramentas"):
         decision = shipped_router.route(message)
         assert (decision.kind, decision.ident) == ("intent", "list_tools"), message
+
+
+def test_chat_abbreviations_are_read_as_the_words_they_stand_for(shipped_router):
+    assert router.spelt_out("q ferramentas vc tem? e tb qto custa, c/ frete p/ BA") == (
+        "que ferramentas você tem? e também quanto custa, com frete para BA"
+    )
+    # Codes and words that merely hold the letters stay as typed.
+    assert router.spelt_out("PO-4471 u.s. quota tbd pq-12") == "PO-4471 u.s. quota tbd pq-12"
+    decision = shipped_router.route("q ferramentas vc tem acesso?")
+    assert (decision.kind, decision.ident) == ("intent", "list_tools")
+    # "e tb" joins a second ask, as "e também" does: two crews' work.
+    decision = with_llm(
+        shipped_router, "ve o status do S02044 da Metalcorte e tb me fala qto vendemos pra eles"
+    )
+    assert decision.ident == "general" and "mixes the work of several crews" in decision.reason

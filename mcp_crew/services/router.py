@@ -80,6 +80,50 @@ _REQUEST_FILLER = frozenset(
     ).split()
 )
 _STOPWORDS = frozenset().union(*text.STOPWORDS.values()) | _REQUEST_FILLER
+# How chat abbreviates words that the router's patterns (intents, questions,
+# asks joined in one request) spell out; only abbreviations no word shares.
+_CHAT_SPELLINGS = {
+    "q": "que",
+    "oq": "o que",
+    "pq": "porque",
+    "tb": "também",
+    "tbm": "também",
+    "vc": "você",
+    "vcs": "vocês",
+    "qto": "quanto",
+    "qnto": "quanto",
+    "qta": "quanta",
+    "qts": "quantos",
+    "qnts": "quantos",
+    "qtos": "quantos",
+    "qdo": "quando",
+    "qnd": "quando",
+    "hj": "hoje",
+    "msm": "mesmo",
+    "td": "tudo",
+    "tds": "todos",
+    "mto": "muito",
+    "dps": "depois",
+    "agr": "agora",
+    "cmg": "comigo",
+    "pfv": "por favor",
+    "pfvr": "por favor",
+    "obg": "obrigado",
+    "vlw": "valeu",
+    "c/": "com",
+    "p/": "para",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "w/": "with",
+}
+_CHAT_ABBREVIATION = re.compile(
+    r"(?<![\w/.-])(?:%s)(?![\w/.-])"
+    % "|".join(re.escape(word) for word in sorted(_CHAT_SPELLINGS, key=len, reverse=True)),
+    re.I,
+)
 
 _TOOL_COMMAND = re.compile(r"^\s*/(?:tool|ferramenta)\s+(?P<name>[\w.:-]+)(?P<args>.*)$", re.S)
 _KEY_VALUE = re.compile(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S+)")
@@ -265,7 +309,7 @@ _ITEM_FACTS = (
 _CONCEPT_QUESTION = re.compile(
     r"\b(?:o\s+que\s+(?:é|e|são|sao|significa|quer\s+dizer)|"
     r"qual\s+(?:é\s+|e\s+)?a\s+diferen[çc]a\s+entre|"
-    r"como\s+funcionam?|"
+    r"como\s+funcionam?|^\W*(?:the\s+|a\s+)?(?:difference\s+between|diferen[çc]a\s+entre)|"
     r"what(?:'?s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
     r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how)|"
     # How a kind of thing does something: "how does a VFD save energy?".
@@ -663,6 +707,13 @@ def _as_shares(scores, count):
     return [weight / total for weight in weights] if total > 0 else None
 
 
+def spelt_out(message):
+    """``message`` with the abbreviations of chat written out ("q ferramentas vc
+    tem?" → "que ferramentas você tem?"), so that patterns written for whole
+    words read it."""
+    return _CHAT_ABBREVIATION.sub(lambda match: _CHAT_SPELLINGS[match[0].lower()], message)
+
+
 def parse_tool_command(message):
     """``(tool name, arguments)`` of a ``/tool name {json}`` or ``key=value`` command, or None."""
     match = _TOOL_COMMAND.match(message)
@@ -846,6 +897,7 @@ class Router:
         command = parse_tool_command(message)
         if command:
             return self._tool_command(command, language, terms(message, language), found)
+        message = spelt_out(message)
         message_terms, candidates = self._ranked(message, language)
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
         decide["candidates"] = tuple(candidates[:5])
