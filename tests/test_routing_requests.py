@@ -288,3 +288,23 @@ def test_chat_abbreviations_are_read_as_the_words_they_stand_for(shipped_router)
         shipped_router, "ve o status do S02044 da Metalcorte e tb me fala qto vendemos pra eles"
     )
     assert decision.ident == "general" and "mixes the work of several crews" in decision.reason
+
+
+def test_the_question_is_covered_not_what_follows_it(shipped_router):
+    sizes = "Rolamento 6204-2RS\nDiâmetro interno 20 mm, externo 47 mm, largura 14 mm."
+    question = "what are the dimensions of the 6204-2RS? got a customer on the line, he's waiting"
+    assert answered_by(shipped_router, question, sizes)
+    # A code in what follows still has to be the item's: this is about another bearing.
+    assert not answered_by(shipped_router, "what are the dimensions? it's for the 6310-2RS", sizes)
+
+
+def test_a_code_and_a_state_read_in_either_language(shipped_router):
+    motor = (
+        "Motor WEG W22 IR3 Premium 5 cv 4 polos\nTemperatura ambiente de -20 °C a +40 °C, "
+        "altitude até 1000 m."
+    )
+    question = "what ambient temperature range is the WEG W22 IR3 Premium 5 cv 4-pole rated for?"
+    assert answered_by(shipped_router, question, motor)
+    assert not answered_by(shipped_router, question.replace("4-pole", "2-pole"), motor)
+    northeast = "Prazo de entrega – Nordeste\nBA, PE, CE e demais estados: 6 a 10 dias úteis."
+    assert answered_by(shipped_router, "how long does delivery to Bahia usually take?", northeast)

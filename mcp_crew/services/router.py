@@ -75,7 +75,8 @@ _REQUEST_FILLER = frozenset(
         "pq oq tb tbm ate mesmo mesma gente ja ai hj "
         "please want need would like could can you your i me my we our us do does did "
         "make tell show give get let lets just also some any all he him his she her they "
-        "them their without much many very whats got something anything someone "
+        "them their without much many very whats got something anything someone sem "
+        "usually normally typically geralmente normalmente usualmente "
         "don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn"
     ).split()
 )
@@ -107,6 +108,9 @@ _CHAT_SPELLINGS = {
     "agr": "agora",
     "cmg": "comigo",
     "pfv": "por favor",
+    "pagto": "pagamento",
+    "qtd": "quantidade",
+    "qtde": "quantidade",
     "pfvr": "por favor",
     "obg": "obrigado",
     "vlw": "valeu",
@@ -261,6 +265,33 @@ _GLOSSARY = (
     # A purchase order is the order placed with a supplier: "cancel PO-3107" and
     # "cancela o pedido de compra" name cancel_supplier_order without the word.
     ("compra compras po", "supplier"),
+    # Brazilian states and their codes (UF): an item lists "BA, PE, CE", a question
+    # names Bahia. Only names no common word shares ("Pará" is "para", "Rio de
+    # Janeiro" holds "janeiro").
+    *(
+        (name, uf)
+        for name, uf in (
+            ("acre", "ac"),
+            ("alagoas", "al"),
+            ("amapá", "ap"),
+            ("amazonas", "am"),
+            ("bahia", "ba"),
+            ("ceará", "ce"),
+            ("goiás", "go"),
+            ("maranhão", "ma"),
+            ("minas gerais", "mg"),
+            ("paraíba", "pb"),
+            ("paraná", "pr"),
+            ("pernambuco", "pe"),
+            ("piauí", "pi"),
+            ("rondônia", "ro"),
+            ("roraima", "rr"),
+            ("sergipe", "se"),
+            ("tocantins", "to"),
+            ("catarina", "sc"),
+            ("brasília", "df"),
+        )
+    ),
 )
 
 
@@ -616,11 +647,32 @@ def _entity_value(name, match):
     return match.group(1) if match.groups() else match.group(0)
 
 
+def _glossary_words():
+    """Word → its translations in :data:`_GLOSSARY` (folded words, both ways)."""
+    table = collections.defaultdict(set)
+    for portuguese, english in _GLOSSARY:
+        for side, other in ((portuguese, english), (english, portuguese)):
+            for word in text.strip_accents(side).split():
+                table[word] |= set(text.strip_accents(other).split())
+    return table
+
+
+_GLOSSARY_WORDS = _glossary_words()
+
+
 def _code_pattern(code):
     """A pattern for ``code`` (folded) as items write it too: "2cv" is "2 cv",
-    "W22" is "W-22"; "6310-2rs" is not "6310-2rsh" (the caller anchors the end)."""
+    "W22" is "W-22", "4-pole" is "4 polos" (a word of the glossary in either
+    language); "6310-2rs" is not "6310-2rsh" (the caller anchors the end)."""
     pieces = re.split(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)|-", code)
-    return r"[\s-]?".join(re.escape(piece) for piece in pieces if piece)
+    return r"[\s-]?".join(_piece_pattern(piece) for piece in pieces if piece)
+
+
+def _piece_pattern(piece):
+    spellings = {piece} | _GLOSSARY_WORDS.get(piece, set())
+    if len(spellings) == 1:
+        return re.escape(piece)
+    return "(?:%s)" % "|".join(map(re.escape, sorted(spellings, key=len, reverse=True)))
 
 
 def _spoken_of(term, item_terms):
@@ -1132,10 +1184,13 @@ class Router:
         for code in _CODE.findall(text.strip_accents(message).lower()):
             if not re.search(r"(?<![\w-])%s(?![\w-])" % _code_pattern(code), item_text):
                 return 0.0
+        # The question, without what follows its last "?": that says why it is
+        # asked ("… ? got a customer on the line"), not what about.
+        asked = message[: message.rindex("?") + 1] if "?" in message else message
         # Each word as typed and as spelt for the targets: the speller knows only
         # the targets' words, and "grande" (SP) is the item's word, not a typo of "grade".
         stems_at = collections.defaultdict(set)
-        for spelling in (message, self._corrected(message)):
+        for spelling in (asked, self._corrected(asked)):
             for stem, position in _stemmed_words(spelling, language):
                 stems_at[position].add(stem)
         if not stems_at:
