@@ -308,3 +308,13 @@ def test_a_code_and_a_state_read_in_either_language(shipped_router):
     assert not answered_by(shipped_router, question.replace("4-pole", "2-pole"), motor)
     northeast = "Prazo de entrega – Nordeste\nBA, PE, CE e demais estados: 6 a 10 dias úteis."
     assert answered_by(shipped_router, "how long does delivery to Bahia usually take?", northeast)
+
+
+def test_a_tool_the_request_names_beats_a_crew_ahead_only_by_its_examples(shipped_router):
+    decision = shipped_router.route(
+        "Cancel purchase order PO-3107, the supplier can't meet the date."
+    )
+    assert (decision.kind, decision.ident) == ("tool", "7:cancel_supplier_order")
+    # A sale order stays the operations crew's.
+    decision = with_llm(shipped_router, "cancel sale order S00450, the customer gave up")
+    assert (decision.kind, decision.ident) == ("crew", "odoo_operations")

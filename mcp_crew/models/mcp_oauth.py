@@ -271,4 +271,3 @@ def oauth_server(env):
     """The authorization server of ``env``'s database, at its public URL."""
     base = env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
     return oauth.Server(OdooStore(env(su=True)), base, base + "/mcp")
-

@@ -956,7 +956,7 @@ class Router:
         if candidates and candidates[0].signals.get("pattern"):
             best = candidates[0]
             return self._decision(best, 1.0, "pattern of intent %s" % best.name, **decide)
-        claimants = [c for c in candidates if not self._is_fallback(c)]
+        claimants = self._named_tool_first([c for c in candidates if not self._is_fallback(c)])
         best = claimants[0] if claimants else None
         qualified = bool(best and self._qualifies(best))
         coverage = self._knowledge_coverage(message, language, knowledge_text)
@@ -1170,6 +1170,28 @@ class Router:
         if getattr(semantic, "asked_when", ASKED_WHEN_UNSURE) == ASKED_WHEN_UNCLEAR:
             return True
         return not qualified or self._too_close(claimants)
+
+    def _named_tool_first(self, claimants):
+        """``claimants`` with a tool first when the request names all of its
+        keywords and its words as much as the leading crew's, which leads it by
+        less than two crews too close to call: "Cancel purchase order PO-3107" is
+        the tool's call although an operations crew's keywords say "cancel". A
+        tool has no example requests, the signal that put the crew ahead."""
+        if len(claimants) < 2 or claimants[0].kind != "crew":
+            return claimants
+        lead = claimants[0]
+        for position, candidate in enumerate(claimants[1:], 1):
+            if lead.score - candidate.score >= self.settings.crew_margin:
+                break
+            signals = candidate.signals
+            if (
+                candidate.kind == "tool"
+                and self._qualifies(candidate)
+                and signals.get("keywords", 0) >= 1.0
+                and signals.get("matched_terms", 0) >= lead.signals.get("matched_terms", 0)
+            ):
+                return [candidate, *claimants[:position], *claimants[position + 1 :]]
+        return claimants
 
     def _too_close(self, claimants):
         crews = [c for c in claimants[:2] if c.kind == "crew" and self._qualifies(c)]

@@ -305,14 +305,15 @@ class TestCrewRuns(RunCase):
         self.assertGreater(run.cost, 0)
 
     def test_routing_without_the_llm_classification(self):
-        """The crews' example requests alone (no embeddings endpoint here): this
-        request's words are thin evidence, so the default crew answers."""
+        """The crews' example requests alone decide (no embeddings endpoint here):
+        no completion is asked for."""
         params = self.env["ir.config_parameter"]
         for step in ("none", "embeddings"):
             params.set_param("mcp_crew.routing_semantic_step", step)
             self.fake.queue_classification("data_analysis")
             result = self.ask("Como andam os números da filial de Curitiba?")
-            self.assertEqual(result["crew"]["name"], "General assistant", step)
+            reason = json.loads(self.run_of(result).route_details)["reason"]
+            self.assertTrue(reason.startswith("semantic step (example requests):"), reason)
             self.assertEqual(self.chat_requests(), [], step)
             self.assertEqual(self.run_of(result).prompt_tokens, 0)
 
@@ -321,7 +322,7 @@ class TestCrewRuns(RunCase):
         self.fake.set_failure(status=503)
         # CrewAI logs the failed response (redacted) at ERROR level.
         with mute_logger("root"):
-            result = self.ask("Como andam os números da filial de Curitiba?")
+            result = self.ask("Me ajuda com uma coisa")  # no crew claims it
         self.assertEqual(result["crew"]["name"], "General assistant")
         self.assertEqual(result["status"], "running")
         self.assertEqual(len(self.chat_requests()), 1)
