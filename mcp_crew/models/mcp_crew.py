@@ -119,7 +119,9 @@ class McpCrew(models.Model):
             ).id
         return new
 
-    def _routing_target(self, fallback=False):
+    def _routing_target(self, fallback=False, also_like=None):
+        """The router's view of this crew; ``also_like``: crews whose example
+        requests it takes too (the shared default crew a company's own replaces)."""
         self.ensure_one()
         return router.Target(
             fallback=fallback,
@@ -129,7 +131,10 @@ class McpCrew(models.Model):
             description=self.description or "",
             keywords=split_items(self.routing_keywords),
             examples=tuple(
-                line.strip() for line in (self.example_requests or "").splitlines() if line.strip()
+                line.strip()
+                for crew in self | (also_like or self.browse())
+                for line in (crew.example_requests or "").splitlines()
+                if line.strip()
             ),
         )
 

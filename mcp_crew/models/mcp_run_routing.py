@@ -28,10 +28,16 @@ class McpRunRoutingMixin(models.AbstractModel):
         company_env = self.sudo().with_company(company_id).with_context(lang=lang)
         crews = company_env.env["mcp.crew"].search([("company_id", "in", [False, company_id])])
         fallback = _default_crew(crews)
-        # A company's own default crew replaces the shared one, which would
-        # otherwise still take, by its example requests, what no crew claims.
-        crews = crews.filtered(lambda crew: not crew.routing_fallback or crew == fallback)
-        targets = [crew._routing_target(fallback=crew == fallback) for crew in crews]
+        # A company's own default crew takes the shared one's place, its example
+        # requests included: they say what no specialist claims (small talk, texts
+        # to write...), and the shared crew would otherwise still take it by them.
+        replaced = crews.filtered("routing_fallback") - fallback
+        targets = [
+            crew._routing_target(
+                fallback=crew == fallback, also_like=replaced if crew == fallback else None
+            )
+            for crew in crews - replaced
+        ]
         targets += [tool._routing_target() for tool in self._company_tools(company_env.env)]
         targets += [
             router.Target("intent", name, name, description, patterns=patterns)
