@@ -2,11 +2,13 @@
 """Routing figures on both halves of the labelled set of user requests, and the
 requests still missed: `.venv/bin/python tools/routing_report.py`.
 
-The router's semantic step (asked only when words are not enough) runs too with
-`--llm URL --llm-model NAME` (an OpenAI-compatible chat endpoint, e.g. the one
-`../shared/tools/local-llm.sh start` serves on :18080: the LLM classification,
-the default `routing_semantic_step`) or with `--embeddings URL [--model NAME]`
-(an embeddings endpoint, e.g. :18081), as in an Odoo with that setting.
+Without options the router's semantic step (asked only when words are not
+enough) weighs the crews' example requests alone, as in an Odoo with no
+embeddings endpoint; it weighs the opinion of a model too with `--embeddings URL
+[--model NAME]` (an embeddings endpoint, e.g. the one `../shared/tools/local-llm.sh
+start` serves on :18081: the default `routing_semantic_step`) or with `--llm URL
+--llm-model NAME` (an OpenAI-compatible chat endpoint, e.g. :18080: the LLM
+classification), as in an Odoo with that setting.
 
 Exits 1 when the held-out half is below 95 % (the target), so it can gate a
 release; it is not part of `make test`, which checks the tuning half.
