@@ -13,7 +13,9 @@ router whose crews did not list its requests (372 requests; the router's word
 rules were tuned on them, so the figures flatter it, alike): the router before,
 353 right by words and 359 with its embeddings step; with this evidence deciding
 when the words are not clear, 363; averaged with the embeddings' shares, 364;
-with the LLM classification's, 361.
+with the LLM classification's, 361. On the two halves written next (151
+requests no router had seen), with the same examples: 126 right by words against
+114 for the router before, 127 against 122 with embeddings.
 
 Stems in, probabilities out: the router stems requests and examples alike, so
 this module knows nothing of languages.
