@@ -59,7 +59,15 @@ class ExampleEvidence:
             sum(math.log(counts[stem] + SMOOTHING) for stem in known) - len(known) * log_total
             for counts, log_total in zip(self._counts, self._log_totals, strict=True)
         ]
-        top = max(logs)
-        weights = [math.exp(value - top) for value in logs]
-        total = sum(weights)
-        return [weight / total for weight in weights]
+        return softmax(logs)
+
+
+def softmax(values, temperature=1.0):
+    """``values`` (log-likelihoods, or scores scaled by ``temperature``) as shares
+    summing to 1; the largest is subtracted first, so no exponent overflows."""
+    if not values:
+        return []
+    top = max(values)
+    weights = [math.exp((value - top) / temperature) for value in values]
+    total = sum(weights)
+    return [weight / total for weight in weights]

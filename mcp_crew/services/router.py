@@ -108,10 +108,10 @@ _CHAT_SPELLINGS = {
     "agr": "agora",
     "cmg": "comigo",
     "pfv": "por favor",
+    "pfvr": "por favor",
     "pagto": "pagamento",
     "qtd": "quantidade",
     "qtde": "quantidade",
-    "pfvr": "por favor",
     "obg": "obrigado",
     "vlw": "valeu",
     "c/": "com",
@@ -268,30 +268,25 @@ _GLOSSARY = (
     # Brazilian states and their codes (UF): an item lists "BA, PE, CE", a question
     # names Bahia. Only names no common word shares ("Pará" is "para", "Rio de
     # Janeiro" holds "janeiro").
-    *(
-        (name, uf)
-        for name, uf in (
-            ("acre", "ac"),
-            ("alagoas", "al"),
-            ("amapá", "ap"),
-            ("amazonas", "am"),
-            ("bahia", "ba"),
-            ("ceará", "ce"),
-            ("goiás", "go"),
-            ("maranhão", "ma"),
-            ("minas gerais", "mg"),
-            ("paraíba", "pb"),
-            ("paraná", "pr"),
-            ("pernambuco", "pe"),
-            ("piauí", "pi"),
-            ("rondônia", "ro"),
-            ("roraima", "rr"),
-            ("sergipe", "se"),
-            ("tocantins", "to"),
-            ("catarina", "sc"),
-            ("brasília", "df"),
-        )
-    ),
+    ("acre", "ac"),
+    ("alagoas", "al"),
+    ("amapá", "ap"),
+    ("amazonas", "am"),
+    ("bahia", "ba"),
+    ("ceará", "ce"),
+    ("goiás", "go"),
+    ("maranhão", "ma"),
+    ("minas gerais", "mg"),
+    ("paraíba", "pb"),
+    ("paraná", "pr"),
+    ("pernambuco", "pe"),
+    ("piauí", "pi"),
+    ("rondônia", "ro"),
+    ("roraima", "rr"),
+    ("sergipe", "se"),
+    ("tocantins", "to"),
+    ("catarina", "sc"),
+    ("brasília", "df"),
 )
 
 

@@ -27,6 +27,7 @@ import time
 
 from . import text
 from .errors import EmbeddingsUnavailable, LlmUnavailable
+from .example_evidence import softmax
 from .router import ASKED_WHEN_UNCLEAR
 
 _logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ class EmbeddingScorer:
             nearest = sorted(scores[start : start + len(group)], reverse=True)[: self.NEAREST]
             by_crew.append(sum(nearest) / len(nearest) if nearest else 0.0)
             start += len(group)
-        return _softmax(by_crew, self.TEMPERATURE)
+        return softmax(by_crew, self.TEMPERATURE)
 
     def scores(self, message, texts):
         """One cosine of ``message`` to each passage of ``texts``, or ``None``.
@@ -164,15 +165,6 @@ class EmbeddingScorer:
                 known[key] = _unit(vector)
                 self.cache.put(key, known[key])
         return True
-
-
-def _softmax(scores, temperature):
-    if not scores:
-        return []
-    top = max(scores)
-    weights = [math.exp((score - top) / temperature) for score in scores]
-    total = sum(weights)
-    return [weight / total for weight in weights]
 
 
 def by_relevance(scorer, message, items, text_of):
