@@ -318,3 +318,14 @@ def test_a_tool_the_request_names_beats_a_crew_ahead_only_by_its_examples(shippe
     # A sale order stays the operations crew's.
     decision = with_llm(shipped_router, "cancel sale order S00450, the customer gave up")
     assert (decision.kind, decision.ident) == ("crew", "odoo_operations")
+
+
+def test_example_requests_are_read_with_chat_abbreviations_spelt_out_too():
+    crews = [
+        router.Target("crew", "quotes", "Quotes", examples=("qto ta o frete pra BA?",)),
+        router.Target("crew", "general", "General", fallback=True),
+    ]
+    decision = router.Router(crews).route("quanto fica o frete", llm_available=True)
+    quotes = next(c for c in decision.candidates if c.ident == "quotes")
+    # The example's "qto" is "quanto": two words shared of four in all (frete, BA).
+    assert quotes.signals["examples"] == pytest.approx(2 / 4)

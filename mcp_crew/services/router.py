@@ -800,10 +800,12 @@ class Router:
     def __init__(self, targets, settings=RouterSettings()):
         self.targets = tuple(targets)
         self.settings = settings
+        # Example requests are requests: read with chat's abbreviations spelt
+        # out, as a request is (route), so "qto" in one matches "quanto" in the other.
+        examples = [tuple(map(spelt_out, target.examples)) for target in self.targets]
         own_texts = [self._own_text_terms(target) for target in self.targets]
         documents = [
-            [*own, *terms(" ".join(target.examples))]
-            for own, target in zip(own_texts, self.targets, strict=True)
+            [*own, *terms(" ".join(spelt))] for own, spelt in zip(own_texts, examples, strict=True)
         ]
         # Term frequencies and lengths once: every request scores every target.
         self._counts = [collections.Counter(document) for document in documents]
@@ -817,9 +819,9 @@ class Router:
         # holding each stem: a request is compared with the examples it shares a
         # stem with (a few of a crew's hundred), not with all of them.
         self._example_sizes, self._example_postings = [], []
-        for target in self.targets:
+        for spelt in examples:
             sizes, postings = [], collections.defaultdict(list)
-            for variants in self._phrases(target.examples):
+            for variants in self._phrases(spelt):
                 for variant in variants:
                     for stem in variant:
                         postings[stem].append(len(sizes))
@@ -857,15 +859,15 @@ class Router:
         self._known_words = {}
         in_examples = collections.Counter(
             word
-            for target in self.targets
-            for example in target.examples
+            for spelt in examples
+            for example in spelt
             for word in dict.fromkeys(_tokens(example))
         )
-        for target in self.targets:
+        for target, spelt in zip(self.targets, examples, strict=True):
             for part in (target.name, target.description, *target.keywords):
                 for word in _tokens(part.replace("_", " ")):
                     self._known_words.setdefault(text.strip_accents(word), word)
-            for example in target.examples:
+            for example in spelt:
                 for word in _tokens(example):
                     if in_examples[word] >= 2:
                         self._known_words.setdefault(text.strip_accents(word), word)
@@ -885,14 +887,16 @@ class Router:
         )
         # What the crews' example requests say, weighed together (spelt and
         # stemmed as requests are): the semantic step's first opinion.
-        self._crews = [target for target in self.targets if target.kind == "crew"]
+        crews = [index for index, target in enumerate(self.targets) if target.kind == "crew"]
+        self._crews = [self.targets[index] for index in crews]
         self._evidence = example_evidence.ExampleEvidence(
             [
                 [
                     self._message_terms(passage, detect_language(passage))[0]
-                    for passage in (crew.name, crew.description, *crew.examples)
+                    for passage in (self.targets[index].name, self.targets[index].description)
+                    + examples[index]
                 ]
-                for crew in self._crews
+                for index in crews
             ]
         )
 
