@@ -329,3 +329,53 @@ def test_example_requests_are_read_with_chat_abbreviations_spelt_out_too():
     quotes = next(c for c in decision.candidates if c.ident == "quotes")
     # The example's "qto" is "quanto": two words shared of four in all (frete, BA).
     assert quotes.signals["examples"] == pytest.approx(2 / 4)
+
+
+def test_a_question_partly_in_other_words_is_answered_when_no_crew_claims_it(shipped_router):
+    """People ask in their own words: an item that gives what the question asks
+    for (here an extension to call) answers it although it shares few of its
+    words, unless a crew's words claim the request clearly."""
+    contacts = (
+        "Finance contacts\nAccounts receivable: Cláudia Prado, ext. 214, financeiro@empresa.com."
+    )
+    question = "who do I call in finance about a boleto problem? need the extension"
+    assert shipped_router._knowledge_coverage(question, "english", contacts) < 0.6
+    assert answered_by(shipped_router, question, contacts)
+    # Without what is asked for (a number to call), the item answers nothing.
+    assert not answered_by(shipped_router, question, "Finance\nAccounts receivable: Cláudia Prado.")
+
+
+def test_the_kind_of_product_asked_about_is_key_like_a_code(shipped_router):
+    bolt = "Parafuso sextavado M8\nPreço 0,35 BRL por unidade, aço zincado."
+    assert not answered_by(shipped_router, "qual o preço da arruela M8?", bolt)
+    assert answered_by(shipped_router, "qual o preço do parafuso M8?", bolt)
+    # A brand's name may hold the kind: Mobilgrease is a grease ("graxa").
+    grease = "Mobilgrease XHP 222\nFaixa de trabalho de -20 °C a 140 °C."
+    assert answered_by(shipped_router, "faixa de temperatura da graxa Mobilgrease XHP 222?", grease)
+
+
+def test_a_decimal_belongs_to_its_code(shipped_router):
+    five = "Motor WEG W22 5cv\nCorrente nominal 13,8 A em 220 V; carcaça 100L."
+    assert not answered_by(shipped_router, "corrente nominal do motor W22 7,5cv?", five)
+    seven = five.replace("5cv", "7.5 cv")
+    assert answered_by(shipped_router, "corrente nominal do motor W22 7,5cv?", seven)
+
+
+def test_a_number_is_a_code_the_item_may_hyphenate(shipped_router):
+    terms = (
+        "Payment terms – new customers\nFirst order paid in advance; the standard 28-day "
+        "boleto applies after credit approval."
+    )
+    assert answered_by(shipped_router, "cliente novo pode pagar boleto 28 dias?", terms)
+    # The code's end is still anchored: 6310 is not the item's 6310-2RS.
+    sizes = "Rolamento 6310-2RS\nd 50 mm, D 110 mm, B 27 mm."
+    assert not answered_by(shipped_router, "quais as medidas do 6310?", sizes)
+
+
+def test_a_question_mark_inside_the_message_makes_it_a_question(shipped_router):
+    terms = (
+        "Condições de pagamento – clientes novos\nPrimeira compra de cliente novo: pagamento "
+        "à vista, por PIX ou boleto."
+    )
+    question = "cliente novo paga como? qual a condição de pagamento na primeira compra"
+    assert answered_by(shipped_router, question, terms)

@@ -156,6 +156,28 @@ _WORK_REQUEST = re.compile(
     r"\s+)*" + _WORK_VERB,
     re.I,
 )
+# Kinds of product, in both languages: what a question about a product is about.
+# A knowledge item on M8 bolts does not answer the price of M8 washers, however
+# many other words they share (see Router._knowledge_coverage).
+_PRODUCT_KINDS = (
+    ("mangueira mangueiras", "hose hoses"),
+    ("rolamento rolamentos", "bearing bearings"),
+    ("motor motores", "motor motors"),
+    ("inversor inversores", "inverter inverters drive"),
+    ("bomba bombas", "pump pumps"),
+    ("disjuntor disjuntores", "breaker breakers"),
+    ("parafuso parafusos", "screw screws bolt bolts"),
+    ("porca porcas", "nut nuts"),
+    ("arruela arruelas", "washer washers"),
+    ("graxa", "grease"),
+    ("cabo cabos", "cable cables"),
+    ("válvula válvulas", "valve valves"),
+    ("luva luvas", "glove gloves"),
+    ("correia correias", "belt belts"),
+    ("filtro filtros", "filter filters"),
+    ("compressor compressores", "compressor compressors"),
+    ("retentor retentores", "seal seals"),
+)
 # The everyday words of ERP requests in both languages. MCP tools are named and
 # described in English, whatever their users speak, and a knowledge item may be
 # written in the other language than the question: "cancela o pedido de compra do
@@ -167,7 +189,7 @@ _GLOSSARY = (
     ("fornecedor fornecedores", "supplier suppliers"),
     ("cliente clientes", "customer customers"),
     ("venda vendas", "sale sales"),
-    ("produto produtos", "product products"),
+    ("produto produtos item itens", "product products item items"),
     ("preço preços", "price prices"),
     ("oferta ofertas", "offer offers"),
     ("cotação orçamento", "quote quotation"),
@@ -177,7 +199,7 @@ _GLOSSARY = (
     ("frete", "freight shipping"),
     ("grátis gratuito", "free"),
     ("entrega entregas", "delivery"),
-    ("uso", "use"),
+    ("uso", "use unused"),
     ("norte", "north"),
     ("nordeste", "northeast"),
     ("sul", "south"),
@@ -219,6 +241,7 @@ _GLOSSARY = (
     ("gerente", "manager"),
     ("suporte", "support"),
     ("telefone", "phone"),
+    ("ramal", "extension ext"),
     ("endereço", "address"),
     ("pressão", "pressure"),
     ("trabalho", "working work"),
@@ -241,19 +264,6 @@ _GLOSSARY = (
     ("polo polos", "pole poles"),
     ("grau", "rating degree"),
     ("proteção", "protection"),
-    ("mangueira", "hose"),
-    ("rolamento rolamentos", "bearing bearings"),
-    ("motor motores", "motor motors"),
-    ("inversor inversores", "inverter inverters drive"),
-    ("bomba bombas", "pump pumps"),
-    ("disjuntor disjuntores", "breaker breakers"),
-    ("parafuso parafusos", "screw screws bolt bolts"),
-    ("porca porcas", "nut nuts"),
-    ("arruela arruelas", "washer washers"),
-    ("graxa", "grease"),
-    ("cabo cabos", "cable cables"),
-    ("válvula válvulas", "valve valves"),
-    ("luva luvas", "glove gloves"),
     ("aço", "steel"),
     ("cobre", "copper"),
     ("troca trocar", "exchange replace"),
@@ -287,7 +297,7 @@ _GLOSSARY = (
     ("tocantins", "to"),
     ("catarina", "sc"),
     ("brasília", "df"),
-)
+) + _PRODUCT_KINDS
 
 
 # What an item gives speaks of the words a question asks for it by: ``(pattern of
@@ -307,9 +317,12 @@ _ITEM_FACTS = (
         ),
         "prazo prazos deadline tempo time long period período",
     ),
-    # A phone number ("(11) 3456-7800"): "qual o telefone...?", "who do I call?".
+    # A phone number or extension ("(11) 3456-7800", "ramal 214"): "qual o
+    # telefone...?", "who do I call?".
     (
-        re.compile(r"\(\d{2}\)\s*\d{4,5}-?\d{4}\b|\b\d{4,5}-\d{4}\b"),
+        re.compile(
+            r"\(\d{2}\)\s*\d{4,5}-?\d{4}\b|\b\d{4,5}-\d{4}\b|\b(?:ramal|ext\.?)\s*\d{2,5}\b", re.I
+        ),
         "telefone telefones fone número ligar ligue contato phone number call contact",
     ),
     # An amount of money ("R$ 1.500", "2,000 BRL"): "a partir de que valor...?".
@@ -417,7 +430,8 @@ _MIN_CORRECTED_LENGTH = 6
 # "e-mail" is one word, as "email" is: an item giving the "E-mail:" answers "qual o email".
 _E_MAIL = re.compile(r"\be-mail", re.I)
 # Tokens with a digit (M8, BH-200, 10mm): they name the thing asked about.
-_CODE = re.compile(r"\b(?=[\w-]*\d)[\w-]{2,}\b")
+# Decimals belong to the code: "7.5cv" is not the "5cv" of another motor.
+_CODE = re.compile(r"\b(?=[\w.,-]*\d)(?:[\w-]|(?<=\d)[.,](?=\d)){2,}\b")
 # The fixed business intents every company has, answered without an LLM
 # (``(name, description, patterns)``); adapters add their own.
 BUILTIN_INTENTS = (
@@ -532,8 +546,11 @@ class RouterSettings:
     tool_threshold: float = 0.45
     # A knowledge hit at least this good answers a question directly...
     knowledge_threshold: float = 0.45
-    # ...when its text covers this share of the request's key terms (and every code).
+    # ...when its text covers this share of the request's key terms (and every code,
+    # kind of product and fact asked for), or this smaller share when the question
+    # is in other words than the item's and no crew's words claim it clearly.
     knowledge_coverage: float = 0.6
+    knowledge_partial_coverage: float = 0.3
     # Two crews closer than this are too close to call lexically: the semantic step decides.
     crew_margin: float = 0.04
     # The words claim a request clearly when the best crew matches this share of its
@@ -615,8 +632,31 @@ def _glossary_stems():
 
 
 _GLOSSARY_STEMS = _glossary_stems()
+
+
+def _product_kinds():
+    """Stem of a kind of product's word → a pattern of that kind in an item (any
+    of its words in either language, starting or ending a word of the item's:
+    "Mobilgrease XHP 222" is a grease)."""
+    table = {}
+    for pair in _PRODUCT_KINDS:
+        words = sorted(text.strip_accents(" ".join(pair)).split(), key=len, reverse=True)
+        spellings = "|".join(map(re.escape, words))
+        pattern = re.compile(r"\b(?:%s)|(?:%s)\b" % (spellings, spellings))
+        for word in words:
+            for language in _STEMMERS:
+                table[_stem(language, word)] = pattern
+    return table
+
+
+_PRODUCT_KIND_PATTERNS = _product_kinds()
 # Each fact's words as stems of both languages (a request is stemmed in its own).
 _ITEM_FACT_STEMS = tuple((pattern, frozenset(terms(words))) for pattern, words in _ITEM_FACTS)
+# The words a question asks for a fact by, as typed ("temp range" asks for no
+# "tempo", which a stem would not tell); "quanto" asks for anything.
+_ASKED_FOR_WORDS = frozenset(
+    text.strip_accents(word) for _pattern, words in _ITEM_FACTS for word in words.split()
+) - {"quanto"}
 
 
 def _translated(term_set):
@@ -655,6 +695,9 @@ def _glossary_words():
 _GLOSSARY_WORDS = _glossary_words()
 
 
+_DECIMAL = re.compile(r"\d+[.,]\d+")
+
+
 def _code_pattern(code):
     """A pattern for ``code`` (folded) as items write it too: "2cv" is "2 cv",
     "W22" is "W-22", "4-pole" is "4 polos" (a word of the glossary in either
@@ -664,6 +707,8 @@ def _code_pattern(code):
 
 
 def _piece_pattern(piece):
+    if _DECIMAL.fullmatch(piece):  # "7.5" is "7,5"
+        return r"[.,]".join(map(re.escape, re.split(r"[.,]", piece)))
     spellings = {piece} | _GLOSSARY_WORDS.get(piece, set())
     if len(spellings) == 1:
         return re.escape(piece)
@@ -959,7 +1004,10 @@ class Router:
         best = claimants[0] if claimants else None
         qualified = bool(best and self._qualifies(best))
         coverage = self._knowledge_coverage(message, language, knowledge_text)
-        if self._knowledge_answers(message, knowledge_score, coverage, qualified, llm_available):
+        clear = qualified and self._clear(claimants)
+        if self._knowledge_answers(
+            message, knowledge_score, coverage, clear, qualified, llm_available
+        ):
             reason = "the knowledge base has a strong match (%.2f)" % knowledge_score
             if coverage is not None:
                 reason += " covering %d %% of the request's key terms" % round(coverage * 100)
@@ -984,7 +1032,7 @@ class Router:
                 offer_tools=offer_tools,
                 **decide,
             )
-        if llm_available and not (qualified and self._clear(claimants)):
+        if llm_available and not clear:
             consulted = semantic if self._consults(semantic, claimants, qualified) else None
             chosen = self._semantic_step(
                 message, candidates, consulted, decide, lexical=best if qualified else None
@@ -1198,12 +1246,14 @@ class Router:
 
     def _knowledge_coverage(self, message, language, knowledge_text):
         """Share of the request's key words the best knowledge item speaks of;
-        0 when the item lacks one of the request's codes; ``None`` when unknown."""
+        0 when the item lacks one of the request's codes, the kind of product it
+        asks about or the fact it asks for; ``None`` when unknown."""
         if knowledge_text is None:
             return None
         item_text = text.strip_accents(knowledge_text).lower()
         for code in _CODE.findall(text.strip_accents(message).lower()):
-            if not re.search(r"(?<![\w-])%s(?![\w-])" % _code_pattern(code), item_text):
+            # Anchored: "6310-2rs" is not "6310-2rsh" nor "6310-2"; "28" is "28-day".
+            if not re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(code), item_text):
                 return 0.0
         # The question, without what follows its last "?": that says why it is
         # asked ("… ? got a customer on the line"), not what about.
@@ -1222,22 +1272,34 @@ class Router:
         for pattern, stems in _ITEM_FACT_STEMS:
             if pattern.search(knowledge_text):
                 item_terms |= stems
-        covered = [
+        words = [text.strip_accents(word).lower() for word in _tokens(asked)]
+        covered = {
             position
             for position, stems in stems_at.items()
             if any(_spoken_of(stem, item_terms) for stem in stems)
-        ]
+        }
+        for position, stems in stems_at.items():
+            # What is asked for (a time, a term, a phone...) and the kind of product
+            # asked about are key, like codes: an item without them answers nothing.
+            kinds = {_PRODUCT_KIND_PATTERNS[stem] for stem in stems & _PRODUCT_KIND_PATTERNS.keys()}
+            if kinds and not any(kind.search(item_text) for kind in kinds):
+                return 0.0
+            if words[position] in _ASKED_FOR_WORDS and position not in covered:
+                return 0.0
         return len(covered) / len(stems_at)
 
-    def _knowledge_answers(self, message, score, coverage, qualified, llm_available):
+    def _knowledge_answers(self, message, score, coverage, clear, qualified, llm_available):
+        """Whether the best knowledge hit (``score``, ``coverage``) answers
+        ``message``; ``qualified``/``clear``: whether a crew's words claim it, and
+        clearly (:meth:`_clear`)."""
         if score < self.settings.knowledge_threshold:
-            return False
-        if coverage is not None and coverage < self.settings.knowledge_coverage:
             return False
         if llm_available and _WORK_REQUEST.search(message):
             return False
-        is_question = message.strip().endswith("?") or bool(_QUESTION_START.match(message))
-        return is_question or not qualified
+        is_question = "?" in message or bool(_QUESTION_START.match(message))
+        if coverage is None or coverage >= self.settings.knowledge_coverage:
+            return is_question or not qualified
+        return is_question and not clear and coverage >= self.settings.knowledge_partial_coverage
 
     def _semantic_step(self, message, candidates, semantic, decide, lexical=None):
         """The crew the semantic step prefers, or the lexical choice (else the
