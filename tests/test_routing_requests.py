@@ -379,3 +379,35 @@ def test_a_question_mark_inside_the_message_makes_it_a_question(shipped_router):
     )
     question = "cliente novo paga como? qual a condição de pagamento na primeira compra"
     assert answered_by(shipped_router, question, terms)
+
+
+def test_the_assistants_tools_asked_for_mid_sentence(shipped_router):
+    for message in (
+        "before we start: which tools are connected to this assistant?",
+        "vc acessa quais funcoes? lista ai",
+        "tipo, quais funções tem aí pra vc chamar?",
+    ):
+        decision = shipped_router.route(message)
+        assert (decision.kind, decision.ident) == ("intent", "list_tools"), message
+    # The company sells tools too: which of them is not the assistant's.
+    decision = with_llm(shipped_router, "quais ferramentas Bosch a gente mais vendeu em 2025?")
+    assert decision.kind == "crew"
+
+
+def test_an_integration_that_does_not_answer_is_a_server_status_question(shipped_router):
+    decision = shipped_router.route("a integração tá respondendo? deu erro agora")
+    assert (decision.kind, decision.ident) == ("intent", "server_status")
+
+
+def test_the_difference_asked_after_the_things_is_a_concept_question(shipped_router):
+    for message in (
+        "markup e margem, qual a diferença msm?",
+        "nf de remessa e nf de venda qual a diferença?",
+        "lead and opportunity, what's the difference?",
+        "how do I explain 'lead time' to a farm customer?",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.ident, decision.offer_tools) == ("general", False), message
+    # The difference in a figure is the data's.
+    decision = with_llm(shipped_router, "qual a diferença de faturamento entre 2024 e 2025?")
+    assert decision.ident == "data_analysis"

@@ -348,6 +348,11 @@ _ITEM_FACTS = (
 _CONCEPT_QUESTION = re.compile(
     r"\b(?:o\s+que\s+(?:é|e|são|sao|significa|quer\s+dizer)|"
     r"qual\s+(?:é\s+|e\s+)?a\s+diferen[çc]a\s+entre|"
+    # "markup e margem, qual a diferença?": the things named before it.
+    r"qual\s+(?:é\s+|e\s+)?a\s+diferen[çc]a(?=\s*(?:\?|$|mesmo\b))|"
+    r"what(?:'?s|\s+is)\s+the\s+difference(?=\s*(?:\?|$))|"
+    # "how do I explain 'lead time' to a customer?": what it is, in other words.
+    r"how\s+(?:do|can|should)\s+i\s+explain|como\s+(?:eu\s+)?(?:explico|explicar)|"
     r"como\s+funcionam?|^\W*(?:the\s+|a\s+)?(?:difference\s+between|diferen[çc]a\s+entre)|"
     r"what(?:'?s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
     r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how)|"
@@ -432,6 +437,11 @@ _E_MAIL = re.compile(r"\be-mail", re.I)
 # Tokens with a digit (M8, BH-200, 10mm): they name the thing asked about.
 # Decimals belong to the code: "7.5cv" is not the "5cv" of another motor.
 _CODE = re.compile(r"\b(?=[\w.,-]*\d)(?:[\w-]|(?<=\d)[.,](?=\d)){2,}\b")
+# What follows "which tools" when they are someone's to use, not goods on sale.
+_WHOSE_TOOLS = (
+    r"(?=\s*(?:[/?]|$|(?:voc[êe]|tem|t[êe]m|h[áa]|existem|dispon\w*|are|can|could|do|does|is|"
+    r"i|eu|you|posso|consigo|est[ãa]o|que|the\s+assistant|o\s+assistente|exposed|available)\b))"
+)
 # The fixed business intents every company has, answered without an LLM
 # (``(name, description, patterns)``); adapters add their own.
 BUILTIN_INTENTS = (
@@ -440,8 +450,10 @@ BUILTIN_INTENTS = (
         "List the MCP tools available. Listar as ferramentas disponíveis.",
         (
             # An assistant's tools are its "functions" too.
-            r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)\b",
-            r"^\s*(which|what)\s+(\w+\s+(or|and)\s+|mcp\s+)?(tools|functions)\b",
+            # Followed by who has them: the company sells tools too ("quais
+            # ferramentas Bosch a gente mais vendeu?" is not about the assistant's).
+            r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)" + _WHOSE_TOOLS,
+            r"^\s*(which|what)\s+(\w+\s+(or|and)\s+|mcp\s+)?(tools|functions)" + _WHOSE_TOOLS,
             r"^\s*(me\s+)?(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?"
             r"(the\s+list\s+of\s+|a\s+lista\s+d[aeo]s?\s+)?"
             r"(the\s+|as\s+|your\s+|ur\s+|suas\s+|tuas\s+)?"
@@ -455,6 +467,14 @@ BUILTIN_INTENTS = (
             r"\b(ferramentas?|fun[çc][õo]es)\s+(dispon[íi]ve(is|l)|que\s+(voc[êe]|vc|tenho|temos))\b",
             r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools|functions)\b",
             r"\b(tools|functions)\s+(are\s+)?available\b",
+            # Asked mid-sentence: "which tools are connected to this assistant?",
+            # "você acessa quais funções?", "quais funções tem aí pra você chamar".
+            r"\b(tools|functions|integrations|ferramentas|fun[çc][õo]es|integra[çc][õo]es)\s+"
+            r"(are\s+|est[ãa]o\s+)?(connected|conectad[ao]s)\b",
+            r"\b(voc[êe]|you)\s+(\w+\s+){0,2}(quais|que|which|what)\s+"
+            r"(ferramentas|fun[çc][õo]es|tools|functions)\b",
+            r"\b(ferramentas?|fun[çc][õo]es)\b.{0,30}\b(pra|para)\s+(voc[êe]|te)\s+"
+            r"(chamar|usar|executar|acessar)\b",
         ),
     ),
     (
@@ -464,7 +484,8 @@ BUILTIN_INTENTS = (
             r"\b(status|estado|situa[çc][ãa]o)\s+(dos|dos\s+nossos|of\s+the|of)\s+"
             r"(servidores|servers)\b",
             r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
-            r"\b(server|servers|servidor|servidores)\b.{0,40}\b(down|up|offline|online|"
+            r"\b(server|servers|servidor|servidores|integra[çc][ãa]o|integra[çc][õo]es|integrations?)\b"
+            r".{0,40}\b(down|up|offline|online|"
             r"working|fora(?:\s+do\s+ar)?|no\s+ar|ca[íi]u|ca[íi]ram|ca[íi]dos?|funcionando|respondendo|"
             r"responding|reachable|unreachable|acess[íi]vel|inacess[íi]vel|ativos?|"
             r"inativos?|active|inactive|running|rodando)\b",
