@@ -287,3 +287,25 @@ def test_the_informal_spellings_of_chat_are_filler(crew_router):
         llm_available=True,
     )
     assert decision.kind == "knowledge"
+
+
+def test_a_part_claimed_as_much_by_the_first_parts_crew_is_not_a_second_crews_work():
+    """A stem two crews share ("fatura", "faturamento": "fatur") does not make
+    a request for one crew's work two crews' work."""
+    crews = [
+        router.Target(
+            "crew", "operations", "Operations", keywords=("confirma", "pedido", "fatura")
+        ),
+        router.Target("crew", "analysis", "Analysis", keywords=("faturamento", "vendas")),
+        router.Target("crew", "general", "General", fallback=True),
+    ]
+    decision = router.Router(crews).route(
+        "confirma o pedido S02410 e já gera a fatura do cliente", llm_available=True
+    )
+    assert (decision.kind, decision.ident) == ("crew", "operations")
+    # Another crew's own words in the second part are its work: two crews'.
+    decision = router.Router(crews).route(
+        "confirma o pedido S02410 e depois mostra as vendas do trimestre", llm_available=True
+    )
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "several crews" in decision.reason

@@ -98,6 +98,10 @@ def test_a_request_for_two_crews_work_goes_to_the_default_crew(shipped_router):
         shipped_router, "analisa as vendas do trimestre e depois me mostra o ranking por região"
     )
     assert (decision.kind, decision.ident) == ("crew", "data_analysis")
+    # A part whose words the first part's crew claims as much goes on with its
+    # work: "fatura" is an operation's invoice (and a stem of "faturamento").
+    decision = with_llm(shipped_router, "confirma o pedido S02301 e já gera a fatura, o pix caiu")
+    assert (decision.kind, decision.ident) == ("crew", "odoo_operations")
     # Without an LLM nothing can run it; the router names the crew the words point to.
     decision = shipped_router.route(message)
     assert decision.kind == "llm_required"

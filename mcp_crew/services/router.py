@@ -866,6 +866,7 @@ class Router:
     def __init__(self, targets, settings=RouterSettings()):
         self.targets = tuple(targets)
         self.settings = settings
+        self._index = {(target.kind, target.ident): i for i, target in enumerate(self.targets)}
         # Example requests are requests: read with chat's abbreviations spelt
         # out, as a request is (route), so "qto" in one matches "quanto" in the other.
         examples = [tuple(map(spelt_out, target.examples)) for target in self.targets]
@@ -1156,7 +1157,7 @@ class Router:
         a text that no specialist claims is the default crew's work
         (``{_TEXT_TO_WRITE: part}``): "analyse the sales and then draft an e-mail"."""
         parts = [part for part in _CLAUSE_BREAK.split(message) if part and part.strip()]
-        claimed = {}
+        claimed, claimants = {}, {}
         for part in parts if len(parts) > 1 else ():
             part_terms, candidates = self._ranked(part, language)
             if len(set(part_terms)) < _MIN_CLAUSE_TERMS:
@@ -1165,10 +1166,26 @@ class Router:
                 (c for c in candidates if c.kind == "crew" and not self._is_fallback(c)), None
             )
             if best and best.signals.get("keywords", 0) > 0 and self._qualifies(best):
-                claimed.setdefault(best.name, part.strip())
+                if not self._goes_on(best, claimants.values(), part, language):
+                    claimed.setdefault(best.name, part.strip())
+                    claimants.setdefault(best.name, best)
             elif _WRITING_REQUEST.search(part):
                 claimed.setdefault(_TEXT_TO_WRITE, part.strip())
         return claimed
+
+    def _goes_on(self, best, earlier, part, language):
+        """Whether ``part``, which crew ``best`` claims, is as much the work of a
+        crew of an ``earlier`` part: its keywords match every word of the part
+        that ``best``'s do ("confirma o pedido e já gera a fatura": "fatura" is
+        an operation's word, and a stem of analysis's "faturamento")."""
+        part_terms, words_of = self._message_terms(part, language)
+        term_set = frozenset(part_terms)
+        index = self._index[(best.kind, best.ident)]
+        words = self._keyword_words(index, term_set, words_of)
+        return any(
+            words <= self._keyword_words(self._index[(crew.kind, crew.ident)], term_set, words_of)
+            for crew in earlier
+        )
 
     def _corrected(self, message):
         """``message`` spelt as the targets spell it, for stemming: accents put back
@@ -1479,15 +1496,19 @@ class Router:
         return raw / (raw + 3.0)
 
     def _keyword_share(self, index, message_terms, words_of):
+        # Distinct message words, so "criar" and "crie" count once; two already
+        # make a strong case.
+        return min(1.0, len(self._keyword_words(index, message_terms, words_of)) / 2.0)
+
+    def _keyword_words(self, index, message_terms, words_of):
+        """The positions of the request's words that the target's keywords match."""
         covered = set()
         for variants in self._keywords[index]:
             for variant in variants:
                 if variant <= message_terms:
                     for stem in variant:
                         covered |= words_of[stem]
-        # Distinct message words, so "criar" and "crie" count once; two already
-        # make a strong case.
-        return min(1.0, len(covered) / 2.0)
+        return covered
 
     def _example_overlap(self, index, message_terms):
         """The best Jaccard similarity of the request's terms to an example's."""
