@@ -415,3 +415,35 @@ def test_the_difference_asked_after_the_things_is_a_concept_question(shipped_rou
     # The difference in a figure is the data's.
     decision = with_llm(shipped_router, "qual a diferença de faturamento entre 2024 e 2025?")
     assert decision.ident == "data_analysis"
+
+
+def test_a_duration_in_the_question_is_not_a_code_and_business_days_are_a_duration(
+    shipped_router,
+):
+    warranty = "Garantia – Motores WEG\nGarantia de 18 meses a partir da nota fiscal."
+    question = "motor WEG queimou com 10 meses de uso, qual a garantia?"
+    assert "10" not in router._codes(question)
+    assert answered_by(shipped_router, question, warranty)
+    lead_times = "Delivery lead times by region\nSC, RS, GO, DF, MS: 3–6 business days."
+    assert answered_by(shipped_router, "quanto tempo demora pra entregar em Goiânia?", lead_times)
+    assert not answered_by(
+        shipped_router,
+        "quanto tempo demora pra entregar em Goiânia?",
+        "Delivery by region\nSC, RS, GO, DF, MS: by our own trucks.",
+    )
+
+
+def test_a_question_passed_on_and_a_temperature_asked_in_degrees(shipped_router):
+    sheet = "Ficha técnica – Mangueira Parker 451TC\nFaixa de temperatura −40 °C a +100 °C."
+    question = "cliente quer saber até quantos graus aguenta a mangueira Parker 451TC"
+    assert answered_by(shipped_router, question, sheet)
+    assert not answered_by(shipped_router, question, sheet.replace("−40 °C a +100 °C", "ampla"))
+
+
+def test_the_warehouse_and_its_pickups_in_either_language(shipped_router):
+    contacts = (
+        "Contatos – CD Curitiba\nSupervisor de expedição: Marcos Tavares, (41) 3344-8120. "
+        "Retiradas: seg–sex 8h–17h; responsável pelas retiradas: Ana."
+    )
+    question = "Who is responsible for pickups in the Curitiba warehouse? I need a phone number."
+    assert answered_by(shipped_router, question, contacts)

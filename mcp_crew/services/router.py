@@ -136,6 +136,14 @@ _QUESTION_START = re.compile(
     r"existe|tem|what|which|how|when|where|why|who|is|are|does|do|can)\b",
     re.I,
 )
+# A question passed on ("cliente quer saber até quantos graus aguenta…", "customer
+# is asking whether…"): a question, about what follows the frame.
+_REPORTED_QUESTION = re.compile(
+    r"^\W*(?:(?:o|a|meu|nosso|the|a|our)\s+)?(?:cliente|customer|client)\s+"
+    r"(?:quer|queria|t[áa]\s+perguntando|est[áa]\s+perguntando|perguntou|pergunta|"
+    r"wants\s+to\s+know|is\s+asking|asks|asked)\s+(?:saber\s+)?(?:se\s+|if\s+|whether\s+)?",
+    re.I,
+)
 # Verbs that ask for work to be done (not only for a fact): a crew's job when an
 # LLM is there, even if the knowledge base knows something about the subject.
 _WORK_VERB = (
@@ -236,7 +244,9 @@ _GLOSSARY = (
     ("ano anos", "year years"),
     ("horário abre abertura funcionamento", "hours open opening"),
     ("loja balcão", "store counter"),
-    ("armazém depósito", "warehouse"),
+    ("armazém depósito cd", "warehouse dc"),
+    ("retirada retiradas", "pickup pickups"),
+    ("responsável responsáveis", "responsible charge"),
     ("equipe time", "team"),
     ("gerente", "manager"),
     ("suporte", "support"),
@@ -297,9 +307,23 @@ _GLOSSARY = (
     ("tocantins", "to"),
     ("catarina", "sc"),
     ("brasília", "df"),
+    # State capitals a question names for the state an item lists (only names
+    # no common word shares: "Salvador", "Natal", "Vitória" and "Palmas" are words).
+    ("manaus", "am"),
+    ("belém", "pa"),
+    ("goiânia", "go"),
+    ("cuiabá", "mt"),
+    ("recife", "pe"),
+    ("fortaleza", "ce"),
+    ("maceió", "al"),
+    ("teresina", "pi"),
+    ("aracaju", "se"),
+    ("curitiba", "pr"),
+    ("florianópolis", "sc"),
 ) + _PRODUCT_KINDS
 
 
+_TIME_UNIT = r"(?:dias?|days?|semanas?|weeks?|m[eê]s(?:es)?|months?|anos?|years?)\b"
 # What an item gives speaks of the words a question asks for it by: ``(pattern of
 # the fact in the item, the words)``.
 _ITEM_FACTS = (
@@ -308,14 +332,11 @@ _ITEM_FACTS = (
         re.compile(r"\b\d{1,2}(?:h(?:\d{2})?\b|:\d{2}\b|\s*[ap]m\b)", re.I),
         "hora horas horário horários hour hours time",
     ),
-    # A duration ("em até 7 dias", "30 days", "28/56 dias"): "qual o prazo...?", "how long...?".
+    # A duration ("em até 7 dias", "30 days", "28/56 dias", "1–2 business days"):
+    # "qual o prazo...?", "how long...?".
     (
-        re.compile(
-            r"\b\d+(?:/\d+)*\s*(?:dias?|days?|semanas?|weeks?|m[eê]s(?:es)?|months?|anos?|"
-            r"years?)\b",
-            re.I,
-        ),
-        "prazo prazos deadline tempo time long period período",
+        re.compile(r"\b\d+(?:/\d+)*\s*(?:business\s+|working\s+)?" + _TIME_UNIT, re.I),
+        "prazo prazos deadline tempo time long period período demora demorar",
     ),
     # A phone number or extension ("(11) 3456-7800", "ramal 214"): "qual o
     # telefone...?", "who do I call?".
@@ -332,6 +353,11 @@ _ITEM_FACTS = (
     ),
     # An e-mail address: "qual o e-mail...?", "how do I reach them?".
     (text.EMAIL, "email contato endereço contact address reach"),
+    # A temperature ("-40 °C a +100 °C"): "até quantos graus...?".
+    (
+        re.compile(r"\d\s*°\s*[CF]\b"),
+        "graus grau temperatura temperaturas degrees temperature temp",
+    ),
     # Measures ("d=35 mm", "62 mm"): "quais as dimensões...?", "what size...?".
     (
         re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mm|cm)\b", re.I),
@@ -717,6 +743,13 @@ _GLOSSARY_WORDS = _glossary_words()
 
 
 _DECIMAL = re.compile(r"\d+[.,]\d+")
+# A number of days or months says when, not which thing ("10 months after purchase").
+_DURATION = re.compile(r"\b\d+\s*" + _TIME_UNIT, re.I)
+
+
+def _codes(message):
+    """The codes of ``message`` (folded) that name a thing: not its durations."""
+    return _CODE.findall(_DURATION.sub(" ", text.strip_accents(message).lower()))
 
 
 def _code_pattern(code):
@@ -1289,13 +1322,14 @@ class Router:
         if knowledge_text is None:
             return None
         item_text = text.strip_accents(knowledge_text).lower()
-        for code in _CODE.findall(text.strip_accents(message).lower()):
+        for code in _codes(message):
             # Anchored: "6310-2rs" is not "6310-2rsh" nor "6310-2"; "28" is "28-day".
             if not re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(code), item_text):
                 return 0.0
         # The question, without what follows its last "?": that says why it is
         # asked ("… ? got a customer on the line"), not what about.
         asked = message[: message.rindex("?") + 1] if "?" in message else message
+        asked = _REPORTED_QUESTION.sub("", asked, count=1)
         # Each word as typed and as spelt for the targets: the speller knows only
         # the targets' words, and "grande" (SP) is the item's word, not a typo of "grade".
         stems_at = collections.defaultdict(set)
@@ -1334,7 +1368,9 @@ class Router:
             return False
         if llm_available and _WORK_REQUEST.search(message):
             return False
-        is_question = "?" in message or bool(_QUESTION_START.match(message))
+        is_question = "?" in message or bool(
+            _QUESTION_START.match(message) or _REPORTED_QUESTION.match(message)
+        )
         if coverage is None or coverage >= self.settings.knowledge_coverage:
             return is_question or not qualified
         return is_question and not clear and coverage >= self.settings.knowledge_partial_coverage
