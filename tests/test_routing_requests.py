@@ -447,3 +447,16 @@ def test_the_warehouse_and_its_pickups_in_either_language(shipped_router):
     )
     question = "Who is responsible for pickups in the Curitiba warehouse? I need a phone number."
     assert answered_by(shipped_router, question, contacts)
+
+
+def test_asked_to_explain_a_difference_or_how_to_use_odoo_is_a_concept_question(
+    shipped_router,
+):
+    for message in (
+        "me explica a diferença entre NF de devolução e carta de correção",
+        "can you explain the difference between a quotation and a sale order?",
+        "how do I export the invoices list to Excel in Odoo?",
+        "como faço pra anexar um PDF no pedido pelo sistema?",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.ident, decision.offer_tools) == ("general", False), message

@@ -379,6 +379,11 @@ _CONCEPT_QUESTION = re.compile(
     r"what(?:'?s|\s+is)\s+the\s+difference(?=\s*(?:\?|$))|"
     # "how do I explain 'lead time' to a customer?": what it is, in other words.
     r"how\s+(?:do|can|should)\s+i\s+explain|como\s+(?:eu\s+)?(?:explico|explicar)|"
+    r"explica\w*\s+(?:pra\s+mim\s+)?(?:a\s+diferen[çc]a|o\s+que\s+[ée])|"
+    r"explain\s+(?:to\s+me\s+)?the\s+difference|"
+    # How to do something in the software: "how I export a list to Excel in Odoo?".
+    r"(?:how\s+(?:do\s+|can\s+)?i|como\s+(?:eu\s+)?(?:fa[çc]o|consigo|posso))\s+\w+"
+    r"(?=.{0,60}\b(?:in|on|no|na|pelo)\s+(?:the\s+|o\s+)?(?:odoo|system|sistema|erp)\b)|"
     r"como\s+funcionam?|^\W*(?:the\s+|a\s+)?(?:difference\s+between|diferen[çc]a\s+entre)|"
     r"what(?:'?s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
     r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how)|"
