@@ -460,3 +460,26 @@ def test_asked_to_explain_a_difference_or_how_to_use_odoo_is_a_concept_question(
     ):
         decision = with_llm(shipped_router, message)
         assert (decision.ident, decision.offer_tools) == ("general", False), message
+
+
+def test_a_question_about_a_past_period_asks_for_data_not_a_policy(shipped_router):
+    rules = "Regras de frete\nFrete CIF em pedidos a partir de R$ 2.500,00 para SP e MG."
+    question = "qual foi o frete médio por pedido pro Nordeste no último trimestre?"
+    assert not answered_by(shipped_router, question, rules)
+    assert answered_by(shipped_router, "a partir de qual valor o frete é CIF pra MG?", rules)
+
+
+def test_the_servers_asked_about_tersely_or_after_the_state(shipped_router):
+    for message in ("status MCP", "tá tudo no ar com os servidores do assistente ou é só comigo"):
+        decision = shipped_router.route(message)
+        assert (decision.kind, decision.ident) == ("intent", "server_status"), message
+
+
+def test_a_question_passed_on_at_its_end(shipped_router):
+    lead_times = "Delivery lead times by region\nNorth (AM, PA, RR): 8–12 business days."
+    question = (
+        "quanto tempo demora pra chegar uma entrega em manaus mais ou menos o cliente ta "
+        "perguntando"
+    )
+    assert shipped_router._knowledge_coverage(question, "pt", lead_times) >= 0.6
+    assert answered_by(shipped_router, question, lead_times)

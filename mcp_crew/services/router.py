@@ -76,7 +76,8 @@ _REQUEST_FILLER = frozenset(
         "please want need would like could can you your i me my we our us do does did "
         "make tell show give get let lets just also some any all he him his she her they "
         "them their without much many very whats got something anything someone sem "
-        "usually normally typically geralmente normalmente usualmente "
+        "usually normally typically geralmente normalmente usualmente roughly approximately "
+        "aproximadamente menos ou "
         "don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn"
     ).split()
 )
@@ -139,9 +140,21 @@ _QUESTION_START = re.compile(
 # A question passed on ("cliente quer saber até quantos graus aguenta…", "customer
 # is asking whether…"): a question, about what follows the frame.
 _REPORTED_QUESTION = re.compile(
-    r"^\W*(?:(?:o|a|meu|nosso|the|a|our)\s+)?(?:cliente|customer|client)\s+"
+    r"^\W*(?:(?:o|a|meu|nosso|the|our)\s+)?(?:cliente|customer|client)\s+"
     r"(?:quer|queria|t[áa]\s+perguntando|est[áa]\s+perguntando|perguntou|pergunta|"
-    r"wants\s+to\s+know|is\s+asking|asks|asked)\s+(?:saber\s+)?(?:se\s+|if\s+|whether\s+)?",
+    r"wants\s+to\s+know|is\s+asking|asks|asked)\s+(?:saber\s+)?(?:se\s+|if\s+|whether\s+)?"
+    # or after it: "… mais ou menos, o cliente tá perguntando".
+    r"|\W+(?:(?:o|a|the|our)\s+)?(?:cliente|customer|client)\s+(?:t[áa]\s+perguntando|"
+    r"est[áa]\s+perguntando|perguntou|is\s+asking|asked)\W*$",
+    re.I,
+)
+# A question about a past period asks for data, which no item states ("qual foi o
+# frete médio no último trimestre?"): a crew's work.
+_PAST_PERIOD = re.compile(
+    r"\b(?:(?:[úu]ltim[oa]s?|passad[oa]|last|previous)\s+(?:\d+\s+)?(?:trimestres?|m[eê]s(?:es)?|"
+    r"anos?|semestres?|semanas?|quarters?|months?|years?|semesters?|weeks?)|"
+    r"(?:trimestre|m[eê]s|ano|semestre|semana)\s+passad[oa]|qual\s+foi|quais\s+foram|what\s+was|"
+    r"what\s+were)\b",
     re.I,
 )
 # Verbs that ask for work to be done (not only for a fact): a crew's job when an
@@ -515,6 +528,10 @@ BUILTIN_INTENTS = (
             r"\b(status|estado|situa[çc][ãa]o)\s+(dos|dos\s+nossos|of\s+the|of)\s+"
             r"(servidores|servers)\b",
             r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
+            r"^\W*(status|estado)\s+(d[oa]s?\s+)?(mcp|servidores|servers)\W*$",
+            # What comes first: "tá tudo no ar com os servidores?".
+            r"\b(down|offline|online|no\s+ar|fora\s+do\s+ar|funcionando|respondendo)\b.{0,20}"
+            r"\b(servers|servidores)\b",
             r"\b(server|servers|servidor|servidores|integra[çc][ãa]o|integra[çc][õo]es|integrations?)\b"
             r".{0,40}\b(down|up|offline|online|"
             r"working|fora(?:\s+do\s+ar)?|no\s+ar|ca[íi]u|ca[íi]ram|ca[íi]dos?|funcionando|respondendo|"
@@ -1371,10 +1388,10 @@ class Router:
         clearly (:meth:`_clear`)."""
         if score < self.settings.knowledge_threshold:
             return False
-        if llm_available and _WORK_REQUEST.search(message):
+        if llm_available and (_WORK_REQUEST.search(message) or _PAST_PERIOD.search(message)):
             return False
         is_question = "?" in message or bool(
-            _QUESTION_START.match(message) or _REPORTED_QUESTION.match(message)
+            _QUESTION_START.match(message) or _REPORTED_QUESTION.search(message)
         )
         if coverage is None or coverage >= self.settings.knowledge_coverage:
             return is_question or not qualified
