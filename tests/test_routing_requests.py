@@ -322,6 +322,14 @@ def test_a_tool_the_request_names_beats_a_crew_ahead_only_by_its_examples(shippe
     # A sale order stays the operations crew's.
     decision = with_llm(shipped_router, "cancel sale order S00450, the customer gave up")
     assert (decision.kind, decision.ident) == ("crew", "odoo_operations")
+    # The ask comes first; the crew's keywords in the reason after it do not
+    # make it the crew's ("confirmou" is the operations crew's "confirmar").
+    for message in (
+        "cancela a PO-4471 com a Rolemax, fornecedor não confirmou o prazo",
+        "Please cancel purchase order PO-3087 with Hidráulica Sul. Reason: we found stock.",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.kind, decision.ident) == ("tool", "7:cancel_supplier_order"), message
 
 
 def test_example_requests_are_read_with_chat_abbreviations_spelt_out_too():

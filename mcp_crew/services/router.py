@@ -448,6 +448,8 @@ _CLAUSE_BREAK = re.compile(
     r"|,?\s+\b(?:and|e)\s+(?=" + _WORK_VERB + ")",
     re.I,
 )
+# Where a request's opening clause ends.
+_CLAUSE_END = re.compile(r"[,;:.!?](?:\s|$)")
 # A part with fewer content words than this is no ask of its own ("... and then me").
 _MIN_CLAUSE_TERMS = 2
 # Cognate stems of the other language ("support"/"suporte", "salesperson"/
@@ -1077,7 +1079,9 @@ class Router:
         if candidates and candidates[0].signals.get("pattern"):
             best = candidates[0]
             return self._decision(best, 1.0, "pattern of intent %s" % best.name, **decide)
-        claimants = self._named_tool_first([c for c in candidates if not self._is_fallback(c)])
+        claimants = self._named_tool_first(
+            [c for c in candidates if not self._is_fallback(c)], message, language
+        )
         best = claimants[0] if claimants else None
         qualified = bool(best and self._qualifies(best))
         coverage = self._knowledge_coverage(message, language, knowledge_text)
@@ -1311,27 +1315,46 @@ class Router:
             return True
         return not qualified or self._too_close(claimants)
 
-    def _named_tool_first(self, claimants):
+    def _named_tool_first(self, claimants, message, language):
         """``claimants`` with a tool first when the request names all of its
-        keywords and its words as much as the leading crew's, which leads it by
-        less than two crews too close to call: "Cancel purchase order PO-3107" is
-        the tool's call although an operations crew's keywords say "cancel". A
-        tool has no example requests, the signal that put the crew ahead."""
+        keywords and its words as much as the leading crew's, and that crew
+        leads it by less than two crews too close to call or its keywords match
+        fewer words of the ask, all of them the tool's too (:meth:`_says_less`):
+        "cancela a PO-4471 com a Rolemax, fornecedor não confirmou" is the
+        tool's call although an operations crew's keywords say "cancela" and
+        "confirma" ("cancela o pedido de venda S01955" stays the crew's: "pedido
+        de venda" is its keyword, not the tool's words). A tool has no example
+        requests, the signal that put the crew ahead."""
         if len(claimants) < 2 or claimants[0].kind != "crew":
             return claimants
         lead = claimants[0]
         for position, candidate in enumerate(claimants[1:], 1):
-            if lead.score - candidate.score >= self.settings.crew_margin:
-                break
             signals = candidate.signals
-            if (
+            if not (
                 candidate.kind == "tool"
                 and self._qualifies(candidate)
                 and signals.get("keywords", 0) >= 1.0
                 and signals.get("matched_terms", 0) >= lead.signals.get("matched_terms", 0)
             ):
+                continue
+            if lead.score - candidate.score < self.settings.crew_margin or self._says_less(
+                lead, candidate, message, language
+            ):
                 return [candidate, *claimants[:position], *claimants[position + 1 :]]
         return claimants
+
+    def _says_less(self, crew, tool, message, language):
+        """Whether in the request's opening clause (the ask: what follows is why,
+        ", fornecedor não confirmou prazo") ``crew``'s keywords match fewer words
+        than ``tool``'s own words (in either language) do, and only words they match."""
+        opening = _CLAUSE_END.split(message, maxsplit=1)[0]
+        message_terms, words_of = self._message_terms(opening, language)
+        term_set = frozenset(message_terms)
+        crew_words = self._keyword_words(self._index[(crew.kind, crew.ident)], term_set, words_of)
+        tool_terms, tool_words_of = _in_both_languages(term_set, words_of)
+        own = self._own_terms[self._index[(tool.kind, tool.ident)]]
+        tool_words = set().union(*(tool_words_of[term] for term in tool_terms & own))
+        return crew_words < tool_words
 
     def _too_close(self, claimants):
         crews = [c for c in claimants[:2] if c.kind == "crew" and self._qualifies(c)]
