@@ -491,3 +491,16 @@ def test_a_question_passed_on_at_its_end(shipped_router):
     )
     assert shipped_router._knowledge_coverage(question, "pt", lead_times) >= 0.6
     assert answered_by(shipped_router, question, lead_times)
+
+
+def test_the_verb_a_request_opens_with_names_the_crew_when_words_are_unclear(shipped_router):
+    for message in (
+        "muda a data de entrega do S04955 pra dia 22, o caminhão da transportadora atrasou",
+        "Register a payment of R$ 18.430,00 from Cargill against INV/2026/0297, paid by PIX.",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.kind, decision.ident) == ("crew", "odoo_operations"), message
+        assert decision.reason.startswith("the request opens with"), message
+    # A question's first word is its subject, not an ask.
+    decision = with_llm(shipped_router, "working pressure of the 2SN-12 hose?")
+    assert not decision.reason.startswith("the request opens with")

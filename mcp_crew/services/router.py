@@ -448,6 +448,8 @@ _CLAUSE_BREAK = re.compile(
     r"|,?\s+\b(?:and|e)\s+(?=" + _WORK_VERB + ")",
     re.I,
 )
+# How many words (greetings, "please", "você pode") may come before the ask's verb.
+_OPENING_REACH = 3
 # Where a request's opening clause ends.
 _CLAUSE_END = re.compile(r"[,;:.!?](?:\s|$)")
 # A part with fewer content words than this is no ask of its own ("... and then me").
@@ -1113,6 +1115,15 @@ class Router:
                 offer_tools=offer_tools,
                 **decide,
             )
+        opening = self._opening_crew(message, claimants) if llm_available else None
+        if opening is not None and not clear:
+            crew, word = opening
+            return self._decision(
+                crew,
+                crew.score,
+                'the request opens with "%s", a keyword of crew %s' % (word, crew.name),
+                **decide,
+            )
         if llm_available and not clear:
             consulted = semantic if self._consults(semantic, claimants, qualified) else None
             chosen = self._semantic_step(
@@ -1287,6 +1298,40 @@ class Router:
             reason=reason,
             **decide,
         )
+
+    def _opening_crew(self, message, claimants):
+        """``(crew, word)`` when a request that is no question opens with a word
+        (after "please", "pode"...) that one crew's keywords hold and no other
+        crew's, and that crew qualifies: the ask's verb ("muda a data de entrega
+        do S04955…", "Register a payment…") names the crew whatever else the
+        request speaks of. A question's first word is what it asks about."""
+        if "?" in message or _QUESTION_START.match(message):
+            return None
+        tokens = _tokens(message)
+        opening = next(
+            (
+                (position, word)
+                for position, word in enumerate(tokens)
+                if len(word) > 1 and text.strip_accents(word).lower() not in _STOPWORDS
+            ),
+            None,
+        )
+        if opening is None or opening[0] > _OPENING_REACH:
+            return None
+        word = opening[1]
+        stems = {_stem(language, word.lower()) for language in _STEMMERS}
+        holders = [
+            target.ident
+            for index, target in enumerate(self.targets)
+            if target.kind == "crew"
+            and any(
+                len(variant) == 1 and variant <= stems
+                for variants in self._keywords[index]
+                for variant in variants
+            )
+        ]
+        crew = next((c for c in claimants if c.kind == "crew" and [c.ident] == holders), None)
+        return (crew, word) if crew is not None and self._qualifies(crew) else None
 
     def _is_fallback(self, candidate):
         return candidate.signals.get("fallback", False)
