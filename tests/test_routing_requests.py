@@ -366,6 +366,14 @@ def test_the_kind_of_product_asked_about_is_key_like_a_code(shipped_router):
     assert answered_by(shipped_router, "faixa de temperatura da graxa Mobilgrease XHP 222?", grease)
 
 
+def test_a_units_initial_after_a_number_is_that_unit(shipped_router):
+    sheet = "Motor WEG W22 10 cv 4 polos\nCorrente nominal 14,8 A em 380 V."
+    assert answered_by(shipped_router, "corrente nominal do W22 10cv 4p em 380V?", sheet)
+    assert not answered_by(
+        shipped_router, "corrente nominal do W22 10cv 4p em 380V?", sheet.replace("4", "2")
+    )
+
+
 def test_a_decimal_belongs_to_its_code(shipped_router):
     five = "Motor WEG W22 5cv\nCorrente nominal 13,8 A em 220 V; carcaça 100L."
     assert not answered_by(shipped_router, "corrente nominal do motor W22 7,5cv?", five)

@@ -781,9 +781,19 @@ def _codes(message):
 def _code_pattern(code):
     """A pattern for ``code`` (folded) as items write it too: "2cv" is "2 cv",
     "W22" is "W-22", "4-pole" is "4 polos" (a word of the glossary in either
-    language); "6310-2rs" is not "6310-2rsh" (the caller anchors the end)."""
-    pieces = re.split(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)|-", code)
-    return r"[\s-]?".join(_piece_pattern(piece) for piece in pieces if piece)
+    language), "4p" is "4 polos" (a unit's initial after a number spaced from
+    it); "6310-2rs" is not "6310-2rsh" (the caller anchors the end)."""
+    pieces = [
+        piece for piece in re.split(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)|-", code) if piece
+    ]
+    pattern = r"[\s-]?".join(_piece_pattern(piece) for piece in pieces)
+    if len(pieces) > 1 and len(pieces[-1]) == 1 and pieces[-1].isalpha() and pieces[-2].isdigit():
+        pattern += r"|%s\s%s\w*" % (
+            r"[\s-]?".join(_piece_pattern(piece) for piece in pieces[:-1]),
+            re.escape(pieces[-1]),
+        )
+        pattern = "(?:%s)" % pattern
+    return pattern
 
 
 def _piece_pattern(piece):
