@@ -512,3 +512,40 @@ def test_the_verb_a_request_opens_with_names_the_crew_when_words_are_unclear(shi
     # A question's first word is its subject, not an ask.
     decision = with_llm(shipped_router, "working pressure of the 2SN-12 hose?")
     assert not decision.reason.startswith("the request opens with")
+
+
+def test_a_thing_sent_back_is_a_return(shipped_router):
+    assert router.spelt_out("can they send the motor back?") == "can they return the motor?"
+    policy = (
+        "Política de devolução\nProdutos sem uso podem ser devolvidos em até 7 dias do "
+        "recebimento, na embalagem original."
+    )
+    question = "How many days does a customer have to send something back if it's unused?"
+    assert answered_by(shipped_router, question, policy)
+
+
+def test_the_question_after_its_story_is_what_the_item_must_cover(shipped_router):
+    policy = "Returns policy\nUnused items may be returned within 7 days of delivery."
+    question = "Customer bought the wrong size but never used it — how many days to return it?"
+    assert answered_by(shipped_router, question, policy)
+    # A story with no question of its own words is still weighed whole.
+    story = "A customer in Teresina asks how long delivery takes after billing. What do I tell him?"
+    assert shipped_router._knowledge_coverage(story, "en", policy) < 0.6
+
+
+def test_a_measure_to_convert_is_the_default_crews_arithmetic(shipped_router):
+    for message in (
+        "me ajuda a converter 1 3/16 polegada pra mm? cliente pediu rolamento nessa medida",
+        "3/4 de polegada dá quantos mm?",
+        "how many mm is 2 inches?",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.ident, decision.offer_tools) == ("general", False), message
+    # Money is the tools' (an exchange rate), and a stock count the data's.
+    assert not router._UNIT_CONVERSION.search("converte 3200 EUR pra reais")
+    assert not router._UNIT_CONVERSION.search("quantos metros de mangueira temos em estoque?")
+
+
+def test_the_servers_status_asked_for_as_a_check(shipped_router):
+    decision = shipped_router.route("check mcp status pls")
+    assert (decision.kind, decision.ident) == ("intent", "server_status")

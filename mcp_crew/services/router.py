@@ -130,6 +130,12 @@ _CHAT_ABBREVIATION = re.compile(
     re.I,
 )
 
+# "send it back": one verb, "return" (the word of return policies and crews).
+_SENT_BACK = re.compile(
+    r"\bsend(?:ing)?\s+(?P<what>(?:(?:it|them|something|stuff|(?:the\s+|their\s+)?\w+)\s+)?)back\b",
+    re.I,
+)
+
 _TOOL_COMMAND = re.compile(r"^\s*/(?:tool|ferramenta)\s+(?P<name>[\w.:-]+)(?P<args>.*)$", re.S)
 _KEY_VALUE = re.compile(r"(\w+)=(\"[^\"]*\"|'[^']*'|\S+)")
 _QUESTION_START = re.compile(
@@ -411,6 +417,21 @@ _MEANING_QUESTION = re.compile(
     r"what\s+is\s+the\s+meaning\s+of|significado\s+d[eoa]s?)\b",
     re.I,
 )
+# A measure to convert between units ("3/4 de polegada dá quantos mm?", "convert
+# 1 3/16 inch to mm"): arithmetic, not a product's data (money is the tools').
+_UNITS = (
+    r"(?:mm|cm|metros?|m|polegadas?|pol|inch(?:es)?|in|p[ée]s?|feet|ft|kg|lbs?|libras?|psi|bar|"
+    r"°?[cf])"
+)
+_UNIT_CONVERSION = re.compile(
+    r"\b(?:convert\w*|convers[ãa]o)\b.{0,40}?\d.{0,20}?\b%(units)s\b.{0,20}?"
+    r"\b(?:pra|para|em|to|into|in)\s+%(units)s\b"
+    r"|\d\s*(?:de\s+)?%(units)s\s+(?:d[áa]|s[ãa]o|is|are|equals?|=)\s+"
+    r"(?:quantos|quantas|how\s+many)\s+%(units)s\b"
+    r"|\b(?:quantos|quantas|how\s+many)\s+%(units)s\s+(?:tem|t[êe]m|s[ãa]o|d[áa]|is|are|in)\s+"
+    r"(?:a\s+|an\s+|um\s+|uma\s+)?[\d/.,\s]*%(units)s\b" % {"units": _UNITS},
+    re.I,
+)
 # A request that opens by asking for a translation: the text after it is what to
 # translate, not what the request is about ("traduz pro inglês: Prezado fornecedor…").
 _TRANSLATION = re.compile(
@@ -450,6 +471,8 @@ _CLAUSE_BREAK = re.compile(
 )
 # How many words (greetings, "please", "você pode") may come before the ask's verb.
 _OPENING_REACH = 3
+# Where a sentence ends, or a dash sets a question apart from its story.
+_SENTENCE_BREAK = re.compile(r"[.!?;:](?:\s+|$)|\s[—–-]\s")
 # Where a request's opening clause ends.
 _CLAUSE_END = re.compile(r"[,;:.!?](?:\s|$)")
 # A part with fewer content words than this is no ask of its own ("... and then me").
@@ -533,6 +556,7 @@ BUILTIN_INTENTS = (
             r"(servidores|servers)\b",
             r"^\s*(are\s+the\s+servers|os\s+servidores\s+est[ãa]o)\b",
             r"^\W*(status|estado)\s+(d[oa]s?\s+)?(mcp|servidores|servers)\W*$",
+            r"\b(check|checa|ver|v[êe])\s+(the\s+|o\s+)?(mcp|servers?)\s+(status|health)\b",
             # What comes first: "tá tudo no ar com os servidores?".
             r"\b(down|offline|online|no\s+ar|fora\s+do\s+ar|funcionando|respondendo)\b.{0,20}"
             r"\b(servers|servidores)\b",
@@ -889,11 +913,27 @@ def _as_shares(scores, count):
     return [weight / total for weight in weights] if total > 0 else None
 
 
+def _own_sentence(asked, positions):
+    """Of ``positions`` (of ``asked``'s key words), those of the question's own
+    sentence when it has two or more, else all: what comes before it may tell a
+    story ("Customer bought the wrong size but never used it — how many days…?"),
+    and an item answers the question if it covers the question."""
+    starts = [match.end() for match in _SENTENCE_BREAK.finditer(asked.rstrip(" ?"))]
+    if not starts:
+        return positions
+    first = len(_tokens(asked[: starts[-1]]))
+    own = [position for position in positions if position >= first]
+    return own if len(own) >= 2 else positions
+
+
 def spelt_out(message):
     """``message`` with the abbreviations of chat written out ("q ferramentas vc
-    tem?" → "que ferramentas você tem?"), so that patterns written for whole
-    words read it."""
-    return _CHAT_ABBREVIATION.sub(lambda match: _CHAT_SPELLINGS[match[0].lower()], message)
+    tem?" → "que ferramentas você tem?") and a thing sent back said as returned,
+    so that patterns written for whole words, and the words of items, read it."""
+    message = _CHAT_ABBREVIATION.sub(lambda match: _CHAT_SPELLINGS[match[0].lower()], message)
+    return _SENT_BACK.sub(
+        lambda match: " ".join(("return", match["what"].strip())).strip(), message
+    )
 
 
 def parse_tool_command(message):
@@ -1209,6 +1249,8 @@ class Router:
                 "explains it, without tools",
                 False,
             )
+        if _UNIT_CONVERSION.search(message):
+            return "asks to convert a measure: the default crew %(crew)s works it out", False
         if _TRANSLATION.match(message):
             return "asks for a translation: the default crew %(crew)s writes it", False
         if _THANKS.match(message) and "?" not in message and not _WORK_REQUEST.search(message):
@@ -1450,15 +1492,17 @@ class Router:
             for position, stems in stems_at.items()
             if any(_spoken_of(stem, item_terms) for stem in stems)
         }
-        for position, stems in stems_at.items():
+        own = _own_sentence(asked, list(stems_at))
+        for position in own:
             # What is asked for (a time, a term, a phone...) and the kind of product
             # asked about are key, like codes: an item without them answers nothing.
+            stems = stems_at[position]
             kinds = {_PRODUCT_KIND_PATTERNS[stem] for stem in stems & _PRODUCT_KIND_PATTERNS.keys()}
             if kinds and not any(kind.search(item_text) for kind in kinds):
                 return 0.0
             if words[position] in _ASKED_FOR_WORDS and position not in covered:
                 return 0.0
-        return len(covered) / len(stems_at)
+        return max(len(covered) / len(stems_at), len(covered.intersection(own)) / len(own))
 
     def _knowledge_answers(self, message, score, coverage, clear, qualified, llm_available):
         """Whether the best knowledge hit (``score``, ``coverage``) answers
