@@ -549,3 +549,12 @@ def test_a_measure_to_convert_is_the_default_crews_arithmetic(shipped_router):
 def test_the_servers_status_asked_for_as_a_check(shipped_router):
     decision = shipped_router.route("check mcp status pls")
     assert (decision.kind, decision.ident) == ("intent", "server_status")
+
+
+def test_the_assistants_other_systems_and_integrations_are_its_tools(shipped_router):
+    for message in (
+        "What functions or integrations are you actually able to call?",
+        "além do Odoo vc consegue usar que outros sistemas?",
+    ):
+        decision = shipped_router.route(message)
+        assert (decision.kind, decision.ident) == ("intent", "list_tools"), message

@@ -524,7 +524,8 @@ BUILTIN_INTENTS = (
             # Followed by who has them: the company sells tools too ("quais
             # ferramentas Bosch a gente mais vendeu?" is not about the assistant's).
             r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)" + _WHOSE_TOOLS,
-            r"^\s*(which|what)\s+(\w+\s+(or|and)\s+|mcp\s+)?(tools|functions)" + _WHOSE_TOOLS,
+            r"^\s*(which|what)\s+(\w+\s+(or|and)\s+|mcp\s+)?(tools|functions)"
+            r"(\s+(or|and)\s+(tools|functions|integrations))?" + _WHOSE_TOOLS,
             r"^\s*(me\s+)?(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?"
             r"(the\s+list\s+of\s+|a\s+lista\s+d[aeo]s?\s+)?"
             r"(the\s+|as\s+|your\s+|ur\s+|suas\s+|tuas\s+)?"
@@ -542,8 +543,8 @@ BUILTIN_INTENTS = (
             # "você acessa quais funções?", "quais funções tem aí pra você chamar".
             r"\b(tools|functions|integrations|ferramentas|fun[çc][õo]es|integra[çc][õo]es)\s+"
             r"(are\s+|est[ãa]o\s+)?(connected|conectad[ao]s)\b",
-            r"\b(voc[êe]|you)\s+(\w+\s+){0,2}(quais|que|which|what)\s+"
-            r"(ferramentas|fun[çc][õo]es|tools|functions)\b",
+            r"\b(voc[êe]|you)\s+(\w+\s+){0,2}(quais|que|which|what)\s+(outr[oa]s\s+|other\s+)?"
+            r"(ferramentas|fun[çc][õo]es|tools|functions|sistemas|systems|integra\w+)\b",
             r"\b(ferramentas?|fun[çc][õo]es)\b.{0,30}\b(pra|para)\s+(voc[êe]|te)\s+"
             r"(chamar|usar|executar|acessar)\b",
         ),
