@@ -558,3 +558,18 @@ def test_the_assistants_other_systems_and_integrations_are_its_tools(shipped_rou
     ):
         decision = shipped_router.route(message)
         assert (decision.kind, decision.ident) == ("intent", "list_tools"), message
+
+
+def test_a_size_suffix_apart_from_its_model(shipped_router):
+    sheet = (
+        'Ficha técnica – Mangueira Parker 451TC\nBitola -8 (1/2"): diâmetro externo 21,8 mm, '
+        "pressão máxima de trabalho 275 bar."
+    )
+    question = "qual a pressão max de trabalho da mangueira Parker 451TC-8?"
+    assert answered_by(shipped_router, question, sheet)
+    assert not answered_by(shipped_router, question.replace("-8", "-12"), sheet)
+
+
+def test_the_tools_asked_for_in_spanish(shipped_router):
+    decision = shipped_router.route("Che, qué herramientas tenés conectadas? me passa a lista")
+    assert (decision.kind, decision.ident) == ("intent", "list_tools")

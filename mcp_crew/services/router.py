@@ -524,6 +524,9 @@ BUILTIN_INTENTS = (
             # Followed by who has them: the company sells tools too ("quais
             # ferramentas Bosch a gente mais vendeu?" is not about the assistant's).
             r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)" + _WHOSE_TOOLS,
+            # A Spanish-speaking partner: "¿qué herramientas tenés conectadas?".
+            r"\bqu[ée]\s+(herramientas|funciones)\s+(ten[ée]s|tienes|tiene|hay|est[áa]n|pod[ée]s|"
+            r"puedes)\b",
             r"^\s*(which|what)\s+(\w+\s+(or|and)\s+|mcp\s+)?(tools|functions)"
             r"(\s+(or|and)\s+(tools|functions|integrations))?" + _WHOSE_TOOLS,
             r"^\s*(me\s+)?(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?"
@@ -912,6 +915,22 @@ def _as_shares(scores, count):
     weights = [max(0.0, float(score)) for score in scores]
     total = sum(weights)
     return [weight / total for weight in weights] if total > 0 else None
+
+
+def _names_code(item_text, code):
+    """Whether ``item_text`` (folded) names ``code``: as a whole, anchored ("6310-2rs"
+    is not "6310-2rsh" nor "6310-2"; "28" is "28-day"), or a size suffix apart from
+    its model ("451tc-8" is "451TC … bitola -8")."""
+    if re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(code), item_text):
+        return True
+    model, dash, size = code.rpartition("-")
+    return bool(
+        dash
+        and model
+        and size.isdigit()
+        and re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(model), item_text)
+        and re.search(r"(?<![\w.,])-?%s(?![\w.,])" % size, item_text)
+    )
 
 
 def _own_sentence(asked, positions):
@@ -1465,10 +1484,8 @@ class Router:
         if knowledge_text is None:
             return None
         item_text = text.strip_accents(knowledge_text).lower()
-        for code in _codes(message):
-            # Anchored: "6310-2rs" is not "6310-2rsh" nor "6310-2"; "28" is "28-day".
-            if not re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(code), item_text):
-                return 0.0
+        if not all(_names_code(item_text, code) for code in _codes(message)):
+            return 0.0
         # The question, without what follows its last "?": that says why it is
         # asked ("… ? got a customer on the line"), not what about.
         asked = message[: message.rindex("?") + 1] if "?" in message else message
