@@ -573,3 +573,13 @@ def test_a_size_suffix_apart_from_its_model(shipped_router):
 def test_the_tools_asked_for_in_spanish(shipped_router):
     decision = shipped_router.route("Che, qué herramientas tenés conectadas? me passa a lista")
     assert (decision.kind, decision.ident) == ("intent", "list_tools")
+
+
+def test_how_to_say_something_in_a_language_is_a_translation(shipped_router):
+    decision = with_llm(
+        shipped_router, "how do I say 'lead time' in a formal way in Portuguese to a buyer?"
+    )
+    assert decision.reason == "asks for a translation: the default crew General assistant writes it"
+    # How to say no to a customer is the customer service's, not a translation.
+    decision = with_llm(shipped_router, "how do I say no to a customer asking for a discount?")
+    assert "translation" not in decision.reason

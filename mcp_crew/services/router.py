@@ -436,7 +436,10 @@ _UNIT_CONVERSION = re.compile(
 # translate, not what the request is about ("traduz pro inglês: Prezado fornecedor…").
 _TRANSLATION = re.compile(
     r"^\W*(?:(?:pode|poderia|can\s+you|could\s+you|please|pls|por\s+favor)\s+)?(?:me\s+)?"
-    r"(?:traduz\w*|translate)\b",
+    r"(?:traduz\w*|translate)\b"
+    # Or how to say something in a language: "how do I say 'lead time' in Portuguese?".
+    r"|\b(?:how\s+(?:do\s+i|to|would\s+you|should\s+i)\s+say|como\s+(?:eu\s+)?(?:digo|falo|escrevo))"
+    r"\b.{0,80}?\b(?:in|em)\s+(?:portuguese|english|spanish|portugu[êe]s|ingl[êe]s|espanhol)\b",
     re.I,
 )
 # Thanks for an answer ("thanks a lot, that report saved my afternoon"): small
@@ -1271,7 +1274,7 @@ class Router:
             )
         if _UNIT_CONVERSION.search(message):
             return "asks to convert a measure: the default crew %(crew)s works it out", False
-        if _TRANSLATION.match(message):
+        if _TRANSLATION.search(message):
             return "asks for a translation: the default crew %(crew)s writes it", False
         if _THANKS.match(message) and "?" not in message and not _WORK_REQUEST.search(message):
             return "thanks for an answer: the default crew %(crew)s replies", False
