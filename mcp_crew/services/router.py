@@ -41,7 +41,7 @@ than the fallback crew (a general-purpose crew flagged ``fallback``), which
 takes the rest.
 
 MCP tools are described in English whatever their users speak: a small glossary
-of ERP words (:data:`_GLOSSARY`) lets a Portuguese request name a tool, and a
+of ERP words (:data:`GLOSSARY`) lets a Portuguese request name a tool, and a
 knowledge item in one language cover a question in the other.
 
 Every decision carries the ranked candidates and the signals behind each score.
@@ -58,6 +58,7 @@ import re
 import snowballstemmer
 
 from . import errors, example_evidence, text
+from .router_words import GLOSSARY, ITEM_FACTS, PRODUCT_KINDS, TIME_UNIT
 
 _STEMMERS = {
     "pt": snowballstemmer.stemmer("portuguese"),
@@ -183,208 +184,6 @@ _WORK_REQUEST = re.compile(
     r"\s+)*" + _WORK_VERB,
     re.I,
 )
-# Kinds of product, in both languages: what a question about a product is about.
-# A knowledge item on M8 bolts does not answer the price of M8 washers, however
-# many other words they share (see Router._knowledge_coverage).
-_PRODUCT_KINDS = (
-    ("mangueira mangueiras", "hose hoses"),
-    ("rolamento rolamentos", "bearing bearings"),
-    ("motor motores", "motor motors"),
-    ("inversor inversores", "inverter inverters drive"),
-    ("bomba bombas", "pump pumps"),
-    ("disjuntor disjuntores", "breaker breakers"),
-    ("parafuso parafusos", "screw screws bolt bolts"),
-    ("porca porcas", "nut nuts"),
-    ("arruela arruelas", "washer washers"),
-    ("graxa", "grease"),
-    ("cabo cabos", "cable cables"),
-    ("válvula válvulas", "valve valves"),
-    ("luva luvas", "glove gloves"),
-    ("correia correias", "belt belts"),
-    ("filtro filtros", "filter filters"),
-    ("compressor compressores", "compressor compressors"),
-    ("retentor retentores", "seal seals"),
-)
-# The everyday words of ERP requests in both languages. MCP tools are named and
-# described in English, whatever their users speak, and a knowledge item may be
-# written in the other language than the question: "cancela o pedido de compra do
-# fornecedor" names cancel_supplier_order, and "Garantia: 18 meses" answers "what's
-# the warranty?". Crews need none of it (they carry words of both languages).
-_GLOSSARY = (
-    ("pedido pedidos ordem", "order orders"),
-    ("compra compras", "purchase"),
-    ("fornecedor fornecedores", "supplier suppliers"),
-    ("cliente clientes", "customer customers"),
-    ("venda vendas", "sale sales"),
-    ("produto produtos item itens", "product products item items"),
-    ("preço preços", "price prices"),
-    ("oferta ofertas", "offer offers"),
-    ("cotação orçamento", "quote quotation"),
-    ("câmbio", "exchange"),
-    ("taxa", "rate"),
-    ("moeda", "currency"),
-    ("frete", "freight shipping"),
-    ("grátis gratuito", "free"),
-    ("entrega entregas", "delivery"),
-    ("uso", "use unused"),
-    ("norte", "north"),
-    ("nordeste", "northeast"),
-    ("sul", "south"),
-    ("sudeste", "southeast"),
-    ("centro-oeste", "midwest"),
-    ("transportadora", "carrier"),
-    ("estoque", "stock inventory"),
-    ("fatura faturas", "invoice"),
-    ("contato contatos", "contact"),
-    ("estado", "state"),
-    ("peso", "weight"),
-    ("garantia", "warranty"),
-    ("devolução", "return"),
-    ("política", "policy"),
-    ("mínimo mínima", "minimum"),
-    ("máximo máxima", "maximum"),
-    ("valor", "value"),
-    ("relatório", "report"),
-    ("reunião", "meeting"),
-    ("tarefa", "task"),
-    ("arquivo", "file"),
-    ("buscar busca pesquisar pesquisa", "search"),
-    ("pagamento pagar", "payment pay"),
-    ("prazo prazos", "term terms deadline"),
-    ("condição condições", "term terms condition conditions"),
-    ("novo nova novos novas", "new"),
-    ("padrão", "standard default"),
-    ("desconto", "discount"),
-    ("crédito", "credit"),
-    ("aprovação aprovar", "approval approve"),
-    ("dia dias", "day days"),
-    ("semana semanas", "week weeks"),
-    ("mês meses", "month months"),
-    ("ano anos", "year years"),
-    ("horário abre abertura funcionamento", "hours open opening"),
-    ("loja balcão", "store counter"),
-    ("armazém depósito cd", "warehouse dc"),
-    ("retirada retiradas", "pickup pickups"),
-    ("responsável responsáveis", "responsible charge"),
-    ("equipe time", "team"),
-    ("gerente", "manager"),
-    ("suporte", "support"),
-    ("telefone", "phone"),
-    ("ramal", "extension ext"),
-    ("endereço", "address"),
-    ("pressão", "pressure"),
-    ("trabalho", "working work"),
-    ("máx", "max maximum"),
-    ("mín", "min minimum"),
-    ("temperatura", "temperature"),
-    ("faixa", "range"),
-    ("tensão voltagem", "voltage"),
-    ("corrente", "current"),
-    ("potência", "power"),
-    ("rotação velocidade", "speed rotation rpm"),
-    ("nominal", "rated nominal"),
-    ("diâmetro", "diameter"),
-    ("largura", "width"),
-    ("comprimento", "length"),
-    ("altura", "height"),
-    ("tamanho medida medidas dimensões", "size dimensions"),
-    ("rosca", "thread"),
-    ("vedação", "seal"),
-    ("polo polos", "pole poles"),
-    ("grau", "rating degree"),
-    ("proteção", "protection"),
-    ("aço", "steel"),
-    ("cobre", "copper"),
-    ("troca trocar", "exchange replace"),
-    ("reembolso", "refund"),
-    ("reclamação", "complaint"),
-    ("documento documentos", "document documents"),
-    ("cadastro", "registration"),
-    ("po", "purchase order"),
-    # A purchase order is the order placed with a supplier: "cancel PO-3107" and
-    # "cancela o pedido de compra" name cancel_supplier_order without the word.
-    ("compra compras po", "supplier"),
-    # Brazilian states and their codes (UF): an item lists "BA, PE, CE", a question
-    # names Bahia. Only names no common word shares ("Pará" is "para", "Rio de
-    # Janeiro" holds "janeiro").
-    ("acre", "ac"),
-    ("alagoas", "al"),
-    ("amapá", "ap"),
-    ("amazonas", "am"),
-    ("bahia", "ba"),
-    ("ceará", "ce"),
-    ("goiás", "go"),
-    ("maranhão", "ma"),
-    ("minas gerais", "mg"),
-    ("paraíba", "pb"),
-    ("paraná", "pr"),
-    ("pernambuco", "pe"),
-    ("piauí", "pi"),
-    ("rondônia", "ro"),
-    ("roraima", "rr"),
-    ("sergipe", "se"),
-    ("tocantins", "to"),
-    ("catarina", "sc"),
-    ("brasília", "df"),
-    # State capitals a question names for the state an item lists (only names
-    # no common word shares: "Salvador", "Natal", "Vitória" and "Palmas" are words).
-    ("manaus", "am"),
-    ("belém", "pa"),
-    ("goiânia", "go"),
-    ("cuiabá", "mt"),
-    ("recife", "pe"),
-    ("fortaleza", "ce"),
-    ("maceió", "al"),
-    ("teresina", "pi"),
-    ("aracaju", "se"),
-    ("curitiba", "pr"),
-    ("florianópolis", "sc"),
-) + _PRODUCT_KINDS
-
-
-_TIME_UNIT = r"(?:dias?|days?|semanas?|weeks?|m[eê]s(?:es)?|months?|anos?|years?)\b"
-# What an item gives speaks of the words a question asks for it by: ``(pattern of
-# the fact in the item, the words)``.
-_ITEM_FACTS = (
-    # A clock time ("até as 13h", "7:30", "6 pm"): "até que horas...?", "what time...?".
-    (
-        re.compile(r"\b\d{1,2}(?:h(?:\d{2})?\b|:\d{2}\b|\s*[ap]m\b)", re.I),
-        "hora horas horário horários hour hours time",
-    ),
-    # A duration ("em até 7 dias", "30 days", "28/56 dias", "1–2 business days"):
-    # "qual o prazo...?", "how long...?".
-    (
-        re.compile(r"\b\d+(?:/\d+)*\s*(?:business\s+|working\s+)?" + _TIME_UNIT, re.I),
-        "prazo prazos deadline tempo time long period período demora demorar",
-    ),
-    # A phone number or extension ("(11) 3456-7800", "ramal 214"): "qual o
-    # telefone...?", "who do I call?".
-    (
-        re.compile(
-            r"\(\d{2}\)\s*\d{4,5}-?\d{4}\b|\b\d{4,5}-\d{4}\b|\b(?:ramal|ext\.?)\s*\d{2,5}\b", re.I
-        ),
-        "telefone telefones fone número ligar ligue contato phone number call contact",
-    ),
-    # An amount of money ("R$ 1.500", "2,000 BRL"): "a partir de que valor...?".
-    (
-        re.compile(r"(?:R|US)?\$\s*\d|€\s*\d|\b\d[\d.,]*\s*(?:BRL|USD|EUR|reais)\b", re.I),
-        "valor valores preço quanto value amount price",
-    ),
-    # An e-mail address: "qual o e-mail...?", "how do I reach them?".
-    (text.EMAIL, "email contato endereço contact address reach"),
-    # A temperature ("-40 °C a +100 °C"): "até quantos graus...?".
-    (
-        re.compile(r"\d\s*°\s*[CF]\b"),
-        "graus grau temperatura temperaturas degrees temperature temp",
-    ),
-    # Measures ("d=35 mm", "62 mm"): "quais as dimensões...?", "what size...?".
-    (
-        re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mm|cm)\b", re.I),
-        "dimensão dimensões medida medidas tamanho dimension dimensions size measures",
-    ),
-)
-
-
 # A question about what a concept is or means, or how something works in general
 # ("o que é ICMS-ST?", "what's the difference between a lead and an opportunity?",
 # "me explica como funciona o drawback"): the general-purpose crew's explanation,
@@ -720,10 +519,10 @@ def _stem(language, word):
 
 
 def _glossary_stems():
-    """Stem → the stems of its translations in :data:`_GLOSSARY`, both ways (each
+    """Stem → the stems of its translations in :data:`GLOSSARY`, both ways (each
     word under both stemmers: a request or item of unknown language has both)."""
     table = collections.defaultdict(set)
-    for portuguese, english in _GLOSSARY:
+    for portuguese, english in GLOSSARY:
         sides = [
             {_stem(lang, word) for word in side.split() for lang in _STEMMERS}
             for side in (portuguese, english)
@@ -743,7 +542,7 @@ def _product_kinds():
     of its words in either language, starting or ending a word of the item's:
     "Mobilgrease XHP 222" is a grease)."""
     table = {}
-    for pair in _PRODUCT_KINDS:
+    for pair in PRODUCT_KINDS:
         words = sorted(text.strip_accents(" ".join(pair)).split(), key=len, reverse=True)
         spellings = "|".join(map(re.escape, words))
         pattern = re.compile(r"\b(?:%s)|(?:%s)\b" % (spellings, spellings))
@@ -755,11 +554,11 @@ def _product_kinds():
 
 _PRODUCT_KIND_PATTERNS = _product_kinds()
 # Each fact's words as stems of both languages (a request is stemmed in its own).
-_ITEM_FACT_STEMS = tuple((pattern, frozenset(terms(words))) for pattern, words in _ITEM_FACTS)
+_ITEM_FACT_STEMS = tuple((pattern, frozenset(terms(words))) for pattern, words in ITEM_FACTS)
 # The words a question asks for a fact by, as typed ("temp range" asks for no
 # "tempo", which a stem would not tell); "quanto" asks for anything.
 _ASKED_FOR_WORDS = frozenset(
-    text.strip_accents(word) for _pattern, words in _ITEM_FACTS for word in words.split()
+    text.strip_accents(word) for _pattern, words in ITEM_FACTS for word in words.split()
 ) - {"quanto"}
 
 
@@ -787,9 +586,9 @@ def _entity_value(name, match):
 
 
 def _glossary_words():
-    """Word → its translations in :data:`_GLOSSARY` (folded words, both ways)."""
+    """Word → its translations in :data:`GLOSSARY` (folded words, both ways)."""
     table = collections.defaultdict(set)
-    for portuguese, english in _GLOSSARY:
+    for portuguese, english in GLOSSARY:
         for side, other in ((portuguese, english), (english, portuguese)):
             for word in text.strip_accents(side).split():
                 table[word] |= set(text.strip_accents(other).split())
@@ -801,7 +600,7 @@ _GLOSSARY_WORDS = _glossary_words()
 
 _DECIMAL = re.compile(r"\d+[.,]\d+")
 # A number of days or months says when, not which thing ("10 months after purchase").
-_DURATION = re.compile(r"\b\d+\s*" + _TIME_UNIT, re.I)
+_DURATION = re.compile(r"\b\d+\s*" + TIME_UNIT, re.I)
 
 
 def _codes(message):
@@ -898,7 +697,7 @@ def _distinct_words(stems, words_of):
 
 
 def _in_both_languages(term_set, words_of):
-    """The request's stems with their translations (:data:`_GLOSSARY`), and the
+    """The request's stems with their translations (:data:`GLOSSARY`), and the
     words each stands for (a translation stands for the word it translates)."""
     translations = _translated(term_set)
     if not translations:
