@@ -616,13 +616,10 @@ def _code_pattern(code):
     pieces = [
         piece for piece in re.split(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)|-", code) if piece
     ]
-    pattern = r"[\s-]?".join(_piece_pattern(piece) for piece in pieces)
+    pattern = r"[\s-]?".join(map(_piece_pattern, pieces))
     if len(pieces) > 1 and len(pieces[-1]) == 1 and pieces[-1].isalpha() and pieces[-2].isdigit():
-        pattern += r"|%s\s%s\w*" % (
-            r"[\s-]?".join(_piece_pattern(piece) for piece in pieces[:-1]),
-            re.escape(pieces[-1]),
-        )
-        pattern = "(?:%s)" % pattern
+        number = r"[\s-]?".join(map(_piece_pattern, pieces[:-1]))
+        pattern = r"(?:%s|%s\s%s\w*)" % (pattern, number, re.escape(pieces[-1]))
     return pattern
 
 
