@@ -720,14 +720,18 @@ def _names_code(item_text, code):
     """Whether ``item_text`` (folded) names ``code``: as a whole, anchored ("6310-2rs"
     is not "6310-2rsh" nor "6310-2"; "28" is "28-day"), or a size suffix apart from
     its model ("451tc-8" is "451TC … bitola -8")."""
-    if re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(code), item_text):
+
+    def named(whole):
+        return re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(whole), item_text)
+
+    if named(code):
         return True
     model, dash, size = code.rpartition("-")
     return bool(
         dash
         and model
         and size.isdigit()
-        and re.search(r"(?<![\w-])%s(?!\w|-\d)" % _code_pattern(model), item_text)
+        and named(model)
         and re.search(r"(?<![\w.,])-?%s(?![\w.,])" % size, item_text)
     )
 
@@ -810,6 +814,7 @@ class Router:
         self._own_terms = [frozenset(own) for own in own_texts]
         self._lengths = [len(document) for document in documents]
         self._keywords = [self._phrases(target.keywords) for target in self.targets]
+        self._crews_by_keyword = self._one_word_keywords(self.targets, self._keywords)
         # Each example's stemmed variants as entries, and per target the entries
         # holding each stem: a request is compared with the examples it shares a
         # stem with (a few of a crew's hundred), not with all of them.
@@ -896,6 +901,18 @@ class Router:
         )
 
     @staticmethod
+    def _one_word_keywords(targets, keywords):
+        """Stem of a crew's one-word keyword → the crews whose keyword it is
+        (:meth:`_opening_crew`); ``keywords``: each target's :meth:`_phrases`."""
+        crews = collections.defaultdict(set)
+        for target, phrases in zip(targets, keywords, strict=True):
+            for variants in phrases if target.kind == "crew" else ():
+                for variant in variants:
+                    if len(variant) == 1:
+                        crews[next(iter(variant))].add(target.ident)
+        return crews
+
+    @staticmethod
     def _own_text_terms(target):
         """The stems of what the target says of itself: name, description, keywords."""
         return terms(
@@ -944,7 +961,7 @@ class Router:
         if command:
             return self._tool_command(command, language, terms(message, language), found)
         message = spelt_out(message)
-        message_terms, candidates = self._ranked(message, language)
+        message_terms, _words_of, candidates = self._ranked(message, language)
         decide = dict(language=language, terms=message_terms, entities=found, arguments={})
         decide["candidates"] = tuple(candidates[:5])
         if candidates and candidates[0].signals.get("pattern"):
@@ -984,16 +1001,16 @@ class Router:
                 offer_tools=offer_tools,
                 **decide,
             )
-        opening = self._opening_crew(message, claimants) if llm_available else None
-        if opening is not None and not clear:
-            crew, word = opening
-            return self._decision(
-                crew,
-                crew.score,
-                'the request opens with "%s", a keyword of crew %s' % (word, crew.name),
-                **decide,
-            )
         if llm_available and not clear:
+            opening = self._opening_crew(message, claimants)
+            if opening is not None:
+                crew, word = opening
+                return self._decision(
+                    crew,
+                    crew.score,
+                    'the request opens with "%s", a keyword of crew %s' % (word, crew.name),
+                    **decide,
+                )
             consulted = semantic if self._consults(semantic, claimants, qualified) else None
             chosen = self._semantic_step(
                 message, candidates, consulted, decide, lexical=best if qualified else None
@@ -1029,7 +1046,8 @@ class Router:
         )
 
     def _ranked(self, message, language):
-        """The request's stems and every target as a :class:`Candidate`, best first."""
+        """The request's stems, the words each stands for (:meth:`_message_terms`),
+        and every target as a :class:`Candidate`, best first."""
         message_terms, words_of = self._message_terms(message, language)
         term_set = frozenset(message_terms)
         tool_terms, tool_words_of = _in_both_languages(term_set, words_of)
@@ -1051,7 +1069,7 @@ class Router:
                 key=_rank,
             )
         ]
-        return message_terms, candidates
+        return message_terms, words_of, candidates
 
     def _general_ask(self, message, language, claimants):
         """``(reason, offer_tools)`` when the general-purpose (fallback) crew takes
@@ -1100,27 +1118,26 @@ class Router:
         parts = [part for part in _CLAUSE_BREAK.split(message) if part and part.strip()]
         claimed, claimants = {}, {}
         for part in parts if len(parts) > 1 else ():
-            part_terms, candidates = self._ranked(part, language)
+            part_terms, words_of, candidates = self._ranked(part, language)
             if len(set(part_terms)) < _MIN_CLAUSE_TERMS:
                 continue
             best = next(
                 (c for c in candidates if c.kind == "crew" and not self._is_fallback(c)), None
             )
             if best and best.signals.get("keywords", 0) > 0 and self._qualifies(best):
-                if not self._goes_on(best, claimants.values(), part, language):
+                if not self._goes_on(best, claimants.values(), frozenset(part_terms), words_of):
                     claimed.setdefault(best.name, part.strip())
                     claimants.setdefault(best.name, best)
             elif _WRITING_REQUEST.search(part):
                 claimed.setdefault(_TEXT_TO_WRITE, part.strip())
         return claimed
 
-    def _goes_on(self, best, earlier, part, language):
-        """Whether ``part``, which crew ``best`` claims, is as much the work of a
-        crew of an ``earlier`` part: its keywords match every word of the part
-        that ``best``'s do ("confirma o pedido e já gera a fatura": "fatura" is
-        an operation's word, and a stem of analysis's "faturamento")."""
-        part_terms, words_of = self._message_terms(part, language)
-        term_set = frozenset(part_terms)
+    def _goes_on(self, best, earlier, term_set, words_of):
+        """Whether a part (its stems ``term_set`` and the words each stands for),
+        which crew ``best`` claims, is as much the work of a crew of an ``earlier``
+        part: its keywords match every word of the part that ``best``'s do
+        ("confirma o pedido e já gera a fatura": "fatura" is an operation's word,
+        and a stem of analysis's "faturamento")."""
         index = self._index[(best.kind, best.ident)]
         words = self._keyword_words(index, term_set, words_of)
         return any(
@@ -1190,18 +1207,13 @@ class Router:
         if opening is None or opening[0] > _OPENING_REACH:
             return None
         word = opening[1]
-        stems = {_stem(language, word.lower()) for language in _STEMMERS}
-        holders = [
-            target.ident
-            for index, target in enumerate(self.targets)
-            if target.kind == "crew"
-            and any(
-                len(variant) == 1 and variant <= stems
-                for variants in self._keywords[index]
-                for variant in variants
+        holders = set().union(
+            *(
+                self._crews_by_keyword.get(_stem(language, word.lower()), ())
+                for language in _STEMMERS
             )
-        ]
-        crew = next((c for c in claimants if c.kind == "crew" and [c.ident] == holders), None)
+        )
+        crew = next((c for c in claimants if c.kind == "crew" and {c.ident} == holders), None)
         return (crew, word) if crew is not None and self._qualifies(crew) else None
 
     def _is_fallback(self, candidate):
