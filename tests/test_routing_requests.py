@@ -85,6 +85,49 @@ def test_a_text_to_write_goes_to_the_default_crew_unless_a_crew_claims_it(shippe
     assert (decision.kind, decision.ident) == ("crew", "customer_service")
 
 
+def test_who_a_text_is_for_is_not_what_it_is_about(shipped_router):
+    # "vendas" and "semana" would claim it for analysis; they say who reads it.
+    decision = with_llm(
+        shipped_router,
+        "me ajuda a escrever um email pro time de vendas lembrando da convenção em Atibaia "
+        "semana q vem",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "text" in decision.reason
+    # What the text is about still claims it.
+    decision = with_llm(
+        shipped_router, "write an email to the sales team with last month's sales figures by region"
+    )
+    assert (decision.kind, decision.ident) == ("crew", "data_analysis")
+
+
+def test_a_tool_asked_for_before_a_crews_work_makes_the_request_mixed(shipped_router):
+    for message in (
+        "I need the freight to BA for a quote, and also open a lead for Hospital Santa Clara "
+        "in Salvador",
+        "preciso saber o frete pra PE e tb cadastrar um lead novo da Usina Serra Grande",
+        # A comma and "then" join a second ask too.
+        "Check the freight to Bahia for me, then create a lead for Hospital Santa Clara",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.kind, decision.ident) == ("crew", "general"), message
+        assert "tool freight_estimate" in decision.reason and "Odoo operations" in decision.reason
+    # After the crew's ask, the freight is part of its work (the offers landed).
+    decision = with_llm(
+        shipped_router,
+        "compara as ofertas da correia B-71 e me diz qual sai melhor já com frete pra MG",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "product_research")
+    # A word every request says ("order") is no tool's ask: the order's status is
+    # customer service's, beside analysis's ranking.
+    decision = with_llm(
+        shipped_router,
+        "check where order S04871 for Fazenda Horizonte is and also pull last month's "
+        "best-selling products",
+    )
+    assert "cancel_supplier_order" not in decision.reason
+
+
 def test_a_request_for_two_crews_work_goes_to_the_default_crew(shipped_router):
     message = (
         "pesquisa o preço do motor WEG 5cv nos fornecedores e já cria um orçamento "
@@ -312,6 +355,19 @@ def test_a_code_and_a_state_read_in_either_language(shipped_router):
     assert not answered_by(shipped_router, question.replace("4-pole", "2-pole"), motor)
     northeast = "Prazo de entrega – Nordeste\nBA, PE, CE e demais estados: 6 a 10 dias úteis."
     assert answered_by(shipped_router, "how long does delivery to Bahia usually take?", northeast)
+
+
+def test_an_o_ring_is_a_seal(shipped_router):
+    o_rings = (
+        "Data sheet – FKM (Viton) O-rings, standard line\nContinuous service range: -20 °C "
+        "to +200 °C, short peaks up to 230 °C."
+    )
+    assert answered_by(
+        shipped_router, "up to what temperature do the Viton seals we sell go?", o_rings
+    )
+    assert not answered_by(
+        shipped_router, "up to what temperature do the Viton hoses we sell go?", o_rings
+    )
 
 
 def test_a_tool_the_request_names_beats_a_crew_ahead_only_by_its_examples(shipped_router):

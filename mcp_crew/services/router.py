@@ -257,6 +257,14 @@ _WRITING_REQUEST = re.compile(
     r"|\b(?:translate|traduz\w*|tradu[çc][ãa]o)\b",
     re.I,
 )
+# Who a text is for is not what it is about: "um email pro time de vendas lembrando
+# da convenção" is no sales analysis.
+_TEXT_RECIPIENT = re.compile(
+    r"\b(?:pro|pra|para\s+[oa]s?|ao|aos|à|às|to|for|with)\s+(?:the\s+|our\s+|my\s+|nosso\s+|nossa\s+)?"
+    r"(?:time|equipe|pessoal|setor|departamento|[áa]rea|team|staff|department|folks|guys)"
+    r"(?:\s+(?:de|do|da|of)\s+|\s+)\w+",
+    re.I,
+)
 # How a request's parts name an ask for a text that no specialist claims.
 _TEXT_TO_WRITE = "a text to write"
 # Where one request joins a second ask to the first: "... and also ...", "... and
@@ -265,6 +273,8 @@ _TEXT_TO_WRITE = "a text to write"
 # size", "Subiu muito esse ano?"). Each part is then routed on its own.
 _CLAUSE_BREAK = re.compile(
     r",?\s+\b(?:and\s+(?:also|then)|e\s+(?:também|tambem|já|ja|depois|ainda|me))\s+"
+    # "..., then create a lead", "..., depois cadastra".
+    r"|,\s+(?:then|depois)\s+"
     # A plain "and" before a verb that asks for work starts an ask of its own
     # ("vê quais clientes pararam de comprar e cadastra uma oportunidade"); before
     # anything else it joins words of one ask ("compare X and Y").
@@ -489,6 +499,17 @@ def detect_language(message):
 def terms(message, language="simple"):
     """Content-word stems; a message of unknown language gets both stemmers' stems."""
     return tuple(stem for stem, _word in _stemmed_words(message, language))
+
+
+@functools.cache
+def _marker_stems():
+    """The stems of :data:`_REQUEST_MARKERS`: a tool's description that shares only
+    these with a request ("order") is not what the request asks for."""
+    return frozenset(
+        stem
+        for language, words in _REQUEST_MARKERS.items()
+        for stem in terms(" ".join(words), language)
+    )
 
 
 def _tokens(message):
@@ -1092,10 +1113,7 @@ class Router:
             return "asks for a translation: the default crew %(crew)s writes it", False
         if _THANKS.match(message) and "?" not in message and not _WORK_REQUEST.search(message):
             return "thanks for an answer: the default crew %(crew)s replies", False
-        best = claimants[0] if claimants else None
-        if _WRITING_REQUEST.search(message) and not (
-            best and best.kind == "crew" and self._clear(claimants)
-        ):
+        if _WRITING_REQUEST.search(message) and not self._claims_text(message, language, claimants):
             return (
                 "asks for a text that no crew claims clearly: the default crew %(crew)s writes it",
                 True,
@@ -1109,6 +1127,20 @@ class Router:
                 True,
             )
         return None
+
+    def _claims_text(self, message, language, claimants):
+        """Whether a specialist's words claim a text to write clearly, once who the
+        text is for (:data:`_TEXT_RECIPIENT`) is set aside."""
+        if not (claimants and claimants[0].kind == "crew" and self._clear(claimants)):
+            return False
+        subject = _TEXT_RECIPIENT.sub(" ", message)
+        if subject == message:
+            return True
+        _terms, _words_of, candidates = self._ranked(subject, language)
+        rest = [c for c in candidates if not self._is_fallback(c)]
+        return (
+            bool(rest) and rest[0].kind == "crew" and self._qualifies(rest[0]) and self._clear(rest)
+        )
 
     def _crews_of_parts(self, message, language):
         """``{crew name: part}`` of the specialist crews that the request's asks
@@ -1130,7 +1162,25 @@ class Router:
                     claimants.setdefault(best.name, best)
             elif _WRITING_REQUEST.search(part):
                 claimed.setdefault(_TEXT_TO_WRITE, part.strip())
+            elif not claimed:
+                tool = self._tool_asked(frozenset(part_terms), words_of, candidates)
+                if tool is not None:
+                    claimed.setdefault("tool %s" % tool.name, part.strip())
         return claimed
+
+    def _tool_asked(self, term_set, words_of, candidates):
+        """The tool that a part of a request, which no crew claims, asks for by a
+        word of the tool's own ("preciso saber o frete pra BA e tb cadastrar um
+        lead": the freight is an ask apart from the lead), not by one every request
+        says ("check where order S04512 is" names no supplier order to cancel).
+        Asked only of parts before any crew's: "compara as ofertas e me diz qual
+        sai melhor com frete" asks for the freight as part of the comparison."""
+        tool = next((c for c in candidates if c.kind == "tool"), None)
+        if tool is None or not tool.signals.get("bm25"):
+            return None
+        both_terms, _words_of = _in_both_languages(term_set, words_of)
+        own = both_terms & self._counts[self._index[(tool.kind, tool.ident)]].keys()
+        return tool if own - _marker_stems() else None
 
     def _goes_on(self, best, earlier, term_set, words_of):
         """Whether a part (its stems ``term_set`` and the words each stands for),

@@ -29,7 +29,8 @@ PRODUCT_KINDS = (
     ("correia correias", "belt belts"),
     ("filtro filtros", "filter filters"),
     ("compressor compressores", "compressor compressors"),
-    ("retentor retentores", "seal seals"),
+    # An O-ring is a seal: "ring" alone names no other product here.
+    ("retentor retentores vedação vedações anel anéis", "seal seals ring rings"),
 )
 # The everyday words of ERP requests in both languages. MCP tools are named and
 # described in English, whatever their users speak, and a knowledge item may be
