@@ -128,6 +128,23 @@ def test_a_tool_asked_for_before_a_crews_work_makes_the_request_mixed(shipped_ro
     assert "cancel_supplier_order" not in decision.reason
 
 
+def test_a_list_of_asks_for_several_crews_goes_to_the_default_crew(shipped_router):
+    decision = with_llm(
+        shipped_router,
+        "Before the sales meeting in Fortaleza I need: last quarter's sales for Ceará, any "
+        "open complaints from customers there, and what it costs to ship a 200 kg pallet to CE.",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "Data analysis" in decision.reason and "Customer service" in decision.reason
+    # Details of one ask listed after a colon are no asks of their own.
+    decision = with_llm(
+        shipped_router,
+        "Need full specs of the Schneider contactor LC1D25 with 24V coil: AC-3 rating, aux "
+        "contacts, and does the LRD22 overload relay mount directly on it?",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "product_research")
+
+
 def test_a_request_for_two_crews_work_goes_to_the_default_crew(shipped_router):
     message = (
         "pesquisa o preço do motor WEG 5cv nos fornecedores e já cria um orçamento "
@@ -355,6 +372,27 @@ def test_a_code_and_a_state_read_in_either_language(shipped_router):
     assert not answered_by(shipped_router, question.replace("4-pole", "2-pole"), motor)
     northeast = "Prazo de entrega – Nordeste\nBA, PE, CE e demais estados: 6 a 10 dias úteis."
     assert answered_by(shipped_router, "how long does delivery to Bahia usually take?", northeast)
+
+
+def test_how_long_someone_has_to_do_something_is_a_rule_a_policy_states(shipped_router):
+    returns = (
+        "Política de devoluções – erro do cliente\nAceitamos devolução em até 7 dias corridos "
+        "após o recebimento, com produto sem uso e na embalagem original."
+    )
+    # Customer service's words ("devolver") claim it clearly; the policy answers it.
+    assert answered_by(
+        shipped_router, "quanto tempo o cliente tem pra devolver peça que comprou errado?", returns
+    )
+    # The story after the ask ("the wrong size") is not what it asks for.
+    assert answered_by(
+        shipped_router,
+        "how many days does a customer have to return an item, they picked the wrong size?",
+        returns,
+    )
+    # Asking for the return to be processed is work.
+    assert not answered_by(
+        shipped_router, "o cliente tem 7 dias pra devolver? então já abre a devolução dele", returns
+    )
 
 
 def test_an_o_ring_is_a_seal(shipped_router):

@@ -155,6 +155,18 @@ _REPORTED_QUESTION = re.compile(
     r"est[áa]\s+perguntando|perguntou|is\s+asking|asked)\W*$",
     re.I,
 )
+# A question about how long someone has to do something ("quantos dias o cliente tem
+# pra devolver?", "how many days does a customer have to send it back?") asks for a
+# rule, which a policy states, whatever crew's words it is told in.
+_TIME_ALLOWED = (
+    r"(?:quantos|quanto)\s+(?:dias|tempo|meses|horas)|how\s+(?:many\s+days|long|much\s+time)"
+)
+_RULE_QUESTION = re.compile(
+    r"\b" + _TIME_ALLOWED + r"\s+(?:\w+\s+){0,3}?(?:tem|t[êe]m|temos|tenho|have|has)\s+"
+    r"(?:pra|para|de|to)\b"
+    r"|\b(?:tem|t[êe]m|have|has)\s+" + _TIME_ALLOWED + r"\s+(?:pra|para|de|to)\b",
+    re.I,
+)
 # A question about a past period asks for data, which no item states ("qual foi o
 # frete médio no último trimestre?"): a crew's work.
 _PAST_PERIOD = re.compile(
@@ -171,6 +183,7 @@ _WORK_VERB = (
     r"converta|converter|convert|mude|mudar|change|altere|alterar|atualiz\w*|update|"
     r"crie|cria|criar|create|cadastr\w*|register|registr\w*|agend\w*|schedule|"
     r"gere|gerar|generate|envie|enviar|send|cancel\w*|"
+    r"abr[ae]|abrir|open|process[ae]|processar|process|"
     r"recomend\w*|recommend\w*|sugir\w*|suggest\w*|prepar\w*|escrev\w*|write|"
     r"redij\w*|draft|planej\w*|plan|resum\w*|summari[sz]e|show|list|mostr\w*|list[ea])\b"
 )
@@ -179,7 +192,7 @@ _WORK_VERB = (
 # fact being asked ("Which documents must a new supplier send us?").
 _WORK_REQUEST = re.compile(
     r"(?:^|[.!?;:\n]|\b(?:and|e)\b)\s*"
-    r"(?:(?:please|pls|por favor|pfv|now|then|agora|ent[ãa]o|can|could|would|will|you|vc|"
+    r"(?:(?:please|pls|por favor|pfv|now|then|agora|ent[ãa]o|j[áa]|can|could|would|will|you|vc|"
     r"voce|você|pode|poderia|consegue|me|mim|pra|para|i need you to|preciso que|quero que)"
     r"\s+)*" + _WORK_VERB,
     re.I,
@@ -281,6 +294,14 @@ _CLAUSE_BREAK = re.compile(
     r"|,?\s+\b(?:and|e)\s+(?=" + _WORK_VERB + ")",
     re.I,
 )
+# A list of asks ends with ", and …" / ", e …": "what did they buy last quarter, do they
+# have any open complaints, and book a follow-up". Its items are split at commas
+# (a list's commas only: elsewhere a comma more often adds to the same ask).
+_LIST_END = re.compile(r",[^,]+,\s+(?:and|e)\s+\w", re.I)
+_LIST_ITEM_BREAK = re.compile(r"[,:;]\s+(?:(?:and|e)\s+)?", re.I)
+# An item of fewer content words is a detail of the one before it ("full specs of
+# the contactor: AC-3 rating, aux contacts, and …"), not an ask.
+_MIN_LIST_ITEM_TERMS = 3
 # How many words (greetings, "please", "você pode") may come before the ask's verb.
 _OPENING_REACH = 3
 # Where a sentence ends, or a dash sets a question apart from its story.
@@ -770,6 +791,31 @@ def _own_sentence(asked, positions):
     return own if len(own) >= 2 else positions
 
 
+def _asking_clause_end(asked):
+    """Where the ask of a question that opens with a question word ends (a token
+    position): at its first clause's end ("how many days does a customer have to
+    send it back, they just ordered the wrong size?" asks for days, not a size);
+    ``None`` for other questions, whose every word may say what they ask for."""
+    starts = [match.end() for match in _SENTENCE_BREAK.finditer(asked.rstrip(" ?"))]
+    start = starts[-1] if starts else 0
+    if not _QUESTION_START.match(asked[start:]):
+        return None
+    end = _CLAUSE_END.search(asked, start)
+    return len(_tokens(asked[: end.start()])) if end else None
+
+
+def _list_items(piece, language):
+    """The items of the list of asks in ``piece`` (:data:`_LIST_END`), a short item
+    joined to the one before it (:data:`_MIN_LIST_ITEM_TERMS`)."""
+    items = []
+    for item in _LIST_ITEM_BREAK.split(piece):
+        if items and len(set(terms(item, language))) < _MIN_LIST_ITEM_TERMS:
+            items[-1] += ", " + item
+        else:
+            items.append(item)
+    return items
+
+
 def spelt_out(message):
     """``message`` with the abbreviations of chat written out ("q ferramentas vc
     tem?" → "que ferramentas você tem?") and a thing sent back said as returned,
@@ -1147,7 +1193,10 @@ class Router:
         (joined by "and also", "e já"...) each claim by their keywords; an ask for
         a text that no specialist claims is the default crew's work
         (``{_TEXT_TO_WRITE: part}``): "analyse the sales and then draft an e-mail"."""
-        parts = [part for part in _CLAUSE_BREAK.split(message) if part and part.strip()]
+        pieces = _CLAUSE_BREAK.split(message)
+        if _LIST_END.search(message):
+            pieces = [item for piece in pieces if piece for item in _list_items(piece, language)]
+        parts = [part for part in pieces if part and part.strip()]
         claimed, claimants = {}, {}
         for part in parts if len(parts) > 1 else ():
             part_terms, words_of, candidates = self._ranked(part, language)
@@ -1372,6 +1421,7 @@ class Router:
             if any(_spoken_of(stem, item_terms) for stem in stems)
         }
         own = _own_sentence(asked, list(stems_at))
+        ask_end = _asking_clause_end(asked)
         for position in own:
             # What is asked for (a time, a term, a phone...) and the kind of product
             # asked about are key, like codes: an item without them answers nothing.
@@ -1379,7 +1429,11 @@ class Router:
             kinds = {_PRODUCT_KIND_PATTERNS[stem] for stem in stems & _PRODUCT_KIND_PATTERNS.keys()}
             if kinds and not any(kind.search(item_text) for kind in kinds):
                 return 0.0
-            if words[position] in _ASKED_FOR_WORDS and position not in covered:
+            if (
+                words[position] in _ASKED_FOR_WORDS
+                and position not in covered
+                and (ask_end is None or position < ask_end)
+            ):
                 return 0.0
         return max(len(covered) / len(stems_at), len(covered.intersection(own)) / len(own))
 
@@ -1396,7 +1450,11 @@ class Router:
         )
         if coverage is None or coverage >= self.settings.knowledge_coverage:
             return is_question or not qualified
-        return is_question and not clear and coverage >= self.settings.knowledge_partial_coverage
+        return (
+            is_question
+            and (not clear or bool(_RULE_QUESTION.search(message)))
+            and coverage >= self.settings.knowledge_partial_coverage
+        )
 
     def _semantic_step(self, message, candidates, semantic, decide, lexical=None):
         """The crew the semantic step prefers, or the lexical choice (else the
