@@ -72,6 +72,42 @@ def test_a_question_about_a_concept_goes_to_the_default_crew(shipped_router):
     assert (decision.kind, decision.ident) == ("crew", "product_research")
 
 
+def test_a_difference_asked_in_more_words_is_a_concept_question(shipped_router):
+    for message in (
+        "on an import quote, what's the practical difference between FOB and EXW for us?",
+        "I'm new in billing and would like to understand the difference between a credit "
+        "note and a refund in Odoo, could you explain?",
+    ):
+        decision = with_llm(shipped_router, message)
+        assert (decision.kind, decision.ident) == ("crew", "general"), message
+        assert "how it works" in decision.reason
+
+
+def test_a_question_about_the_assistant_is_small_talk(shipped_router):
+    for message in ("quem é você? o q vc sabe fazer pra mim", "hi! who are you?"):
+        decision = with_llm(shipped_router, message)
+        assert (decision.kind, decision.ident) == ("crew", "general"), message
+        assert "about the assistant" in decision.reason
+    # What it can do about something is that something's work.
+    decision = with_llm(
+        shipped_router, "customer says order S01877 is 5 days late, what can you do for him?"
+    )
+    assert (decision.kind, decision.ident) == ("crew", "customer_service")
+
+
+def test_a_text_given_to_summarise_is_not_what_the_request_is_about(shipped_router):
+    decision = with_llm(
+        shipped_router,
+        'Resume essa mensagem do cliente em 2 linhas: "Solicitamos revisão das condições '
+        'comerciais e do faturamento mínimo para o próximo semestre, considerando o volume..."',
+    )
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "summarise" in decision.reason
+    # Summarising data is analysis.
+    decision = with_llm(shipped_router, "resume as vendas de outubro por região")
+    assert (decision.kind, decision.ident) == ("crew", "data_analysis")
+
+
 def test_a_text_to_write_goes_to_the_default_crew_unless_a_crew_claims_it(shipped_router):
     decision = with_llm(
         shipped_router, "write a short email to the team about the new meeting room rules"

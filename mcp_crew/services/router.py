@@ -208,6 +208,10 @@ _CONCEPT_QUESTION = re.compile(
     # "markup e margem, qual a diferença?": the things named before it.
     r"qual\s+(?:é\s+|e\s+)?a\s+diferen[çc]a(?=\s*(?:\?|$|mesmo\b))|"
     r"what(?:'?s|\s+is)\s+the\s+difference(?=\s*(?:\?|$))|"
+    # "what's the practical difference between…", "I'd like to understand the
+    # difference between a credit note and a refund".
+    r"what(?:'?s|\s+is)\s+the\s+(?:main\s+|practical\s+|real\s+)difference\s+between|"
+    r"(?:understand|entender)\s+(?:the\s+|a\s+)?(?:difference|diferen[çc]a)\s+(?:between|entre)|"
     # "how do I explain 'lead time' to a customer?": what it is, in other words.
     r"how\s+(?:do|can|should)\s+i\s+explain|como\s+(?:eu\s+)?(?:explico|explicar)|"
     r"explica\w*\s+(?:pra\s+mim\s+)?(?:a\s+diferen[çc]a|o\s+que\s+[ée])|"
@@ -252,6 +256,25 @@ _TRANSLATION = re.compile(
     # Or how to say something in a language: "how do I say 'lead time' in Portuguese?".
     r"|\b(?:how\s+(?:do\s+i|to|would\s+you|should\s+i)\s+say|como\s+(?:eu\s+)?(?:digo|falo|escrevo))"
     r"\b.{0,80}?\b(?:in|em)\s+(?:portuguese|english|spanish|portugu[êe]s|ingl[êe]s|espanhol)\b",
+    re.I,
+)
+# A question about the assistant itself ("quem é vc?", "what can you do for me?"):
+# small talk, whatever it goes on to name.
+_ABOUT_THE_ASSISTANT = re.compile(
+    r"\b(?:quem\s+(?:é|e)\s+(?:vc|voc[êe])|who\s+are\s+you|"
+    # What it can do, said of nothing else: "what can you do for a late order?" is work.
+    r"what\s+can\s+you\s+do(?:\s+for\s+me)?|"
+    r"o\s+que\s+(?:vc|voc[êe])\s+(?:consegue|pode|sabe)\s+fazer(?:\s+por\s+mim|\s+pra\s+mim)?)"
+    r"\s*(?:[?!.]|$)",
+    re.I,
+)
+# A text the request gives to be summarised or rewritten ("Summarize this email from
+# the customer: '…'"): the text is not what the request is about.
+_TEXT_GIVEN = re.compile(
+    r"^\W*(?:(?:pode|poderia|can\s+you|could\s+you|please|pls|por\s+favor)\s+)?(?:me\s+)?"
+    r"(?:summari[sz]e|resum\w*|rewrite|reescrev\w*)\s+(?:this|these|the\s+following|ess[ea]s?|"
+    r"est[ea]s?|o\s+seguinte|a\s+seguinte)\s+(?:e-?mail|message|text|note|mensagem|texto|"
+    r"recado|nota)",
     re.I,
 )
 # Thanks for an answer ("thanks a lot, that report saved my afternoon"): small
@@ -1157,6 +1180,13 @@ class Router:
             return "asks to convert a measure: the default crew %(crew)s works it out", False
         if _TRANSLATION.search(message):
             return "asks for a translation: the default crew %(crew)s writes it", False
+        if _TEXT_GIVEN.search(message):
+            return (
+                "gives a text to summarise or rewrite: the default crew %(crew)s writes it",
+                False,
+            )
+        if _ABOUT_THE_ASSISTANT.search(message):
+            return "asks about the assistant: the default crew %(crew)s replies", False
         if _THANKS.match(message) and "?" not in message and not _WORK_REQUEST.search(message):
             return "thanks for an answer: the default crew %(crew)s replies", False
         if _WRITING_REQUEST.search(message) and not self._claims_text(message, language, claimants):
