@@ -288,6 +288,11 @@ def test_the_tools_a_request_names_are_found_by_their_names():
         tools,
     )
     assert [tool.name for tool in named] == ["supplier_offers", "exchange_rate"]
+    # In the order the request names them, whatever the catalog's order.
+    named = crew_runner.named_tools(
+        "Use the supplier offers, then the exchange rate.", list(reversed(tools))
+    )
+    assert [tool.name for tool in named] == ["supplier_offers", "exchange_rate"]
     assert [
         t.name for t in crew_runner.named_tools("Use exchange_rate, then freight_estimate", tools)
     ] == [

@@ -405,7 +405,9 @@ def _answering_in(spec, language):
 
 
 def named_tools(request, tools):
-    """The ``tools`` (:class:`ToolSpec`) that ``request`` names, in their order.
+    """The ``tools`` (:class:`ToolSpec`) that ``request`` names, in the order it
+    names them (a crew told to call them calls them in that order: the offers
+    before the rate that converts them).
 
     A name of several words (``supplier_offers``) is named by its words, its
     underscores read as spaces or not, a plural ``s`` allowed ("use the supplier
@@ -419,12 +421,16 @@ def named_tools(request, tools):
     for tool in tools:
         parts = text.words(tool.name)
         if len(parts) > 1:
-            found = re.search(r" %ss? " % re.escape(" ".join(parts)), words)
+            within = words
+            found = re.search(r" %ss? " % re.escape(" ".join(parts)), within)
         else:
-            found = parts and re.search(_ONE_WORD_TOOL % {"name": re.escape(parts[0])}, folded)
+            within = folded
+            found = parts and re.search(_ONE_WORD_TOOL % {"name": re.escape(parts[0])}, within)
         if found:
-            named.append(tool)
-    return named
+            # Where in the request, as a share of its length: the two spellings
+            # searched are not the same length.
+            named.append((found.start() / len(within), tool))
+    return [tool for _where, tool in sorted(named, key=lambda pair: pair[0])]
 
 
 def _calling_named(spec, tools):
@@ -437,8 +443,9 @@ def _calling_named(spec, tools):
         names = [tool.function_name for tool in tools if tool.ident in offered]
         if not names:
             return ""
-        return "The request names these tools: %s. Call each of them and use what they return." % (
-            ", ".join(names)
+        return (
+            "The request names these tools: %s. Call each of them, in this order, and use "
+            "what they return." % ", ".join(names)
         )
 
     return _with_task_notes(spec, note) if tools else spec
