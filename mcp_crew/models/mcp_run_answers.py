@@ -141,12 +141,14 @@ class McpRunAnswersMixin(models.AbstractModel):
             name = decision.ident.split(":", 1)[1]
             return self._set_failed(_("No tool named %(tool)s is available.", tool=name))
         arguments = decision.arguments
-        if not arguments:
-            missing = tool._required_arguments()
-            crew = self._default_crew() if missing and llm else None
+        # Chosen from plain words, or a command that leaves a required one out
+        # ("/tool exchange_rate base=EUR quote=BRL" without the amount).
+        missing = tool._missing_arguments(arguments)
+        if missing:
+            crew = self._default_crew() if llm else None
             if crew:
-                # Chosen from plain words, without its arguments: with an LLM, the
-                # default crew reads them from the request and calls it (gated).
+                # With an LLM, the default crew reads them from the request and
+                # calls it (gated).
                 handed = router.Decision(
                     kind="crew",
                     ident=str(crew.id),
@@ -162,11 +164,10 @@ class McpRunAnswersMixin(models.AbstractModel):
                 self._record_decision(handed)
                 self._set(named_tool_id=tool.id)
                 return self._answer_with_crew(handed, knowledge, llm)
-            if missing:
-                # Chosen from plain words, without its arguments: ask for them.
-                return self._set_done(
-                    answers.tool_needs_arguments(tool.name, missing, sayer(decision.language)),
-                )
+            # Without an LLM: ask for them.
+            return self._set_done(
+                answers.tool_needs_arguments(tool.name, missing, sayer(decision.language)),
+            )
         outcome = self._gate_tool_call(tool, arguments)
         self._finish_tool_outcome(tool, outcome)
         return None

@@ -165,7 +165,7 @@ class McpRun(models.Model):
         decision = routing.decision
         tool = self._routed_tool(decision)
         arguments = decision.arguments
-        if not tool or tool._needs_approval() or not (arguments or not tool._required_arguments()):
+        if not tool or tool._needs_approval() or tool._missing_arguments(arguments):
             return None
         run, _outcome = self._finished_call_run(
             dict(values, **self._decision_values(decision)),

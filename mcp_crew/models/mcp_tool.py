@@ -87,6 +87,10 @@ class McpTool(models.Model):
     def _required_arguments(self):
         return list(self._schema().get("required") or [])
 
+    def _missing_arguments(self, arguments):
+        """The required arguments that ``arguments`` (a dict or None) leaves out."""
+        return [name for name in self._required_arguments() if name not in (arguments or {})]
+
     def _routing_target(self):
         self.ensure_one()
         return router.Target(

@@ -342,6 +342,23 @@ class TestCrewRuns(RunCase):
             self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
         self.assertIn("Tool add needs the arguments a, b", answer)
 
+    def test_a_command_that_leaves_a_required_argument_out_is_not_sent(self):
+        calls = self.env["mcp.run.step"].search_count([("kind", "=", "tool")])
+        result = self.ask('/tool add {"a": 2}')
+        self.assertEqual(result["crew"]["name"], "General assistant")
+        self.assertIn(
+            "named without its arguments (b)",
+            json.loads(self.run_of(result).route_details)["reason"],
+        )
+        self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "")
+        try:
+            answer = self.ask('/tool add {"a": 2}')["answer"]
+        finally:
+            self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
+        self.assertIn("Tool add needs the arguments b", answer)
+        # Neither reached the server.
+        self.assertEqual(self.env["mcp.run.step"].search_count([("kind", "=", "tool")]), calls)
+
     def test_a_destructive_tool_named_in_the_request_is_offered_to_the_default_crew(self):
         """Least privilege lets a tool that needs approval reach an agent when someone
         chose it: here the requester, by naming it. The gate still holds the call."""
