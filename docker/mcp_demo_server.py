@@ -11,10 +11,12 @@ gate, and an approval before the destructive ``cancel_supplier_order``.
 """
 
 import argparse
+from typing import Annotated
 
 from mcp.server.fastmcp import FastMCP
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import ToolAnnotations
+from pydantic import Field
 from typing_extensions import TypedDict  # pydantic needs it before Python 3.12
 
 SUPPLIERS = {
@@ -59,6 +61,8 @@ class Rate(TypedDict):
     base: str
     quote: str
     rate: float
+    amount: float
+    converted: float
 
 
 class Freight(TypedDict):
@@ -90,16 +94,26 @@ def build(host="127.0.0.1", port=8000):
         return {"product": product, "offers": offers}
 
     @server.tool(annotations=READ_ONLY)
-    def exchange_rate(base: str, quote: str = "BRL") -> Rate:
-        """How many ``quote`` one ``base`` buys (BRL, USD, EUR)."""
+    def exchange_rate(
+        base: Annotated[str, Field(description="the currency to convert from")],
+        # No default: a model offered one copies it instead of the price to convert.
+        amount: Annotated[float, Field(description="the amount of base to convert, e.g. a price")],
+        quote: Annotated[str, Field(description="the currency to convert to")] = "BRL",
+    ) -> Rate:
+        """How many quote one base buys (BRL, USD, EUR), and what an amount of base
+        converts to."""
+        # The conversion is the tool's: small models multiply badly.
         base, quote = base.upper(), quote.upper()
         for currency in (base, quote):
             if currency not in RATES_TO_BRL:
                 raise ValueError("unknown currency %s" % currency)
+        rate = RATES_TO_BRL[base] / RATES_TO_BRL[quote]
         return {
             "base": base,
             "quote": quote,
-            "rate": round(RATES_TO_BRL[base] / RATES_TO_BRL[quote], 4),
+            "rate": round(rate, 4),
+            "amount": amount,
+            "converted": round(amount * rate, 4),
         }
 
     @server.tool(annotations=READ_ONLY)

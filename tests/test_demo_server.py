@@ -55,7 +55,17 @@ def test_demo_server_is_discovered_and_called_over_both_transports(engine, scope
         assert not offers["is_error"]
         suppliers = [o["supplier"] for o in offers["structured_content"]["offers"]]
         assert suppliers == ["Fixadores Paulista", "Metalúrgica Sul"]
-        rate = engine.call_tool(spec, "exchange_rate", {"base": "usd"})
-        assert rate["structured_content"] == {"base": "USD", "quote": "BRL", "rate": 5.4}
+        rate = engine.call_tool(spec, "exchange_rate", {"base": "usd", "amount": 1})
+        assert rate["structured_content"] == {
+            "base": "USD",
+            "quote": "BRL",
+            "rate": 5.4,
+            "amount": 1,
+            "converted": 5.4,
+        }
+        converted = engine.call_tool(
+            spec, "exchange_rate", {"base": "BRL", "quote": "USD", "amount": 0.04}
+        )
+        assert converted["structured_content"]["converted"] == 0.0074
         unknown = engine.call_tool(spec, "freight_estimate", {"state": "XX", "weight_kg": 1})
         assert unknown["is_error"] and "no freight table for XX" in unknown["text"]

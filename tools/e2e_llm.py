@@ -42,6 +42,9 @@ CASES = (
         "message": "How much is the cheapest offer for arruela lisa M8 in US dollars? "
         "Use the supplier offers and the exchange rate.",
         "tools": ("supplier_offers", "exchange_rate"),
+        # Metalúrgica Sul's 0.04 BRL at the demo server's 5.40 BRL per USD: an
+        # answer in dollars with another figure got the arithmetic wrong.
+        "cites": ("0.007", "0,007"),
         "language": "en",
     },
     {
