@@ -159,12 +159,17 @@ _REPORTED_QUESTION = re.compile(
 # pra devolver?", "how many days does a customer have to send it back?") asks for a
 # rule, which a policy states, whatever crew's words it is told in.
 _TIME_ALLOWED = (
-    r"(?:quantos|quanto)\s+(?:dias|tempo|meses|horas)|how\s+(?:many\s+days|long|much\s+time)"
+    r"(?:at[ée]\s+)?(?:quantos|quanto)\s+(?:dias|tempo|meses|horas)|qual\s+[oé]\s+prazo|"
+    r"how\s+(?:many\s+days|long|much\s+time)"
 )
 _RULE_QUESTION = re.compile(
-    r"\b" + _TIME_ALLOWED + r"\s+(?:\w+\s+){0,3}?(?:tem|t[êe]m|temos|tenho|have|has)\s+"
-    r"(?:pra|para|de|to)\b"
-    r"|\b(?:tem|t[êe]m|have|has)\s+" + _TIME_ALLOWED + r"\s+(?:pra|para|de|to)\b",
+    r"\b(?:" + _TIME_ALLOWED + r")\s+(?:\w+\s+){0,4}?(?:tem|t[êe]m|temos|tenho|have|has|pode|podem|"
+    r"can)\s+\w+"
+    r"|\b(?:tem|t[êe]m|have|has)\s+(?:" + _TIME_ALLOWED + r")\s+(?:pra|para|de|to)\b"
+    # How long something takes ("leva quantos dias pra chegar no Nordeste?", "how
+    # long does it take to reach Manaus?"): a lead time a policy states.
+    r"|\b(?:leva|levam|demora|demoram)\s+(?:" + _TIME_ALLOWED + r")\b"
+    r"|\bhow\s+long\s+(?:does|do|will)\b.{0,60}?\btake\b",
     re.I,
 )
 # A question about a past period asks for data, which no item states ("qual foi o
@@ -215,7 +220,7 @@ _CONCEPT_QUESTION = re.compile(
     # "how do I explain 'lead time' to a customer?": what it is, in other words.
     r"how\s+(?:do|can|should)\s+i\s+explain|como\s+(?:eu\s+)?(?:explico|explicar)|"
     r"explica\w*\s+(?:pra\s+mim\s+)?(?:a\s+diferen[çc]a|o\s+que\s+[ée])|"
-    r"explain\s+(?:to\s+me\s+)?the\s+difference|"
+    r"explain\s+(?:to\s+me\s+)?(?:in\s+(?:a\s+few|\w+)\s+(?:lines|words)\s+)?the\s+difference|"
     # How to do something in the software: "how I export a list to Excel in Odoo?".
     r"(?:how\s+(?:do\s+|can\s+)?i|como\s+(?:eu\s+)?(?:fa[çc]o|consigo|posso))\s+\w+"
     r"(?=.{0,60}\b(?:in|on|no|na|pelo)\s+(?:the\s+|o\s+)?(?:odoo|system|sistema|erp)\b)|"
@@ -246,6 +251,13 @@ _UNIT_CONVERSION = re.compile(
     r"(?:quantos|quantas|how\s+many)\s+%(units)s\b"
     r"|\b(?:quantos|quantas|how\s+many)\s+%(units)s\s+(?:tem|t[êe]m|s[ãa]o|d[áa]|is|are|in)\s+"
     r"(?:a\s+|an\s+|um\s+|uma\s+)?[\d/.,\s]*%(units)s\b" % {"units": _UNITS},
+    re.I,
+)
+# A sum to work out ("calcula 12% de 8.450", "what's 18% of 12,500?", "450 + 40"):
+# arithmetic, unless it names a record ("10% de desconto no S01234" is the order's).
+# Not "x": it gives sizes ("retentor 40x62x8").
+_ARITHMETIC = re.compile(
+    r"\d[\d.,]*\s*%\s*(?:de|of|off|sobre)\s+(?:R\$|US\$|\$|€)?\s*\d|\b\d[\d.,]*\s*[+*]\s*\d",
     re.I,
 )
 # A request that opens by asking for a translation: the text after it is what to
@@ -321,6 +333,9 @@ _CLAUSE_BREAK = re.compile(
 # have any open complaints, and book a follow-up". Its items are split at commas
 # (a list's commas only: elsewhere a comma more often adds to the same ask).
 _LIST_END = re.compile(r",[^,]+,\s+(?:and|e)\s+\w", re.I)
+# A list is read in a request of one sentence: in a longer text, commas and "and"
+# tell a story more often than they list asks.
+_INNER_SENTENCE_END = re.compile(r"[.!?]\s")
 _LIST_ITEM_BREAK = re.compile(r"[,:;]\s+(?:(?:and|e)\s+)?", re.I)
 # An item of fewer content words is a detail of the one before it ("full specs of
 # the contactor: AC-3 rating, aux contacts, and …"), not an ask.
@@ -423,7 +438,7 @@ BUILTIN_INTENTS = (
             r"\b(server|servers|servidor|servidores|integra[çc][ãa]o|integra[çc][õo]es|integrations?)\b"
             r".{0,40}\b(down|up|offline|online|"
             r"working|fora(?:\s+do\s+ar)?|no\s+ar|ca[íi]u|ca[íi]ram|ca[íi]dos?|funcionando|respondendo|"
-            r"responding|reachable|unreachable|acess[íi]vel|inacess[íi]vel|ativos?|"
+            r"responding|answering|reachable|unreachable|acess[íi]vel|inacess[íi]vel|ativos?|"
             r"inativos?|active|inactive|running|rodando)\b",
             r"\b(is|are)\s+(the\s+)?\w+\s+(server|servers)\s+(down|up|offline|online)\b",
         ),
@@ -1178,6 +1193,8 @@ class Router:
             )
         if _UNIT_CONVERSION.search(message):
             return "asks to convert a measure: the default crew %(crew)s works it out", False
+        if _ARITHMETIC.search(message) and not _ENTITY_PATTERNS["reference"].search(message):
+            return "asks for a sum: the default crew %(crew)s works it out", False
         if _TRANSLATION.search(message):
             return "asks for a translation: the default crew %(crew)s writes it", False
         if _TEXT_GIVEN.search(message):
@@ -1224,7 +1241,7 @@ class Router:
         a text that no specialist claims is the default crew's work
         (``{_TEXT_TO_WRITE: part}``): "analyse the sales and then draft an e-mail"."""
         pieces = _CLAUSE_BREAK.split(message)
-        if _LIST_END.search(message):
+        if _LIST_END.search(message) and not _INNER_SENTENCE_END.search(message.strip()):
             pieces = [item for piece in pieces if piece for item in _list_items(piece, language)]
         parts = [part for part in pieces if part and part.strip()]
         claimed, claimants = {}, {}
@@ -1241,9 +1258,12 @@ class Router:
                     claimants.setdefault(best.name, best)
             elif _WRITING_REQUEST.search(part):
                 claimed.setdefault(_TEXT_TO_WRITE, part.strip())
-            elif not claimed:
+            else:
                 tool = self._tool_asked(frozenset(part_terms), words_of, candidates)
-                if tool is not None:
+                # After a crew's part, the tool's may be part of that crew's work
+                # ("compara as ofertas e me diz qual sai melhor com frete"): it is
+                # when that crew is the likeliest for it.
+                if tool is not None and not (best and best.name in claimants):
                     claimed.setdefault("tool %s" % tool.name, part.strip())
         return claimed
 
@@ -1251,9 +1271,7 @@ class Router:
         """The tool that a part of a request, which no crew claims, asks for by a
         word of the tool's own ("preciso saber o frete pra BA e tb cadastrar um
         lead": the freight is an ask apart from the lead), not by one every request
-        says ("check where order S04512 is" names no supplier order to cancel).
-        Asked only of parts before any crew's: "compara as ofertas e me diz qual
-        sai melhor com frete" asks for the freight as part of the comparison."""
+        says ("check where order S04512 is" names no supplier order to cancel)."""
         tool = next((c for c in candidates if c.kind == "tool"), None)
         if tool is None or not tool.signals.get("bm25"):
             return None

@@ -50,9 +50,13 @@ GLOSSARY = (
     ("câmbio", "exchange"),
     ("taxa", "rate"),
     ("moeda", "currency"),
+    # Currencies by their codes, as tools name them ("quanto tá o dólar?": USD).
+    ("dólar dólares", "dollar dollars usd"),
+    ("euro euros", "eur"),
     ("frete", "freight shipping"),
     ("grátis gratuito", "free"),
-    ("entrega entregas", "delivery"),
+    # What is delivered arrives: "leva quantos dias pra chegar?" asks a delivery time.
+    ("entrega entregas chegar chega chegam", "delivery arrive arrives reach"),
     ("uso", "use unused"),
     ("norte", "north"),
     ("nordeste", "northeast"),
@@ -197,8 +201,9 @@ ITEM_FACTS = (
         re.compile(r"(?:R|US)?\$\s*\d|€\s*\d|\b\d[\d.,]*\s*(?:BRL|USD|EUR|reais)\b", re.I),
         "valor valores preço quanto value amount price",
     ),
-    # An e-mail address: "qual o e-mail...?", "how do I reach them?".
-    (text.EMAIL, "email contato endereço contact address reach"),
+    # An e-mail address: "qual o e-mail...?" ("how do I reach them?" is not asked
+    # for it: a delivery reaches a customer too).
+    (text.EMAIL, "email contato endereço contact address"),
     # A temperature ("-40 °C a +100 °C"): "até quantos graus...?".
     (
         re.compile(r"\d\s*°\s*[CF]\b"),
