@@ -210,6 +210,10 @@ def test_a_tool_asked_for_after_a_crews_work_makes_the_request_mixed_unless_it_i
         decision = with_llm(shipped_router, message)
         assert (decision.kind, decision.ident) == ("crew", "general"), message
         assert "tool " in decision.reason, message
+    # A plain "and" joins a tool's ask too, after a crew's, in one sentence.
+    decision = with_llm(shipped_router, "status do pedido S01871 e quanto tá o dólar hoje")
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    assert "tool exchange_rate" in decision.reason
     # The freight of the offers compared is the comparison's.
     decision = with_llm(
         shipped_router,
@@ -230,6 +234,18 @@ def test_a_list_is_read_in_a_request_of_one_sentence(shipped_router):
         "all familiar with them.",
     )
     assert (decision.kind, decision.ident) == ("crew", "data_analysis")
+
+
+def test_a_warranty_claim_is_customer_services(shipped_router):
+    decision = with_llm(
+        shipped_router,
+        "A Fundição Itaúna quer abrir garantia do motor WEG W22 que queimou com 5 meses, "
+        "abre o chamado de garantia pfv",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "customer_service")
+    # Comparing warranties is research.
+    decision = with_llm(shipped_router, "compara a garantia do motor WEG W22 com a do Voges")
+    assert (decision.kind, decision.ident) == ("crew", "product_research")
 
 
 def test_a_request_for_two_crews_work_goes_to_the_default_crew(shipped_router):
@@ -495,6 +511,36 @@ def test_how_long_something_takes_is_a_lead_time_a_policy_states(shipped_router)
         assert answered_by(shipped_router, question, regions), question
 
 
+def test_a_question_passed_on_by_a_customer_somewhere(shipped_router):
+    freight = (
+        "Regras de frete\nFrete por nossa conta (CIF) em pedidos acima de R$ 3.000 para SP, MG, "
+        "RJ e PR."
+    )
+    assert answered_by(
+        shipped_router,
+        "cliente de Jundiaí perguntou a partir de qual valor de pedido o frete sai por nossa conta",
+        freight,
+    )
+
+
+def test_a_question_asked_at_its_end(shipped_router):
+    warranty = (
+        "Garantia – Ferramentas elétricas\nFerramentas Bosch e Makita têm garantia de 12 meses "
+        "contra defeitos de fabricação."
+    )
+    assert answered_by(shipped_router, "garantia da furadeira bosch é quanto tempo", warranty)
+
+
+def test_a_lookup_of_a_fact_an_item_gives_in_full(shipped_router):
+    sheet = (
+        "Ficha técnica – Rolamento SKF 6206-2RS\nDiâmetro interno (d): 30 mm\n"
+        "Diâmetro externo (D): 62 mm\nLargura (B): 16 mm"
+    )
+    # The suffix typed apart is the model's: the 6206-2RS, not the open 6206.
+    assert answered_by(shipped_router, "6206 2rs skf medida interna externa e largura", sheet)
+    assert not answered_by(shipped_router, "6206 2z skf medida interna externa e largura", sheet)
+
+
 def test_an_o_ring_is_a_seal(shipped_router):
     o_rings = (
         "Data sheet – FKM (Viton) O-rings, standard line\nContinuous service range: -20 °C "
@@ -612,6 +658,7 @@ def test_an_integration_that_does_not_answer_is_a_server_status_question(shipped
     for message in (
         "a integração tá respondendo? deu erro agora",
         "check if the integrations are answering pls",
+        "as integrações do assistente tão lentas hoje?",
     ):
         decision = shipped_router.route(message)
         assert (decision.kind, decision.ident) == ("intent", "server_status"), message

@@ -144,10 +144,19 @@ _QUESTION_START = re.compile(
     r"existe|tem|what|which|how|when|where|why|who|is|are|does|do|can)\b",
     re.I,
 )
+# A question asked at its end, as people chat ("garantia da parafusadeira é quanto
+# tempo", "o frete pra MG fica quanto"), with no question mark.
+_TRAILING_QUESTION = re.compile(
+    r"\b(?:é|e|eh|s[ãa]o|fica|ficam|d[áa]|tem)\s+(?:de\s+)?(?:quanto|quanta|quantos|quantas|qual|"
+    r"quais|quando|onde)\b[^.!?]*$",
+    re.I,
+)
 # A question passed on ("cliente quer saber até quantos graus aguenta…", "customer
 # is asking whether…"): a question, about what follows the frame.
 _REPORTED_QUESTION = re.compile(
-    r"^\W*(?:(?:o|a|meu|nosso|the|our)\s+)?(?:cliente|customer|client)\s+"
+    r"^\W*(?:(?:o|a|um|uma|meu|nosso|the|our|an?)\s+)?(?:[\w-]+\s+)?(?:cliente|customer|client)\s+"
+    # Where the customer is: "cliente de Sorocaba perguntou…", "A customer in Manaus is asking…".
+    r"(?:(?:de|do|da|in|from)\s+[A-ZÀ-Ú][\w-]*(?:\s+[A-ZÀ-Ú][\w-]*)?\s+)?"
     r"(?:quer|queria|t[áa]\s+perguntando|est[áa]\s+perguntando|perguntou|pergunta|"
     r"wants\s+to\s+know|is\s+asking|asks|asked)\s+(?:saber\s+)?(?:se\s+|if\s+|whether\s+)?"
     # or after it: "… mais ou menos, o cliente tá perguntando".
@@ -313,6 +322,10 @@ _TEXT_RECIPIENT = re.compile(
     r"(?:\s+(?:de|do|da|of)\s+|\s+)\w+",
     re.I,
 )
+# How a request's parts name an ask for a tool, by its name.
+_TOOL_ASK = "tool %s"
+# The last plain "and" of a request, where it may join a tool's ask to a crew's.
+_PLAIN_AND = re.compile(r"\s+(?:e|and)\s+(?!.*\s(?:e|and)\s)", re.I | re.S)
 # How a request's parts name an ask for a text that no specialist claims.
 _TEXT_TO_WRITE = "a text to write"
 # Where one request joins a second ask to the first: "... and also ...", "... and
@@ -376,6 +389,8 @@ _REQUEST_MARKERS = {
 _MIN_CORRECTED_LENGTH = 6
 # "e-mail" is one word, as "email" is: an item giving the "E-mail:" answers "qual o email".
 _E_MAIL = re.compile(r"\be-mail", re.I)
+# A model number and a short suffix of a digit and letters after it ("6205 2rs").
+_SPACED_SUFFIX = re.compile(r"\b(\d{3,})\s+(\d[a-z]{1,3}|[a-z]{1,2}\d)\b")
 # Tokens with a digit (M8, BH-200, 10mm): they name the thing asked about.
 # Decimals belong to the code: "7.5cv" is not the "5cv" of another motor.
 _CODE = re.compile(r"\b(?=[\w.,-]*\d)(?:[\w-]|(?<=\d)[.,](?=\d)){2,}\b")
@@ -439,7 +454,7 @@ BUILTIN_INTENTS = (
             r".{0,40}\b(down|up|offline|online|"
             r"working|fora(?:\s+do\s+ar)?|no\s+ar|ca[íi]u|ca[íi]ram|ca[íi]dos?|funcionando|respondendo|"
             r"responding|answering|reachable|unreachable|acess[íi]vel|inacess[íi]vel|ativos?|"
-            r"inativos?|active|inactive|running|rodando)\b",
+            r"inativos?|active|inactive|running|rodando|lent[oa]s?|slow)\b",
             r"\b(is|are)\s+(the\s+)?\w+\s+(server|servers)\s+(down|up|offline|online)\b",
         ),
     ),
@@ -684,8 +699,11 @@ _DURATION = re.compile(r"\b\d+\s*" + TIME_UNIT, re.I)
 
 
 def _codes(message):
-    """The codes of ``message`` (folded) that name a thing: not its durations."""
-    return _CODE.findall(_DURATION.sub(" ", text.strip_accents(message).lower()))
+    """The codes of ``message`` (folded) that name a thing: not its durations. A
+    model's suffix typed apart is the model's ("6205 2rs" is the 6205-2RS, not the
+    open 6205)."""
+    folded = _DURATION.sub(" ", text.strip_accents(message).lower())
+    return _CODE.findall(_SPACED_SUFFIX.sub(r"\1-\2", folded))
 
 
 def _code_pattern(code):
@@ -827,6 +845,20 @@ def _own_sentence(asked, positions):
     first = len(_tokens(asked[: starts[-1]]))
     own = [position for position in positions if position >= first]
     return own if len(own) >= 2 else positions
+
+
+def _is_question(message):
+    return "?" in message or bool(
+        _QUESTION_START.match(message)
+        or _REPORTED_QUESTION.search(message)
+        or _TRAILING_QUESTION.search(message)
+    )
+
+
+def _names_a_fact(message):
+    """Whether ``message`` names a fact an item gives ("6205 2rs skf medida interna e
+    largura"): a lookup, though no question, that an item covering all of it answers."""
+    return any(text.strip_accents(word).lower() in _ASKED_FOR_WORDS for word in _tokens(message))
 
 
 def _asking_clause_end(asked):
@@ -1239,13 +1271,31 @@ class Router:
         """``{crew name: part}`` of the specialist crews that the request's asks
         (joined by "and also", "e já"...) each claim by their keywords; an ask for
         a text that no specialist claims is the default crew's work
-        (``{_TEXT_TO_WRITE: part}``): "analyse the sales and then draft an e-mail"."""
+        (``{_TEXT_TO_WRITE: part}``): "analyse the sales and then draft an e-mail";
+        an ask for a tool by its own word is the tool's (``{"tool <name>": part}``)."""
         pieces = _CLAUSE_BREAK.split(message)
         if _LIST_END.search(message) and not _INNER_SENTENCE_END.search(message.strip()):
             pieces = [item for piece in pieces if piece for item in _list_items(piece, language)]
         parts = [part for part in pieces if part and part.strip()]
+        if len(parts) > 1:
+            return self._claims_of_parts(parts, language)
+        # A plain "and" joins words of one ask, unless what follows it asks for a
+        # tool by its own word: "status do S01234 e cotação do euro hoje".
+        # Read in a request of one sentence, as lists are.
+        if _INNER_SENTENCE_END.search(message.strip()):
+            return {}
+        halves = _PLAIN_AND.split(message, maxsplit=1)
+        claimed = self._claims_of_parts(halves, language) if len(halves) == 2 else {}
+        asks = list(claimed)
+        # A crew's ask, then the tool's.
+        if len(asks) == 2 and asks[0] != _TEXT_TO_WRITE and asks[1].startswith(_TOOL_ASK % ""):
+            return claimed
+        return {}
+
+    def _claims_of_parts(self, parts, language):
+        """``{crew name: part}`` of ``parts`` (see :meth:`_crews_of_parts`)."""
         claimed, claimants = {}, {}
-        for part in parts if len(parts) > 1 else ():
+        for part in parts:
             part_terms, words_of, candidates = self._ranked(part, language)
             if len(set(part_terms)) < _MIN_CLAUSE_TERMS:
                 continue
@@ -1264,7 +1314,7 @@ class Router:
                 # ("compara as ofertas e me diz qual sai melhor com frete"): it is
                 # when that crew is the likeliest for it.
                 if tool is not None and not (best and best.name in claimants):
-                    claimed.setdefault("tool %s" % tool.name, part.strip())
+                    claimed.setdefault(_TOOL_ASK % tool.name, part.strip())
         return claimed
 
     def _tool_asked(self, term_set, words_of, candidates):
@@ -1340,7 +1390,7 @@ class Router:
         crew's, and that crew qualifies: the ask's verb ("muda a data de entrega
         do S04955…", "Register a payment…") names the crew whatever else the
         request speaks of. A question's first word is what it asks about."""
-        if "?" in message or _QUESTION_START.match(message):
+        if _is_question(message):
             return None
         tokens = _tokens(message)
         opening = next(
@@ -1493,11 +1543,9 @@ class Router:
             return False
         if llm_available and (_WORK_REQUEST.search(message) or _PAST_PERIOD.search(message)):
             return False
-        is_question = "?" in message or bool(
-            _QUESTION_START.match(message) or _REPORTED_QUESTION.search(message)
-        )
+        is_question = _is_question(message)
         if coverage is None or coverage >= self.settings.knowledge_coverage:
-            return is_question or not qualified
+            return is_question or not qualified or (coverage == 1.0 and _names_a_fact(message))
         return (
             is_question
             and (not clear or bool(_RULE_QUESTION.search(message)))
