@@ -102,6 +102,17 @@ def test_a_sum_to_work_out_goes_to_the_default_crew(shipped_router):
     assert (decision.kind, decision.ident) == ("crew", "product_research")
 
 
+def test_an_acronym_asked_about_is_a_concept_question(shipped_router):
+    decision = with_llm(
+        shipped_router,
+        "What exactly is DIFAL on ICMS? The head office keeps asking and I want a short answer.",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "general")
+    # A name asked about in a longer question is not.
+    decision = with_llm(shipped_router, "What is WEG's lead time for motors?")
+    assert (decision.kind, decision.ident) == ("crew", "product_research")
+
+
 def test_a_question_about_the_assistant_is_small_talk(shipped_router):
     for message in ("quem é você? o q vc sabe fazer pra mim", "hi! who are you?"):
         decision = with_llm(shipped_router, message)
@@ -232,6 +243,14 @@ def test_a_list_is_read_in_a_request_of_one_sentence(shipped_router):
         "and by region (Campinas, Guarulhos and Curitiba), highlight the five customers that "
         "grew most, and add a short note on each product line, as the board members are not "
         "all familiar with them.",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "data_analysis")
+
+
+def test_a_rate_by_supplier_is_data(shipped_router):
+    decision = with_llm(
+        shipped_router,
+        "Return rate by supplier for 2025, I think the Schaeffler bearings come back more often",
     )
     assert (decision.kind, decision.ident) == ("crew", "data_analysis")
 
@@ -539,6 +558,32 @@ def test_a_lookup_of_a_fact_an_item_gives_in_full(shipped_router):
     # The suffix typed apart is the model's: the 6206-2RS, not the open 6206.
     assert answered_by(shipped_router, "6206 2rs skf medida interna externa e largura", sheet)
     assert not answered_by(shipped_router, "6206 2z skf medida interna externa e largura", sheet)
+
+
+def test_calendar_days_and_a_protection_degree_are_the_facts_asked_for(shipped_router):
+    returns = "Return Policy\nProducts may be returned within 7 calendar days of receipt, unused."
+    assert answered_by(
+        shipped_router, "Customer asks: how long do they have to send back an unused item?", returns
+    )
+    drive = (
+        "WEG CFW500 Variable Speed Drive – Product sheet\nPower range: 0.18 to 30 kW\n"
+        "Enclosure: IP20 (standard), IP66 version available."
+    )
+    # "grau de proteção" asks for an IP rating, not a temperature.
+    assert answered_by(shipped_router, "qual o grau de proteção do inversor CFW500 padrão?", drive)
+
+
+def test_a_clause_that_goes_on_with_and_asks_more(shipped_router):
+    motor = (
+        "WEG W22 IE3 – 15 cv – 4 polos – Data sheet\nFrame: 160M\nRated current @380 V: "
+        "21.4 A\nProtection: IP55"
+    )
+    # The price is asked for too, and the item gives none.
+    assert not answered_by(
+        shipped_router,
+        "Who can supply the W22 15 cv IE3 4-pole fastest, and at what price?",
+        motor,
+    )
 
 
 def test_an_o_ring_is_a_seal(shipped_router):

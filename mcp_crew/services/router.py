@@ -235,6 +235,8 @@ _CONCEPT_QUESTION = re.compile(
     r"(?=.{0,60}\b(?:in|on|no|na|pelo)\s+(?:the\s+|o\s+)?(?:odoo|system|sistema|erp)\b)|"
     r"como\s+funcionam?|^\W*(?:the\s+|a\s+)?(?:difference\s+between|diferen[çc]a\s+entre)|"
     r"what(?:'?s|\s+is)\s+(?:an?|the\s+difference\s+between)|what\s+are\s+(?!the\b)|"
+    # An acronym asked about: "What exactly is DIFAL on ICMS?".
+    r"what(?:'?s|\s+is|\s+exactly\s+is)\s+(?-i:[A-Z]{2,})(?=\s*(?:\?|$|on\b|in\b))|"
     r"what\s+does\s+.{1,40}?\s+mean|how\s+does\s+.{1,40}?\s+work|explain\s+(?:what|how)|"
     # How a kind of thing does something: "how does a VFD save energy?".
     r"how\s+does\s+an?\s+\w+|como\s+(?:é\s+que\s+)?(?:um|uma)\s+\w+\s+\w+)\b",
@@ -359,6 +361,8 @@ _OPENING_REACH = 3
 _SENTENCE_BREAK = re.compile(r"[.!?;:](?:\s+|$)|\s[—–-]\s")
 # Where a request's opening clause ends.
 _CLAUSE_END = re.compile(r"[,;:.!?](?:\s|$)")
+# What opens a clause that adds to the one before it.
+_GOES_ON = re.compile(r"\s*(?:and|e|or|ou)\b", re.I)
 # A part with fewer content words than this is no ask of its own ("... and then me").
 _MIN_CLAUSE_TERMS = 2
 # Cognate stems of the other language ("support"/"suporte", "salesperson"/
@@ -870,7 +874,16 @@ def _asking_clause_end(asked):
     start = starts[-1] if starts else 0
     if not _QUESTION_START.match(asked[start:]):
         return None
-    end = _CLAUSE_END.search(asked, start)
+    # A clause that goes on with "and" asks more: "who can supply it fastest, and at
+    # what price?".
+    end = next(
+        (
+            match
+            for match in _CLAUSE_END.finditer(asked, start)
+            if not _GOES_ON.match(asked, match.end())
+        ),
+        None,
+    )
     return len(_tokens(asked[: end.start()])) if end else None
 
 

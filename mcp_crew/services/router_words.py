@@ -185,7 +185,7 @@ ITEM_FACTS = (
     # A duration ("em até 7 dias", "30 days", "28/56 dias", "1–2 business days"):
     # "qual o prazo...?", "how long...?".
     (
-        re.compile(r"\b\d+(?:/\d+)*\s*(?:business\s+|working\s+)?" + TIME_UNIT, re.I),
+        re.compile(r"\b\d+(?:/\d+)*\s*(?:business\s+|working\s+|calendar\s+)?" + TIME_UNIT, re.I),
         "prazo prazos deadline tempo time long period período demora demorar",
     ),
     # A phone number or extension ("(11) 3456-7800", "ramal 214"): "qual o
@@ -207,7 +207,8 @@ ITEM_FACTS = (
     # A temperature ("-40 °C a +100 °C"): "até quantos graus...?".
     (
         re.compile(r"\d\s*°\s*[CF]\b"),
-        "graus grau temperatura temperaturas degrees temperature temp",
+        # Not "grau": "grau de proteção" asks for an IP rating.
+        "graus temperatura temperaturas degrees temperature temp",
     ),
     # Measures ("d=35 mm", "62 mm"): "quais as dimensões...?", "what size...?".
     (
