@@ -91,7 +91,11 @@ def test_a_difference_to_explain_in_a_few_lines_is_a_concept_question(shipped_ro
 
 
 def test_a_sum_to_work_out_goes_to_the_default_crew(shipped_router):
-    for message in ("calcula pra mim 18% de 7.320 por favor", "what's 1.250 + 380 + 95?"):
+    for message in (
+        "calcula pra mim 18% de 7.320 por favor",
+        "what's 1.250 + 380 + 95?",
+        "what's R$ 6,320.00 minus a 12% discount?",
+    ):
         decision = with_llm(shipped_router, message)
         assert (decision.kind, decision.ident) == ("crew", "general"), message
         assert "a sum" in decision.reason
@@ -377,6 +381,15 @@ def test_a_text_to_write_beside_a_specialists_ask_goes_to_the_default_crew(shipp
     assert (decision.kind, decision.ident) == ("crew", "general")
 
 
+def test_the_kinds_of_the_assistants_tools_may_be_listed(shipped_router):
+    for message in (
+        "quais ferramentas e integrações vc, o assistente, consegue usar?",
+        "¿Qué herramientas o integraciones tienes disponibles?",
+    ):
+        decision = shipped_router.route(message)
+        assert (decision.kind, decision.ident) == ("intent", "list_tools"), message
+
+
 def test_the_assistants_functions_are_its_tools(shipped_router):
     for message in (
         "lista as funções que o assistente consegue usar",
@@ -407,16 +420,22 @@ def test_an_item_giving_the_e_mail_answers_the_email_question(shipped_router):
     assert answered_by(shipped_router, "qual o e-mail do financeiro?", item)
 
 
-def test_a_word_the_speller_would_change_still_covers_the_item_that_uses_it(shipped_router):
+def test_a_word_the_speller_would_change_still_covers_the_item_that_uses_it():
     """The speller spells a request's unknown words as the crews do ("grande" is
-    one typo from their "grade"); the knowledge item is read as the user typed."""
+    one typo from a crew's "grade"); the knowledge item is read as the user typed.
+    (A router of its own: the shipped crews' examples may come to say "grande".)"""
+    crews = [
+        router.Target("crew", "bolts", "Bolts", keywords=("grade", "parafuso")),
+        router.Target("crew", "sales", "Sales", keywords=("vendas",)),
+    ]
+    crew_router = router.Router(crews)
     question = "qual o prazo de entrega pra grande são paulo?"
-    assert "grade" in shipped_router._corrected(question).split()
+    assert "grade" in crew_router._corrected(question).split()
     item = (
         "Prazo de entrega – Grande São Paulo\nPedidos confirmados até as 14h são "
         "entregues em até 1 dia útil na Grande São Paulo."
     )
-    decision = with_llm(shipped_router, question, knowledge_score=0.8, knowledge_text=item)
+    decision = with_llm(crew_router, question, knowledge_score=0.8, knowledge_text=item)
     assert decision.kind == "knowledge"
     assert "covering 100 %" in decision.reason
 
@@ -583,6 +602,21 @@ def test_a_clause_that_goes_on_with_and_asks_more(shipped_router):
         shipped_router,
         "Who can supply the W22 15 cv IE3 4-pole fastest, and at what price?",
         motor,
+    )
+
+
+def test_a_capital_is_its_state_and_its_region(shipped_router):
+    regions = (
+        "Prazos de entrega por região (a partir de São Paulo)\nSudeste: 1 a 3 dias úteis\n"
+        "Nordeste (BA, SE, AL, PE, PB, RN, CE, PI, MA): 6 a 9 dias úteis\n"
+        "Norte: 10 a 15 dias úteis"
+    )
+    # How long it takes to arrive is a delivery time, asked in either order.
+    assert answered_by(
+        shipped_router, "quanto tempo leva pra chegar mercadoria de SP em Fortaleza?", regions
+    )
+    assert answered_by(
+        shipped_router, "pedido saindo de SP leva quantos dias pra chegar em Maceió?", regions
     )
 
 

@@ -178,6 +178,7 @@ _RULE_QUESTION = re.compile(
     # How long something takes ("leva quantos dias pra chegar no Nordeste?", "how
     # long does it take to reach Manaus?"): a lead time a policy states.
     r"|\b(?:leva|levam|demora|demoram)\s+(?:" + _TIME_ALLOWED + r")\b"
+    r"|\b(?:" + _TIME_ALLOWED + r")\s+(?:leva|levam|demora|demoram)\b"
     r"|\bhow\s+long\s+(?:does|do|will)\b.{0,60}?\btake\b",
     re.I,
 )
@@ -268,7 +269,8 @@ _UNIT_CONVERSION = re.compile(
 # arithmetic, unless it names a record ("10% de desconto no S01234" is the order's).
 # Not "x": it gives sizes ("retentor 40x62x8").
 _ARITHMETIC = re.compile(
-    r"\d[\d.,]*\s*%\s*(?:de|of|off|sobre)\s+(?:R\$|US\$|\$|€)?\s*\d|\b\d[\d.,]*\s*[+*]\s*\d",
+    r"\d[\d.,]*\s*%\s*(?:de|of|off|sobre)\s+(?:R\$|US\$|\$|€)?\s*\d|\b\d[\d.,]*\s*[+*]\s*\d|"
+    r"\d[\d.,]*\s+(?:minus|plus|menos)\s+(?:an?\s+|um\s+|uma\s+)?(?:R\$|US\$|\$|€)?\s*\d",
     re.I,
 )
 # A request that opens by asking for a translation: the text after it is what to
@@ -413,10 +415,12 @@ BUILTIN_INTENTS = (
             # An assistant's tools are its "functions" too.
             # Followed by who has them: the company sells tools too ("quais
             # ferramentas Bosch a gente mais vendeu?" is not about the assistant's).
-            r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)" + _WHOSE_TOOLS,
+            # "quais ferramentas e integrações você…": the kinds may be listed.
+            r"^\s*(quais|que)\s+(s[ãa]o\s+as\s+)?(ferramentas|fun[çc][õo]es)"
+            r"(\s+(e|ou)\s+(ferramentas|fun[çc][õo]es|integra[çc][õo]es))?" + _WHOSE_TOOLS,
             # A Spanish-speaking partner: "¿qué herramientas tenés conectadas?".
-            r"\bqu[ée]\s+(herramientas|funciones)\s+(ten[ée]s|tienes|tiene|hay|est[áa]n|pod[ée]s|"
-            r"puedes)\b",
+            r"\bqu[ée]\s+(herramientas|funciones)(\s+(y|o)\s+(herramientas|funciones|"
+            r"integraciones))?\s+(ten[ée]s|tienes|tiene|hay|est[áa]n|pod[ée]s|puedes)\b",
             r"^\s*(which|what)\s+(\w+\s+(or|and)\s+|mcp\s+)?(tools|functions)"
             r"(\s+(or|and)\s+(tools|functions|integrations))?" + _WHOSE_TOOLS,
             r"^\s*(me\s+)?(list|lista|listar|liste|mostre|mostra|show)\s+(me\s+)?"

@@ -55,8 +55,10 @@ GLOSSARY = (
     ("euro euros", "eur"),
     ("frete", "freight shipping"),
     ("grátis gratuito", "free"),
-    # What is delivered arrives: "leva quantos dias pra chegar?" asks a delivery time.
-    ("entrega entregas chegar chega chegam", "delivery arrive arrives reach"),
+    ("entrega entregas", "delivery"),
+    # What is delivered arrives: "leva quantos dias pra chegar?" asks a delivery time
+    # (both languages' words for it on the second side: an entry links its sides).
+    ("chegar chega chegam chegada", "entrega entregas delivery arrive arrives arrival reach"),
     ("uso", "use unused"),
     ("norte", "north"),
     ("nordeste", "northeast"),
@@ -157,19 +159,20 @@ GLOSSARY = (
     ("tocantins", "to"),
     ("catarina", "sc"),
     ("brasília", "df"),
-    # State capitals a question names for the state an item lists (only names
-    # no common word shares: "Salvador", "Natal", "Vitória" and "Palmas" are words).
-    ("manaus", "am"),
-    ("belém", "pa"),
+    # State capitals a question names for the state, or the region, an item lists
+    # (only names no common word shares: "Salvador", "Natal", "Vitória" and
+    # "Palmas" are words).
+    ("manaus", "am norte north"),
+    ("belém", "pa norte north"),
     ("goiânia", "go"),
     ("cuiabá", "mt"),
-    ("recife", "pe"),
-    ("fortaleza", "ce"),
-    ("maceió", "al"),
-    ("teresina", "pi"),
-    ("aracaju", "se"),
-    ("curitiba", "pr"),
-    ("florianópolis", "sc"),
+    ("recife", "pe nordeste northeast"),
+    ("fortaleza", "ce nordeste northeast"),
+    ("maceió", "al nordeste northeast"),
+    ("teresina", "pi nordeste northeast"),
+    ("aracaju", "se nordeste northeast"),
+    ("curitiba", "pr sul south"),
+    ("florianópolis", "sc sul south"),
 ) + PRODUCT_KINDS
 
 
