@@ -95,6 +95,7 @@ def test_a_sum_to_work_out_goes_to_the_default_crew(shipped_router):
         "calcula pra mim 18% de 7.320 por favor",
         "what's 1.250 + 380 + 95?",
         "what's R$ 6,320.00 minus a 12% discount?",
+        "quanto dá 36 caixas de 50 arruelas cada mais 120 avulsas?",
     ):
         decision = with_llm(shipped_router, message)
         assert (decision.kind, decision.ident) == ("crew", "general"), message
@@ -259,6 +260,14 @@ def test_a_rate_by_supplier_is_data(shipped_router):
     assert (decision.kind, decision.ident) == ("crew", "data_analysis")
 
 
+def test_opening_a_lead_is_an_operation(shipped_router):
+    decision = with_llm(
+        shipped_router,
+        "Open a lead for Hospital Santa Marta, they want a quote for 2 booster pumps.",
+    )
+    assert (decision.kind, decision.ident) == ("crew", "odoo_operations")
+
+
 def test_a_warranty_claim_is_customer_services(shipped_router):
     decision = with_llm(
         shipped_router,
@@ -385,6 +394,7 @@ def test_the_kinds_of_the_assistants_tools_may_be_listed(shipped_router):
     for message in (
         "quais ferramentas e integrações vc, o assistente, consegue usar?",
         "¿Qué herramientas o integraciones tienes disponibles?",
+        "vc tem acesso a quais funções? me lista aí",
     ):
         decision = shipped_router.route(message)
         assert (decision.kind, decision.ident) == ("intent", "list_tools"), message
@@ -617,6 +627,18 @@ def test_a_capital_is_its_state_and_its_region(shipped_router):
     )
     assert answered_by(
         shipped_router, "pedido saindo de SP leva quantos dias pra chegar em Maceió?", regions
+    )
+
+
+def test_a_temperature_where_a_thing_works_is_no_code(shipped_router):
+    belt = (
+        "Gates PowerGrip GT3 timing belt – Data sheet (8MGT)\nPitch: 8 mm.\n"
+        "Operating temperature: -30 °C to +85 °C."
+    )
+    assert answered_by(
+        shipped_router,
+        "Gates 8MGT belt, what temperature range is it rated for? It runs near a dryer at 60 °C.",
+        belt,
     )
 
 

@@ -270,7 +270,9 @@ _UNIT_CONVERSION = re.compile(
 # Not "x": it gives sizes ("retentor 40x62x8").
 _ARITHMETIC = re.compile(
     r"\d[\d.,]*\s*%\s*(?:de|of|off|sobre)\s+(?:R\$|US\$|\$|€)?\s*\d|\b\d[\d.,]*\s*[+*]\s*\d|"
-    r"\d[\d.,]*\s+(?:minus|plus|menos)\s+(?:an?\s+|um\s+|uma\s+)?(?:R\$|US\$|\$|€)?\s*\d",
+    r"\d[\d.,]*\s+(?:minus|plus|menos)\s+(?:an?\s+|um\s+|uma\s+)?(?:R\$|US\$|\$|€)?\s*\d|"
+    # "quanto dá 48 caixas de 25 cada mais 130?"
+    r"\bquanto\s+d[áa]\s+\d",
     re.I,
 )
 # A request that opens by asking for a translation: the text after it is what to
@@ -434,7 +436,8 @@ BUILTIN_INTENTS = (
             r"\b(tem|have|has)\s+(alguma\s+|any\s+)?integra(tions?|[çc][ãa]o|[çc][õo]es)\b",
             r"\b(which|what|quais|que)\s+integra(tions|[çc][õo]es)\b",
             r"\b(ferramentas?|fun[çc][õo]es)\s+(dispon[íi]ve(is|l)|que\s+(voc[êe]|vc|tenho|temos))\b",
-            r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools|functions)\b",
+            r"\b(acesso|access)\s+(a|to)\s+(quais|which|what)\s+(ferramentas|tools|functions|"
+            r"fun[çc][õo]es)\b",
             r"\b(tools|functions)\s+(are\s+)?available\b",
             # Asked mid-sentence: "which tools are connected to this assistant?",
             # "você acessa quais funções?", "quais funções tem aí pra você chamar".
@@ -704,13 +707,16 @@ _GLOSSARY_WORDS = _glossary_words()
 _DECIMAL = re.compile(r"\d+[.,]\d+")
 # A number of days or months says when, not which thing ("10 months after purchase").
 _DURATION = re.compile(r"\b\d+\s*" + TIME_UNIT, re.I)
+# A temperature says where a thing works ("near an oven at around 70 °C"): no code.
+_TEMPERATURE = re.compile(r"[-+]?\b\d+(?:[.,]\d+)?\s*(?:°\s*[cf]\b|graus\b|degrees\b)", re.I)
 
 
 def _codes(message):
-    """The codes of ``message`` (folded) that name a thing: not its durations. A
+    """The codes of ``message`` (folded) that name a thing: not its durations nor
+    its temperatures. A
     model's suffix typed apart is the model's ("6205 2rs" is the 6205-2RS, not the
     open 6205)."""
-    folded = _DURATION.sub(" ", text.strip_accents(message).lower())
+    folded = _TEMPERATURE.sub(" ", _DURATION.sub(" ", text.strip_accents(message).lower()))
     return _CODE.findall(_SPACED_SUFFIX.sub(r"\1-\2", folded))
 
 
