@@ -327,6 +327,14 @@ class TestCrewRuns(RunCase):
         self.assertEqual(result["status"], "running")
         self.assertEqual(len(self.chat_requests()), 1)
 
+    def ask_without_llm(self, message):
+        """``ask(message)`` with no LLM model configured."""
+        self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "")
+        try:
+            return self.ask(message)
+        finally:
+            self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
+
     def test_a_tool_named_without_its_arguments_goes_to_the_default_crew(self):
         result = self.ask("please add two integers")
         run = self.run_of(result)
@@ -335,11 +343,7 @@ class TestCrewRuns(RunCase):
         self.assertIn("named without its arguments (a, b)", json.loads(run.route_details)["reason"])
         self.assertTrue(run.queued)
         # Without an LLM the same request asks for the arguments instead.
-        self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "")
-        try:
-            answer = self.ask("please add two integers")["answer"]
-        finally:
-            self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
+        answer = self.ask_without_llm("please add two integers")["answer"]
         self.assertIn("Tool add needs the arguments a, b", answer)
 
     def test_a_command_that_leaves_a_required_argument_out_is_not_sent(self):
@@ -350,11 +354,7 @@ class TestCrewRuns(RunCase):
             "named without its arguments (b)",
             json.loads(self.run_of(result).route_details)["reason"],
         )
-        self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "")
-        try:
-            answer = self.ask('/tool add {"a": 2}')["answer"]
-        finally:
-            self.env["ir.config_parameter"].set_param("mcp_crew.llm_model", "fake-chat")
+        answer = self.ask_without_llm('/tool add {"a": 2}')["answer"]
         self.assertIn("Tool add needs the arguments b", answer)
         # Neither reached the server.
         self.assertEqual(self.env["mcp.run.step"].search_count([("kind", "=", "tool")]), calls)
