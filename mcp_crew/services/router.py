@@ -155,8 +155,9 @@ _TRAILING_QUESTION = re.compile(
 # is asking whether…"): a question, about what follows the frame.
 _REPORTED_QUESTION = re.compile(
     r"^\W*(?:(?:o|a|um|uma|meu|nosso|the|our|an?)\s+)?(?:[\w-]+\s+)?(?:cliente|customer|client)\s+"
-    # Where the customer is: "cliente de Sorocaba perguntou…", "A customer in Manaus is asking…".
-    r"(?:(?:de|do|da|in|from)\s+[A-ZÀ-Ú][\w-]*(?:\s+[A-ZÀ-Ú][\w-]*)?\s+)?"
+    # Where the customer is, in a word or two: "cliente de Sorocaba perguntou…", "A
+    # customer in Manaus is asking…".
+    r"(?:(?:de|do|da|in|from)\s+[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*)?\s+)?"
     r"(?:quer|queria|t[áa]\s+perguntando|est[áa]\s+perguntando|perguntou|pergunta|"
     r"wants\s+to\s+know|is\s+asking|asks|asked)\s+(?:saber\s+)?(?:se\s+|if\s+|whether\s+)?"
     # or after it: "… mais ou menos, o cliente tá perguntando".
@@ -328,8 +329,8 @@ _TEXT_RECIPIENT = re.compile(
     r"(?:\s+(?:de|do|da|of)\s+|\s+)\w+",
     re.I,
 )
-# How a request's parts name an ask for a tool, by its name.
-_TOOL_ASK = "tool %s"
+# How a request's parts name an ask for a tool: this and its name.
+_TOOL_ASK = "tool "
 # The last plain "and" of a request, where it may join a tool's ask to a crew's.
 _PLAIN_AND = re.compile(r"\s+(?:e|and)\s+(?!.*\s(?:e|and)\s)", re.I | re.S)
 # How a request's parts name an ask for a text that no specialist claims.
@@ -713,9 +714,8 @@ _TEMPERATURE = re.compile(r"[-+]?\b\d+(?:[.,]\d+)?\s*(?:°\s*[cf]\b|graus\b|degr
 
 def _codes(message):
     """The codes of ``message`` (folded) that name a thing: not its durations nor
-    its temperatures. A
-    model's suffix typed apart is the model's ("6205 2rs" is the 6205-2RS, not the
-    open 6205)."""
+    its temperatures. A model's suffix typed apart is the model's ("6205 2rs" is
+    the 6205-2RS, not the open 6205)."""
     folded = _TEMPERATURE.sub(" ", _DURATION.sub(" ", text.strip_accents(message).lower()))
     return _CODE.findall(_SPACED_SUFFIX.sub(r"\1-\2", folded))
 
@@ -848,20 +848,28 @@ def _names_code(item_text, code):
     )
 
 
+def _last_sentence_start(asked):
+    """Where the last sentence of ``asked`` starts (0 for a single sentence)."""
+    starts = [match.end() for match in _SENTENCE_BREAK.finditer(asked.rstrip(" ?"))]
+    return starts[-1] if starts else 0
+
+
 def _own_sentence(asked, positions):
     """Of ``positions`` (of ``asked``'s key words), those of the question's own
     sentence when it has two or more, else all: what comes before it may tell a
     story ("Customer bought the wrong size but never used it — how many days…?"),
     and an item answers the question if it covers the question."""
-    starts = [match.end() for match in _SENTENCE_BREAK.finditer(asked.rstrip(" ?"))]
-    if not starts:
+    start = _last_sentence_start(asked)
+    if not start:
         return positions
-    first = len(_tokens(asked[: starts[-1]]))
+    first = len(_tokens(asked[:start]))
     own = [position for position in positions if position >= first]
     return own if len(own) >= 2 else positions
 
 
 def _is_question(message):
+    """Whether ``message`` asks something: a "?", a question word first, a question
+    passed on or one asked at its end."""
     return "?" in message or bool(
         _QUESTION_START.match(message)
         or _REPORTED_QUESTION.search(message)
@@ -880,8 +888,7 @@ def _asking_clause_end(asked):
     position): at its first clause's end ("how many days does a customer have to
     send it back, they just ordered the wrong size?" asks for days, not a size);
     ``None`` for other questions, whose every word may say what they ask for."""
-    starts = [match.end() for match in _SENTENCE_BREAK.finditer(asked.rstrip(" ?"))]
-    start = starts[-1] if starts else 0
+    start = _last_sentence_start(asked)
     if not _QUESTION_START.match(asked[start:]):
         return None
     # A clause that goes on with "and" asks more: "who can supply it fastest, and at
@@ -1296,22 +1303,23 @@ class Router:
         a text that no specialist claims is the default crew's work
         (``{_TEXT_TO_WRITE: part}``): "analyse the sales and then draft an e-mail";
         an ask for a tool by its own word is the tool's (``{"tool <name>": part}``)."""
+        # Lists and plain "and"s are read in a request of one sentence only.
+        one_sentence = not _INNER_SENTENCE_END.search(message.strip())
         pieces = _CLAUSE_BREAK.split(message)
-        if _LIST_END.search(message) and not _INNER_SENTENCE_END.search(message.strip()):
+        if one_sentence and _LIST_END.search(message):
             pieces = [item for piece in pieces if piece for item in _list_items(piece, language)]
         parts = [part for part in pieces if part and part.strip()]
         if len(parts) > 1:
             return self._claims_of_parts(parts, language)
         # A plain "and" joins words of one ask, unless what follows it asks for a
         # tool by its own word: "status do S01234 e cotação do euro hoje".
-        # Read in a request of one sentence, as lists are.
-        if _INNER_SENTENCE_END.search(message.strip()):
+        if not one_sentence:
             return {}
         halves = _PLAIN_AND.split(message, maxsplit=1)
         claimed = self._claims_of_parts(halves, language) if len(halves) == 2 else {}
         asks = list(claimed)
         # A crew's ask, then the tool's.
-        if len(asks) == 2 and asks[0] != _TEXT_TO_WRITE and asks[1].startswith(_TOOL_ASK % ""):
+        if len(asks) == 2 and asks[0] != _TEXT_TO_WRITE and asks[1].startswith(_TOOL_ASK):
             return claimed
         return {}
 
@@ -1337,7 +1345,7 @@ class Router:
                 # ("compara as ofertas e me diz qual sai melhor com frete"): it is
                 # when that crew is the likeliest for it.
                 if tool is not None and not (best and best.name in claimants):
-                    claimed.setdefault(_TOOL_ASK % tool.name, part.strip())
+                    claimed.setdefault(_TOOL_ASK + tool.name, part.strip())
         return claimed
 
     def _tool_asked(self, term_set, words_of, candidates):
